@@ -1,0 +1,44 @@
+/**
+ * `rookery` command line. Each sub-command lives in ./commands/<name>.ts and registers itself here, so a new
+ * command touches one file plus one line below.
+ *
+ * Exit codes: 0 ok, 1 a threshold failed, 2 a harness or configuration error.
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { registerFixture } from './commands/fixture.js';
+
+export const EXIT_OK = 0;
+export const EXIT_THRESHOLD = 1;
+export const EXIT_ERROR = 2;
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('rookery')
+    .description('Load harness for Phoenix LiveView apps, driving real headless Chromium')
+    .version(pkg.version)
+    .exitOverride()
+    .showHelpAfterError('(run `rookery --help` for usage)');
+  registerFixture(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0 through here; bad flags exit 2.
+      process.exitCode = err.exitCode === 0 ? EXIT_OK : EXIT_ERROR;
+      return;
+    }
+    process.stderr.write(`rookery: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = EXIT_ERROR;
+  }
+}
+
+await main(process.argv);

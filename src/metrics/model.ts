@@ -1,0 +1,155 @@
+/**
+ * Data shapes exchanged between stages and processes. A runner (in-process or remote) emits one Snapshot per
+ * interval (a delta); the collector merges them exactly into totals and a time series, and writes Results.
+ * Report writers (src/report) read only Results.
+ */
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface HistogramEntry {
+  name: string;
+  labels: Labels;
+  /** hdr-histogram-js compressed base64 encoding (encodeIntoCompressedBase64). Values in base units, see `scale`. */
+  hdr: string;
+}
+
+export interface CounterEntry {
+  name: string;
+  labels: Labels;
+  value: number;
+}
+
+export interface ErrorSample {
+  message: string;
+  /** Epoch ms. */
+  at: number;
+  /** Free-form context: user id, iteration, view, URL, runner id. */
+  context?: Readonly<Record<string, string | number>>;
+}
+
+export interface ErrorEntry {
+  kind: string;
+  count: number;
+  /** The first few samples (bounded). */
+  samples: ErrorSample[];
+}
+
+/** One interval's worth of measurements (a delta, not cumulative). Merges exactly with `mergeSnapshots`. */
+export interface Snapshot {
+  schema: 'rookery/snapshot@1';
+  /** Epoch ms, interval start (inclusive) and end (exclusive). */
+  from: number;
+  to: number;
+  histograms: HistogramEntry[];
+  counters: CounterEntry[];
+  /** Last reading in the interval; merging sums gauges of the same name+labels from different sources. */
+  gauges: CounterEntry[];
+  errors: ErrorEntry[];
+}
+
+export interface MetricSummary {
+  name: string;
+  labels: Labels;
+  unit: string;
+  count: number;
+  min: number;
+  mean: number;
+  max: number;
+  stddev: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  /** The full distribution (compressed base64), so reports and compare can re-derive anything. */
+  hdr: string;
+}
+
+export interface SeriesLatency {
+  name: string;
+  labels: Labels;
+  count: number[];
+  p50: (number | null)[];
+  p95: (number | null)[];
+  p99: (number | null)[];
+}
+
+export interface SeriesValues {
+  name: string;
+  labels: Labels;
+  values: (number | null)[];
+}
+
+/** Per-interval series; `t` is ms since the run started (interval end). Downsampled for long runs. */
+export interface Series {
+  intervalMs: number;
+  t: number[];
+  latency: SeriesLatency[];
+  /** Per-interval deltas of counters. */
+  counters: SeriesValues[];
+  gauges: SeriesValues[];
+}
+
+export interface ThresholdResult {
+  /** As written, e.g. `lv_event_rtt_ms{event=inc}:p95<200`. */
+  expr: string;
+  pass: boolean;
+  /** The measured value (undefined when no metric matched: that fails the threshold). */
+  actual: number | undefined;
+  detail: string;
+}
+
+export interface HealthSummary {
+  /** True when the load generator itself was the bottleneck: results are suspect. */
+  saturated: boolean;
+  reasons: string[];
+  eventLoopLagP99Ms: number;
+  eventLoopLagMaxMs: number;
+  /** Peak CPU in % of one core, by process group (node, chromium). */
+  cpuPeakPercent: Readonly<Record<string, number>>;
+  rssPeakBytes: Readonly<Record<string, number>>;
+  cores: number;
+}
+
+export interface MachineInfo {
+  hostname: string;
+  platform: string;
+  arch: string;
+  cpus: number;
+  cpuModel: string;
+  memoryBytes: number;
+  node: string;
+}
+
+export interface ResultsMeta {
+  tool: { name: 'rookery'; version: string };
+  /** Versions seen: the LiveView client (from join replies / page), Chromium, Playwright. */
+  versions: Readonly<Record<string, string>>;
+  target: string;
+  scenario: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  machine: MachineInfo;
+  /** Human description of the load profile, and its parameters. */
+  load: { description: string; [key: string]: unknown };
+  variants?: string[];
+  runners?: Array<{ id: string; host: string; capacity: number; lost: boolean; lostAt?: string }>;
+  /** Set when the run ended early (SIGINT, collector lost, fatal error): results are partial. */
+  interrupted?: string;
+}
+
+export interface Results {
+  schema: 'rookery/results@1';
+  meta: ResultsMeta;
+  metrics: MetricSummary[];
+  counters: CounterEntry[];
+  errors: ErrorEntry[];
+  series: Series;
+  thresholds: ThresholdResult[];
+  health: HealthSummary;
+  /** Visual regression outcome (present when the scenario took snapshots). */
+  visual?: {
+    checkpoints: Array<{ name: string; snapshots: number; mismatches: number; worst?: { diffPixels: number; ratio: number; baseline: string; actual: string; diff: string } }>;
+  };
+}
