@@ -2,7 +2,7 @@
  * Chromium switches for load generation on locked-down machines.
  *
  * Chromium honours only the last `--disable-features` switch, and Playwright already passes one with its own
- * list. So ours repeats Playwright's list (as of playwright-core 1.65, checked by test/integration/browser-flags)
+ * list. So ours repeats Playwright's list (as of playwright-core 1.65, checked by test/integration/browser-pool.test.ts)
  * and adds the omnibox popup features: without them every context starts a second renderer (~2x memory).
  */
 
