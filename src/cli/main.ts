@@ -6,7 +6,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerCompare } from './commands/compare.js';
 import { registerFixture } from './commands/fixture.js';
+import { registerReport } from './commands/report.js';
+import { registerRun } from './commands/run.js';
+import { registerDemo } from './commands/demo.js';
 
 export const EXIT_OK = 0;
 export const EXIT_THRESHOLD = 1;
@@ -22,7 +26,11 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .exitOverride()
     .showHelpAfterError('(run `rookery --help` for usage)');
+  registerRun(program);
+  registerDemo(program);
   registerFixture(program);
+  registerReport(program);
+  registerCompare(program);
   return program;
 }
 

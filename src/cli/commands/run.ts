@@ -1,0 +1,31 @@
+/** `rookery run <scenario.ts>`: one machine, many real-browser users, live progress, results and CI gates. */
+import type { Command } from 'commander';
+import { runLocal, type RunLocalOptions } from '../../load/run-local.js';
+import { reportRun, commonRunFlags, overridesFrom, progressPrinter, sigintController, type RunFlags } from '../run-support.js';
+
+export function registerRun(program: Command): void {
+  const cmd = program
+    .command('run')
+    .description('Run a scenario: many real-browser LiveView users by a load profile')
+    .argument('<scenario>', 'scenario file (.ts or .js) whose default export is defineScenario({...})');
+  commonRunFlags(cmd).action(async (scenarioFile: string, flags: RunFlags) => {
+    const overrides = overridesFrom(flags);
+    const progress = progressPrinter(flags.quiet ?? false);
+    const stop = sigintController(progress.log);
+    const options: RunLocalOptions = {
+      scenarioFile,
+      overrides,
+      thresholds: flags.threshold ?? [],
+      onProgress: progress.update,
+      log: progress.log,
+      signal: stop.signal,
+    };
+    try {
+      const outcome = await runLocal(options);
+      progress.done();
+      process.exitCode = await reportRun(outcome, flags, progress.log);
+    } finally {
+      stop.dispose();
+    }
+  });
+}

@@ -1,0 +1,473 @@
+/**
+ * The load engine: runs scenario users by a load profile against a browser pool, one context per user, and
+ * emits an interval snapshot of all metrics every second. The same engine runs single-machine runs and each
+ * remote runner's slice (src/cluster).
+ *
+ * Closed models (users, ramp, stages) keep N user loops alive; each loop runs iterations back to back on one
+ * reused context. The open model (arrival rate) starts iterations on a fixed schedule whatever the app's
+ * latency; arrivals beyond maxInFlight are dropped and counted, never delayed (no coordinated omission), and
+ * iteration time is measured from the scheduled start.
+ */
+import type { Scenario, InputMode, User, ThrottleSpec, Throttle } from '../scenario/define.js';
+import { createVerbs, VerbError, type VerbRecorder } from '../scenario/verbs.js';
+import { PageProbe } from '../probe/page-probe.js';
+import { PAGE_AGENT_SCRIPT } from '../probe/page-agent.js';
+import type { Snapshot } from '../metrics/model.js';
+import type { MetricsRegistry } from '../metrics/registry.js';
+import { recordObservation } from '../metrics/record.js';
+import { withLabels, type LabelledRecorder } from '../metrics/labelled.js';
+import { arrivalsDue, targetUsersAt, totalDurationMs, splitVariants, type LoadProfile } from './profile.js';
+import { createThrottle } from './throttle.js';
+import type { Feeder } from '../scenario/feeder.js';
+import type { Lease } from '../browser/pool.js';
+
+/** Where users get their browser context: the BrowserPool, or a fake in tests. */
+export interface LeaseSource {
+  acquire(userId: number): Promise<Lease>;
+}
+
+export interface EngineConfig {
+  scenario: Scenario<unknown>;
+  profile: LoadProfile;
+  target: string;
+  leases: LeaseSource;
+  registry: MetricsRegistry;
+  feeder: Feeder;
+  setupData: unknown;
+  input: InputMode;
+  actionTimeoutMs: number;
+  abortOnError: boolean;
+  /** Distributed runs: this runner's user ids are offset + k × stride, so ids are unique across runners. */
+  userIds?: { offset: number; stride: number };
+  intervalMs?: number;
+  /** Called just before each interval snapshot (health sampling writes its gauges here). */
+  beforeSnapshot?: () => void;
+  onSnapshot: (snapshot: Snapshot) => void;
+  /** Visual checkpoints (u.snapshot); without it u.snapshot explains how to enable visual checks. */
+  visual?: (u: User<unknown>, name: string, opts: Parameters<User['snapshot']>[1]) => Promise<void>;
+  /** The LiveView client version a page reported (`liveSocket.version()`), once per distinct value. */
+  onClientVersion?: (version: string) => void;
+  log?: (line: string) => void;
+}
+
+export type EnginePhase = 'idle' | 'running' | 'stopping' | 'done';
+
+export interface EngineStatus {
+  phase: EnginePhase;
+  elapsedMs: number;
+  totalMs: number;
+  active: number;
+  target: number;
+  iterations: number;
+  errors: number;
+  dropped: number;
+}
+
+export interface EngineOutcome {
+  iterations: number;
+  errors: number;
+  dropped: number;
+  /** Set when the run ended before the profile did (abort on error, stop(), signal). */
+  interrupted: string | undefined;
+}
+
+class StopSignal extends Error {
+  constructor() {
+    super('stopped');
+    this.name = 'AbortError';
+  }
+}
+
+interface UserSlot {
+  userId: number;
+  /** Finish the current iteration, then leave. */
+  retiring: boolean;
+  abort: AbortController;
+  done: Promise<void>;
+  probe: PageProbe | undefined;
+  busy: boolean;
+}
+
+export class LoadEngine {
+  private phase: EnginePhase = 'idle';
+  private startedAt = 0;
+  private slots: UserSlot[] = [];
+  private nextUser = 0;
+  private iterations = 0;
+  private iterationStarts = 0;
+  private errors = 0;
+  private dropped = 0;
+  private extraUsers = 0;
+  private inFlight = new Set<Promise<void>>();
+  private probes = new Set<PageProbe>();
+  private interrupted: string | undefined;
+  private stopRequested = false;
+  private hardAbort = new AbortController();
+  private throttles = new Map<string, Throttle>();
+  private wake: (() => void) | undefined;
+  private clientVersions = new Set<string>();
+
+  constructor(private readonly cfg: EngineConfig) {
+    for (const [name, spec] of Object.entries(cfg.scenario.throttles ?? {})) {
+      this.throttles.set(name, createThrottle(spec as ThrottleSpec));
+    }
+  }
+
+  status(): EngineStatus {
+    const elapsedMs = this.phase === 'idle' ? 0 : performance.now() - this.startedAt;
+    return {
+      phase: this.phase,
+      elapsedMs,
+      totalMs: totalDurationMs(this.cfg.profile),
+      active: this.activeUsers(),
+      target: this.currentTarget(elapsedMs),
+      iterations: this.iterations,
+      errors: this.errors,
+      dropped: this.dropped,
+    };
+  }
+
+  /** Runtime control: add (or remove, negative) users on top of the profile's target. Closed models only. */
+  addUsers(delta: number): void {
+    if (this.cfg.profile.kind === 'arrival') throw new Error('addUsers applies to user-based profiles, not to --arrival-rate');
+    this.extraUsers += delta;
+    this.wake?.();
+  }
+
+  /** Graceful stop: running iterations may finish within the profile's gracefulStop, then are aborted. */
+  stop(reason: string): void {
+    if (!this.interrupted) this.interrupted = reason;
+    this.stopRequested = true;
+    this.wake?.();
+  }
+
+  async run(): Promise<EngineOutcome> {
+    if (this.phase !== 'idle') throw new Error('LoadEngine.run() can be called once');
+    this.phase = 'running';
+    this.startedAt = performance.now();
+    const intervalMs = this.cfg.intervalMs ?? 1_000;
+    const ticker = setInterval(() => this.emitSnapshot(), intervalMs);
+    try {
+      if (this.cfg.profile.kind === 'arrival') await this.runOpen();
+      else await this.runClosed();
+      this.phase = 'stopping';
+      await this.drain();
+    } finally {
+      clearInterval(ticker);
+      this.phase = 'done';
+      this.emitSnapshot();
+    }
+    return { iterations: this.iterations, errors: this.errors, dropped: this.dropped, interrupted: this.interrupted };
+  }
+
+  private currentTarget(elapsedMs: number): number {
+    if (this.cfg.profile.kind === 'arrival') return this.inFlight.size;
+    return Math.max(0, targetUsersAt(this.cfg.profile, elapsedMs) + this.extraUsers);
+  }
+
+  private activeUsers(): number {
+    if (this.cfg.profile.kind === 'arrival') return this.inFlight.size;
+    return this.slots.filter((s) => !s.retiring).length;
+  }
+
+  private iterationBudgetLeft(): boolean {
+    const limit = this.cfg.profile.iterations;
+    return limit === undefined || this.iterationStarts < limit;
+  }
+
+  private sleepTick(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private async runClosed(): Promise<void> {
+    const total = totalDurationMs(this.cfg.profile);
+    for (;;) {
+      const elapsed = performance.now() - this.startedAt;
+      if (this.stopRequested || elapsed >= total) break;
+      if (!this.iterationBudgetLeft() && this.slots.every((s) => !s.busy)) break;
+      const target = this.currentTarget(elapsed);
+      const live = this.slots.filter((s) => !s.retiring);
+      if (live.length < target && this.iterationBudgetLeft()) {
+        for (let i = live.length; i < target; i++) this.spawnUser();
+      } else if (live.length > target) {
+        // Ramp down: the newest users leave after their current iteration (k6's graceful ramp-down).
+        for (const s of live.slice(target)) s.retiring = true;
+      }
+      await this.sleepTick(100);
+    }
+  }
+
+  private async runOpen(): Promise<void> {
+    const profile = this.cfg.profile;
+    if (profile.kind !== 'arrival') return;
+    const total = totalDurationMs(profile);
+    let last = 0;
+    for (;;) {
+      const now = performance.now() - this.startedAt;
+      const upTo = Math.min(now, total);
+      const due = arrivalsDue(profile, last, upTo);
+      last = upTo;
+      for (let i = 0; i < due; i++) {
+        if (!this.iterationBudgetLeft()) break;
+        if (this.inFlight.size >= profile.maxInFlight) {
+          this.dropped++;
+          this.cfg.registry.count('iterations', { result: 'dropped' });
+          continue;
+        }
+        const p = this.runArrival(performance.now());
+        this.inFlight.add(p);
+        void p.finally(() => this.inFlight.delete(p));
+      }
+      if (this.stopRequested || now >= total || !this.iterationBudgetLeft()) break;
+      await this.sleepTick(20);
+    }
+  }
+
+  private allocateUserId(): number {
+    const ids = this.cfg.userIds ?? { offset: 0, stride: 1 };
+    return ids.offset + this.nextUser++ * ids.stride;
+  }
+
+  private spawnUser(): void {
+    const slot: UserSlot = { userId: this.allocateUserId(), retiring: false, abort: new AbortController(), done: Promise.resolve(), probe: undefined, busy: false };
+    slot.done = this.userLoop(slot).finally(() => {
+      this.slots = this.slots.filter((s) => s !== slot);
+    });
+    this.slots.push(slot);
+  }
+
+  private async userLoop(slot: UserSlot): Promise<void> {
+    let lease: Lease | undefined;
+    let iteration = 0;
+    try {
+      while (!slot.retiring && !this.stopRequested && this.iterationBudgetLeft()) {
+        if (!lease) {
+          lease = await this.acquire(slot.userId, slot.abort.signal);
+          if (!lease) return;
+          slot.probe = await this.attachProbe(lease, slot.userId);
+        }
+        slot.busy = true;
+        this.iterationStarts++;
+        const outcome = await this.runIteration(lease, slot.probe!, slot.userId, iteration++, slot.abort.signal, performance.now());
+        slot.busy = false;
+        if (outcome === 'lease-lost') {
+          await this.dropLease(lease, slot.probe);
+          lease = undefined;
+          slot.probe = undefined;
+        }
+      }
+    } finally {
+      slot.busy = false;
+      if (lease) await this.dropLease(lease, slot.probe, true);
+    }
+  }
+
+  private async runArrival(scheduledAt: number): Promise<void> {
+    const userId = this.allocateUserId();
+    const abort = new AbortController();
+    const onHard = () => abort.abort();
+    this.hardAbort.signal.addEventListener('abort', onHard);
+    let lease: Lease | undefined;
+    let probe: PageProbe | undefined;
+    try {
+      this.iterationStarts++;
+      lease = await this.acquire(userId, abort.signal);
+      if (!lease) return;
+      probe = await this.attachProbe(lease, userId);
+      const outcome = await this.runIteration(lease, probe, userId, 0, abort.signal, scheduledAt);
+      await this.dropLease(lease, probe, outcome !== 'lease-lost');
+      lease = undefined;
+    } finally {
+      this.hardAbort.signal.removeEventListener('abort', onHard);
+      if (lease) await this.dropLease(lease, probe, false);
+    }
+  }
+
+  private async acquire(userId: number, signal: AbortSignal): Promise<Lease | undefined> {
+    try {
+      return await this.cfg.leases.acquire(userId);
+    } catch (err) {
+      if (signal.aborted || this.stopRequested) return undefined;
+      this.recordUserError('browser', err, userId, -1);
+      return undefined;
+    }
+  }
+
+  private async attachProbe(lease: Lease, userId: number): Promise<PageProbe> {
+    const recorder = this.recorderFor(userId);
+    // Init scripts survive a context's release, so a reused context already has the agent.
+    if (lease.fresh) await lease.context.addInitScript({ content: PAGE_AGENT_SCRIPT });
+    const probe = await PageProbe.attach(lease.page, { sink: (obs) => recordObservation(recorder, obs) });
+    this.probes.add(probe);
+    return probe;
+  }
+
+  private async dropLease(lease: Lease, probe: PageProbe | undefined, reusable = false): Promise<void> {
+    if (probe) {
+      this.probes.delete(probe);
+      await probe.detach();
+    }
+    try {
+      if (reusable) await lease.release();
+      else await lease.discard();
+    } catch {
+      // A context on a crashed browser cannot be released; the pool already replaced the browser.
+    }
+  }
+
+  private variantOf(userId: number): { name: string | undefined; value: string | undefined } {
+    const variants = this.cfg.scenario.variants;
+    if (!variants) return { name: undefined, value: undefined };
+    const names = Object.keys(variants);
+    const name = splitVariants(names, userId);
+    return { name, value: variants[name] };
+  }
+
+  private recorderFor(userId: number): LabelledRecorder {
+    const variant = this.variantOf(userId).name;
+    return variant ? withLabels(this.cfg.registry, { variant }) : withLabels(this.cfg.registry, {});
+  }
+
+  private async runIteration(lease: Lease, probe: PageProbe, userId: number, iteration: number, signal: AbortSignal, startedAt: number): Promise<'ok' | 'error' | 'lease-lost' | 'stopped'> {
+    const recorder = this.recorderFor(userId);
+    const variant = this.variantOf(userId);
+    const verbs = createVerbs({
+      page: lease.page,
+      probe,
+      target: this.cfg.target,
+      recorder: recorder as VerbRecorder,
+      input: this.cfg.input,
+      actionTimeoutMs: this.cfg.actionTimeoutMs,
+      onClientVersion: (v) => {
+        if (this.clientVersions.has(v)) return;
+        this.clientVersions.add(v);
+        this.cfg.onClientVersion?.(v);
+      },
+    });
+    const u: User<unknown> = {
+      page: lease.page,
+      context: lease.context,
+      userId,
+      iteration,
+      variant: variant.name,
+      variantValue: variant.value,
+      data: this.cfg.setupData,
+      row: this.cfg.feeder.rowFor(userId),
+      signal,
+      lv: verbs,
+      step: async (name, fn) => {
+        const t0 = performance.now();
+        try {
+          return await fn();
+        } finally {
+          recorder.record('step_ms', { step: name }, performance.now() - t0);
+        }
+      },
+      think: (ms) => sleep(Array.isArray(ms) ? ms[0] + Math.random() * (ms[1] - ms[0]) : (ms as number), signal),
+      check: async (name, condition) => {
+        let pass: boolean;
+        try {
+          pass = typeof condition === 'function' ? Boolean(await condition()) : Boolean(condition);
+        } catch {
+          pass = false;
+        }
+        recorder.count('checks', { check: name, result: pass ? 'pass' : 'fail' });
+        return pass;
+      },
+      throttle: (name) => {
+        const t = this.throttles.get(name);
+        if (!t) throw new Error(`u.throttle(${JSON.stringify(name)}): no such throttle; declare it in the scenario's throttles (known: ${[...this.throttles.keys()].join(', ') || 'none'})`);
+        return t;
+      },
+      snapshot: async (name, opts) => {
+        if (!this.cfg.visual) throw new Error(`u.snapshot(${JSON.stringify(name)}): visual checks are not enabled for this run`);
+        await this.cfg.visual(u, name, opts);
+      },
+    };
+    try {
+      await this.cfg.scenario.user(u);
+      this.iterations++;
+      recorder.record('iteration_ms', {}, performance.now() - startedAt);
+      recorder.count('iterations', { result: 'ok' });
+      return 'ok';
+    } catch (err) {
+      if (signal.aborted || (this.stopRequested && isAbortLike(err))) return 'stopped';
+      this.iterations++;
+      recorder.record('iteration_ms', {}, performance.now() - startedAt);
+      recorder.count('iterations', { result: 'error' });
+      const lost = isTargetClosed(err) || lease.page.isClosed();
+      this.recordUserError(lost ? 'browser_crash' : err instanceof VerbError ? err.kind : 'scenario', err, userId, iteration);
+      if (this.cfg.abortOnError) this.stop(`aborted on error: ${errorMessage(err)}`);
+      return lost ? 'lease-lost' : 'error';
+    }
+  }
+
+  private recordUserError(kind: string, err: unknown, userId: number, iteration: number): void {
+    this.errors++;
+    this.cfg.registry.count('user_errors', { kind });
+    this.cfg.registry.error(`user.${kind}`, errorMessage(err), { user: userId, iteration });
+  }
+
+  /** After the profile: let running iterations finish within gracefulStop, then abort what is left. */
+  private async drain(): Promise<void> {
+    this.stopRequested = true;
+    for (const s of this.slots) s.retiring = true;
+    const pending = [...this.slots.map((s) => s.done), ...this.inFlight];
+    const graceful = this.cfg.profile.gracefulStopMs;
+    const finished = await Promise.race([Promise.allSettled(pending).then(() => true), sleep(graceful).then(() => false)]);
+    if (!finished) {
+      this.cfg.log?.(`graceful stop: ${pending.length} iteration(s) still running after ${graceful} ms, aborting them`);
+      this.hardAbort.abort();
+      for (const s of this.slots) s.abort.abort();
+      // Closing contexts unblocks page calls that would otherwise wait for their own timeouts.
+      await Promise.race([Promise.allSettled(pending), sleep(5_000)]);
+    }
+  }
+
+  private emitSnapshot(): void {
+    for (const p of this.probes) p.expire();
+    this.cfg.beforeSnapshot?.();
+    const st = this.status();
+    this.cfg.registry.gauge('users_active', {}, st.active);
+    this.cfg.registry.gauge('users_target', {}, this.phase === 'done' ? 0 : st.target);
+    this.cfg.onSnapshot(this.cfg.registry.takeSnapshot());
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new StopSignal());
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new StopSignal());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n').slice(0, 3).join(' ').slice(0, 500);
+  return String(err).slice(0, 500);
+}
+
+function isAbortLike(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || isTargetClosed(err));
+}
+
+function isTargetClosed(err: unknown): boolean {
+  return err instanceof Error && /Target (page, context or browser )?(has been )?closed|Browser has been closed|browser has disconnected|BrowserCrashedError/i.test(err.message + err.name);
+}

@@ -1,0 +1,180 @@
+/**
+ * A single-machine run: load the scenario, check the target, start the browser pool and health sampler, run
+ * the engine, merge its interval snapshots in-process (the same Accumulator a remote collector uses), and
+ * build Results. Partial results survive faults: whatever was recorded before an error or Ctrl-C is kept.
+ */
+import { dirname } from 'node:path';
+import { loadScenario, type LoadedScenario } from '../scenario/load.js';
+import { loadFeeder } from '../scenario/feeder.js';
+import type { InputMode, ScenarioOptions } from '../scenario/define.js';
+import { resolveProfile, type LoadProfile, type ProfileOverrides } from './profile.js';
+import { parseDuration } from './duration.js';
+import { LoadConfigError } from './config-error.js';
+import { LoadEngine, type EngineStatus } from './engine.js';
+import { BrowserPool } from '../browser/pool.js';
+import { HealthSampler } from '../health/sampler.js';
+import { formatHealthLine, sampleWarnings } from '../health/format.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import { Accumulator } from '../metrics/accumulator.js';
+import { parseThreshold } from '../metrics/thresholds.js';
+import type { Results, Snapshot } from '../metrics/model.js';
+import { assembleResults, pkgVersion } from './run-results.js';
+import type { ProgressState } from '../report/progress.js';
+
+export interface RunLocalOptions {
+  scenarioFile: string;
+  /** CLI overrides of the scenario's options (CLI wins). */
+  overrides: ProfileOverrides & Pick<ScenarioOptions, 'target' | 'browsers' | 'contextsPerBrowser' | 'input' | 'abortOnError' | 'actionTimeout' | 'blockResources'>;
+  /** Thresholds added on the command line (the scenario's own are kept). */
+  thresholds?: string[];
+  /** Called once per interval with the live state. */
+  onProgress?: (state: ProgressState) => void;
+  log?: (line: string) => void;
+  /** Aborting it stops the run gracefully (SIGINT); results so far are kept. */
+  signal?: AbortSignal;
+  /** Preloaded scenario (demo runs several), instead of scenarioFile. */
+  loaded?: LoadedScenario;
+}
+
+export interface RunLocalOutcome {
+  results: Results;
+  /** True when every threshold passed. */
+  passed: boolean;
+}
+
+/** Fails fast, with the URL, when nothing answers at the target. Any HTTP answer counts as reachable. */
+export async function checkTarget(target: string, timeoutMs = 5_000): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw new LoadConfigError(`--target: ${JSON.stringify(target)} is not a URL (try http://localhost:4000)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new LoadConfigError(`--target: ${target} must be http(s)`);
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    await res.body?.cancel();
+  } catch (err) {
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
+    throw new LoadConfigError(`target unreachable: ${url.href} (${cause}). Is the app running and is --target right?`);
+  }
+}
+
+/** The most users the profile ever asks for: sizes the browser pool. */
+export function peakUsers(profile: LoadProfile): number {
+  if (profile.kind === 'constant') return profile.users;
+  if (profile.kind === 'stages') return Math.max(1, ...profile.stages.map((s) => s.target));
+  return profile.maxInFlight;
+}
+
+export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> {
+  const loaded = opts.loaded ?? (await loadScenario(opts.scenarioFile));
+  const scenario = loaded.scenario;
+  const options: ScenarioOptions = { ...scenario.options, ...definedOnly(opts.overrides) };
+  const target = options.target;
+  if (!target) throw new LoadConfigError(`no target: pass --target URL or set options.target in ${loaded.file}`);
+  const profile = resolveProfile(scenario.options ?? {}, opts.overrides);
+  const thresholdExprs = [...(scenario.options?.thresholds ?? []), ...(opts.thresholds ?? [])];
+  for (const t of thresholdExprs) parseThreshold(t); // bad expressions fail before any browser starts
+  const actionTimeoutMs = options.actionTimeout === undefined ? 15_000 : parseDuration(options.actionTimeout, 'actionTimeout');
+  const input: InputMode = options.input ?? 'fast';
+  if (input !== 'fast' && input !== 'playwright') throw new LoadConfigError(`--input must be fast or playwright, got ${JSON.stringify(input)}`);
+  await checkTarget(target);
+  const feeder = loadFeeder(options.data, dirname(loaded.file));
+
+  const startedAt = Date.now();
+  const registry = new MetricsRegistry({ startedAt });
+  const accumulator = new Accumulator({ startedAt, intervalMs: 1_000 });
+  const pool = new BrowserPool({
+    users: peakUsers(profile),
+    ...(options.browsers !== undefined ? { browsers: options.browsers } : {}),
+    ...(options.contextsPerBrowser !== undefined ? { contextsPerBrowser: options.contextsPerBrowser } : {}),
+    ...(options.blockResources ? { blockResources: options.blockResources } : {}),
+  });
+  const health = new HealthSampler({ intervalMs: 1_000, pids: () => pool.pids(), sink: registry });
+  const versions: Record<string, string> = {};
+  for (const name of ['playwright', 'phoenix_live_view']) {
+    const v = pkgVersion(name);
+    if (v) versions[name === 'phoenix_live_view' ? 'phoenix_live_view (fixture client)' : name] = v;
+  }
+
+  let engine: LoadEngine | undefined;
+  let lastInterval: Snapshot | undefined;
+  let interrupted: string | undefined;
+  let setupData: unknown;
+  const onAbort = () => {
+    interrupted = 'interrupted (SIGINT): results are partial';
+    engine?.stop(interrupted);
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  health.start();
+  try {
+    setupData = await scenario.setup?.({ target, options });
+    engine = new LoadEngine({
+      scenario,
+      profile,
+      target,
+      leases: pool,
+      registry,
+      feeder,
+      setupData,
+      input,
+      actionTimeoutMs,
+      abortOnError: options.abortOnError ?? false,
+      onSnapshot: (s) => {
+        accumulator.add(s);
+        lastInterval = s;
+        const st: EngineStatus = engine!.status();
+        const sample = health.latest();
+        opts.onProgress?.({
+          ...st,
+          interval: s,
+          health: sample ? formatHealthLine(sample, health.cores) : undefined,
+          saturated: sample ? sampleWarnings(sample, health.cores).length > 0 : false,
+        });
+      },
+      onClientVersion: (v) => {
+        versions.phoenix_live_view = v;
+      },
+      log: opts.log,
+    });
+    if (opts.signal?.aborted) onAbort();
+    const outcome = await engine.run();
+    interrupted = interrupted ?? outcome.interrupted;
+  } catch (err) {
+    // Keep what was measured; the caller reports the error and still gets partial results.
+    interrupted = `run failed: ${err instanceof Error ? err.message : String(err)}`;
+    if (!lastInterval) registry.error('harness', interrupted);
+    accumulator.add(registry.takeSnapshot());
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    try {
+      await scenario.teardown?.({ target, options }, setupData);
+    } catch (err) {
+      opts.log?.(`teardown failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    await health.stop();
+    await pool.close();
+  }
+
+  const chromium = pool.browserVersion();
+  if (chromium) versions.chromium = chromium;
+  const results = assembleResults({
+    scenario: scenario.name,
+    target,
+    profile,
+    startedAt,
+    endedAt: Date.now(),
+    accumulator,
+    health: health.summary(),
+    versions,
+    variants: scenario.variants ? Object.keys(scenario.variants) : undefined,
+    interrupted,
+    thresholds: thresholdExprs,
+  });
+  return { results, passed: results.thresholds.every((t) => t.pass) };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,159 @@
+/**
+ * One probe per page: CDP WebSocket capture → LiveView session model → observations, handed to a sink (the
+ * metrics recorder). It also lets a verb ask "which event round trip did my action cause?" by sequence marks:
+ * observations arriving after a mark belong to what the page did after it (one user per page).
+ */
+import type { Page } from 'playwright';
+import { LiveViewSession } from '../liveview/session.js';
+import type { Observation } from '../liveview/observations.js';
+import type { SocketEvent } from '../liveview/socket-events.js';
+import { attachCdpCapture, type CdpCapture } from './cdp-capture.js';
+
+export type ObservationSink = (obs: Observation) => void;
+export type EventObservation = Extract<Observation, { type: 'event' }>;
+export type JoinObservation = Extract<Observation, { type: 'join' }>;
+
+export interface PageProbeOptions {
+  sink: ObservationSink;
+  /** An unanswered push older than this counts as a timeout (the LiveView client reloads after 30 s). */
+  pushTimeoutMs?: number;
+  /** Keep every raw SocketEvent (tests and vector capture); off under load. */
+  keepRawEvents?: boolean;
+}
+
+interface Waiter {
+  after: number;
+  match: (obs: Observation) => boolean;
+  resolve: (obs: Observation | undefined) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** How many recent observations to keep for correlation; verbs look back only a few. */
+const RECENT_LIMIT = 64;
+
+export class PageProbe {
+  readonly raw: SocketEvent[] = [];
+  private seq = 0;
+  private recent: Array<{ seq: number; obs: Observation }> = [];
+  private waiters = new Set<Waiter>();
+  private lastCdpTs: number | undefined;
+  private lastCdpAtNodeMs = 0;
+  private ended = false;
+
+  private constructor(
+    private readonly session: LiveViewSession,
+    private readonly options: PageProbeOptions,
+    private capture: CdpCapture | undefined,
+  ) {}
+
+  static async attach(page: Page, options: PageProbeOptions): Promise<PageProbe> {
+    const session = new LiveViewSession({ pushTimeoutMs: options.pushTimeoutMs ?? 30_000 });
+    const probe = new PageProbe(session, options, undefined);
+    probe.capture = await attachCdpCapture(page, (ev) => probe.onSocketEvent(ev));
+    return probe;
+  }
+
+  /** Feed an event directly (tests, replays). */
+  onSocketEvent(ev: SocketEvent): void {
+    if (this.ended) return;
+    if (this.options.keepRawEvents) this.raw.push(ev);
+    if (ev.timestamp !== undefined) {
+      this.lastCdpTs = ev.timestamp;
+      this.lastCdpAtNodeMs = performance.now();
+    }
+    this.emit(this.session.push(ev));
+  }
+
+  /** A position in the observation stream; pass it to `waitFor` to see only what came after. */
+  mark(): number {
+    return this.seq;
+  }
+
+  /** Pushes sent and not answered yet, as the frames show them. */
+  pending(): number {
+    return this.session.pendingCount();
+  }
+
+  /** Resolves with the first observation after `mark` that matches, or undefined after `timeoutMs`. */
+  waitFor(mark: number, match: (obs: Observation) => boolean, timeoutMs: number): Promise<Observation | undefined> {
+    for (const r of this.recent) if (r.seq > mark && match(r.obs)) return Promise.resolve(r.obs);
+    if (this.ended) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        after: mark,
+        match,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          resolve(undefined);
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  waitForEvent(mark: number, timeoutMs: number): Promise<EventObservation | undefined> {
+    return this.waitFor(mark, (o) => o.type === 'event' && o.push === 'event', timeoutMs) as Promise<EventObservation | undefined>;
+  }
+
+  waitForJoin(mark: number, timeoutMs: number): Promise<JoinObservation | undefined> {
+    return this.waitFor(mark, (o) => o.type === 'join' && !o.nested, timeoutMs) as Promise<JoinObservation | undefined>;
+  }
+
+  /** Resolves once no push is waiting for its reply (or after timeoutMs). */
+  async waitIdle(timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.pending() > 0) {
+      if (performance.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return true;
+  }
+
+  /** Turn unanswered pushes older than the push timeout into timeout errors. Call periodically. */
+  expire(): void {
+    if (this.lastCdpTs === undefined || this.ended) return;
+    // CDP's clock advanced at least as much as ours since the last frame it stamped.
+    const nowCdp = this.lastCdpTs + (performance.now() - this.lastCdpAtNodeMs) / 1000;
+    this.emit(this.session.expire(nowCdp));
+  }
+
+  /**
+   * The page is about to load a new document (goto/reload): its sockets will close by design, so close them in
+   * the model now as expected instead of letting their close count as a disconnect.
+   */
+  newDocument(): void {
+    if (this.ended) return;
+    this.emit(this.session.end(this.lastCdpTs));
+  }
+
+  /** Expected end of the page: closes sockets without counting disconnects; pending pushes are dropped. */
+  async detach(): Promise<void> {
+    if (this.ended) return;
+    this.emit(this.session.end(this.lastCdpTs));
+    this.ended = true;
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(undefined);
+    }
+    this.waiters.clear();
+    await this.capture?.detach();
+  }
+
+  private emit(observations: readonly Observation[]): void {
+    for (const obs of observations) {
+      const seq = ++this.seq;
+      this.options.sink(obs);
+      if (obs.type === 'frame') continue;
+      this.recent.push({ seq, obs });
+      if (this.recent.length > RECENT_LIMIT) this.recent.splice(0, this.recent.length - RECENT_LIMIT);
+      for (const w of this.waiters) {
+        if (seq > w.after && w.match(obs)) {
+          clearTimeout(w.timer);
+          this.waiters.delete(w);
+          w.resolve(obs);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * LiveView verbs (`u.lv.*`): actions that wait the LiveView way and return what they observed. Round trips and
+ * bytes come from the probe's frames (CDP clock); mount and patch times from the page agent (page clock).
+ */
+import type { Page } from 'playwright';
+import type { HistogramName } from '../metrics/catalog.js';
+import type { Labels } from '../metrics/model.js';
+import type { ActionResult, MountInfo, PageAction, PageAgentApi, SettleResult } from '../probe/page-agent.js';
+import type { PageProbe } from '../probe/page-probe.js';
+import type { ActionTiming, InputMode, LiveViewVerbs, MountTiming } from './define.js';
+
+/** What verbs record themselves: the page-clock metrics only they can see. */
+export interface VerbRecorder {
+  record(name: HistogramName, labels: Labels, value: number): void;
+}
+
+export interface VerbContext {
+  page: Page;
+  probe: PageProbe;
+  target: string;
+  recorder: VerbRecorder;
+  input: InputMode;
+  actionTimeoutMs: number;
+  /** How long to wait for CDP to deliver the frames of an action the page already saw complete. */
+  frameGraceMs?: number;
+  onClientVersion?: (version: string) => void;
+}
+
+/** A verb failed in a way the scenario author should read: says what, where, and why. */
+export class VerbError extends Error {
+  constructor(
+    readonly verb: string,
+    readonly kind: 'no-liveview' | 'not-connected' | 'unreachable' | 'http' | 'no-element' | 'timeout' | 'navigation',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VerbError';
+  }
+}
+
+declare global {
+  interface Window {
+    __rookery: PageAgentApi;
+  }
+}
+
+export function createVerbs(ctx: VerbContext): LiveViewVerbs {
+  const grace = ctx.frameGraceMs ?? 2_000;
+  const { page, probe } = ctx;
+
+  const currentView = (): string => {
+    try {
+      return new URL(page.url()).pathname;
+    } catch {
+      return 'unknown';
+    }
+  };
+
+  async function act(verb: string, action: PageAction, input: InputMode): Promise<ActionTiming> {
+    const mark = probe.mark();
+    let result: ActionResult;
+    if (input === 'playwright') {
+      await page.evaluate(() => window.__rookery.armInput());
+      const opts = { timeout: ctx.actionTimeoutMs };
+      if (action.kind === 'click') await page.click(action.selector, opts);
+      else if (action.kind === 'input') await page.fill(action.selector, action.value, opts);
+      else await page.locator(action.selector).evaluate((el) => ((el.tagName === 'FORM' ? el : el.closest('form')) as HTMLFormElement | null)?.requestSubmit());
+      result = await page.evaluate((t) => window.__rookery.awaitInput(t), ctx.actionTimeoutMs);
+    } else {
+      result = await page.evaluate(([a, t]) => window.__rookery.act(a, t), [action, ctx.actionTimeoutMs] as const);
+    }
+    const where = currentView();
+    if (!result.ok) {
+      const kind = result.error?.startsWith('no element') ? 'no-element' : 'timeout';
+      throw new VerbError(verb, kind, `${verb}(${JSON.stringify(action.selector)}) on ${where}: ${result.error ?? 'failed'}`);
+    }
+    if (result.navigation) {
+      const join = await probe.waitForJoin(mark, grace);
+      const view = join?.view ?? where;
+      ctx.recorder.record('lv_patch_ms', { event: 'navigate', view }, result.patchMs);
+      return { event: undefined, view, rttMs: join?.ms, patchMs: result.patchMs, bytes: join?.anatomy.bytes, pushed: false };
+    }
+    if (!result.pushed) return { event: undefined, view: where, rttMs: undefined, patchMs: result.patchMs, bytes: undefined, pushed: false };
+    // The page saw the reply, so the frames exist; CDP may just not have delivered them to us yet.
+    const ev = await probe.waitForEvent(mark, grace);
+    const event = ev?.event ?? 'unmatched';
+    const view = ev?.view ?? where;
+    ctx.recorder.record('lv_patch_ms', { event, view }, result.patchMs);
+    return { event: ev?.event, view, rttMs: ev?.ms, patchMs: result.patchMs, bytes: ev?.anatomy.bytes, pushed: true };
+  }
+
+  const settle = async (timeoutMs: number): Promise<void> => {
+    const res: SettleResult = await page.evaluate((t) => window.__rookery.waitSettled(t), timeoutMs);
+    if (!res.ok) {
+      throw new VerbError('waitSettled', res.reason === 'no-liveview' ? 'no-liveview' : 'timeout',
+        `waitSettled on ${currentView()}: the LiveView did not settle within ${timeoutMs} ms (${res.reason ?? 'unknown'})`);
+    }
+    if (!(await probe.waitIdle(Math.min(timeoutMs, grace)))) {
+      throw new VerbError('waitSettled', 'timeout', `waitSettled on ${currentView()}: ${probe.pending()} push(es) still unanswered`);
+    }
+  };
+
+  return {
+    async goto(path: string): Promise<MountTiming> {
+      const url = new URL(path, ctx.target).href;
+      probe.newDocument();
+      const mark = probe.mark();
+      let status: number | undefined;
+      try {
+        const response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: ctx.actionTimeoutMs });
+        status = response?.status();
+      } catch (err) {
+        const message = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
+        if (/ERR_CONNECTION_REFUSED|ERR_NAME_NOT_RESOLVED|ERR_ADDRESS_UNREACHABLE|ERR_CONNECTION_RESET|ERR_TIMED_OUT/.test(message)) {
+          throw new VerbError('goto', 'unreachable', `goto(${JSON.stringify(path)}): target unreachable at ${url} (${message})`);
+        }
+        throw new VerbError('goto', 'navigation', `goto(${JSON.stringify(path)}): ${message}`);
+      }
+      if (status !== undefined && status >= 400) {
+        throw new VerbError('goto', 'http', `goto(${JSON.stringify(path)}): ${url} answered HTTP ${status}`);
+      }
+      const info: MountInfo & { ok: boolean; reason: string | undefined } = await page.evaluate(
+        (t) => window.__rookery.waitMounted(t),
+        ctx.actionTimeoutMs,
+      );
+      if (!info.ok) {
+        if (info.reason === 'no-liveview') {
+          throw new VerbError('goto', 'no-liveview', `goto(${JSON.stringify(path)}): ${url} never connects a LiveView: the page has no [data-phx-session] element (is it a LiveView route?)`);
+        }
+        throw new VerbError('goto', 'not-connected',
+          `goto(${JSON.stringify(path)}): the LiveView at ${url} did not connect within ${ctx.actionTimeoutMs} ms${info.errorClass ? ' (it shows phx-error: the join failed or the view crashed)' : ''}`);
+      }
+      if (info.clientVersion) ctx.onClientVersion?.(info.clientVersion);
+      const join = await probe.waitForJoin(mark, grace);
+      const view = join?.view ?? info.path;
+      if (info.mountMs !== undefined) ctx.recorder.record('lv_mount_ms', { view }, info.mountMs);
+      if (info.documentMs !== undefined) ctx.recorder.record('http_document_ms', { view }, info.documentMs);
+      await settle(ctx.actionTimeoutMs);
+      return { view, mountMs: info.mountMs ?? 0, documentMs: info.documentMs, joinMs: join?.ms, joinBytes: join?.anatomy.bytes };
+    },
+    click: (selector, opts) => act('click', { kind: 'click', selector }, opts?.input ?? ctx.input),
+    fill: (selector, text, opts) => act('fill', { kind: 'input', selector, value: text }, opts?.input ?? ctx.input),
+    async type(selector, text, opts) {
+      const out: ActionTiming[] = [];
+      for (let i = 1; i <= text.length; i++) {
+        out.push(await act('type', { kind: 'input', selector, value: text.slice(0, i) }, opts?.input ?? ctx.input));
+        if (opts?.delayMs && i < text.length) await new Promise((r) => setTimeout(r, opts.delayMs));
+      }
+      return out;
+    },
+    submit: (selector, opts) => act('submit', { kind: 'submit', selector }, opts?.input ?? ctx.input),
+    waitSettled: (opts) => settle(opts?.timeoutMs ?? ctx.actionTimeoutMs),
+  };
+}
