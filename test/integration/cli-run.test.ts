@@ -1,0 +1,149 @@
+/**
+ * Issue 4's acceptance through the real CLI (`node bin/rookery.js run`, built dist/) against the fixture:
+ * a 20-user 20-second run, exit codes for thresholds and broken input, and Ctrl-C leaving no Chromium behind
+ * while still writing partial results.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { readProcessTable, descendantsOf, readCmdline } from '../../src/health/procfs.js';
+import { chromiumLeftovers, waitUntil } from '../support/chromium-processes.js';
+import type { Results } from '../../src/metrics/model.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/rookery.js');
+
+let fixture: FixtureServer;
+let dir: string;
+
+beforeAll(async () => {
+  fixture = await startFixture({ port: 0 });
+  dir = mkdtempSync(join(tmpdir(), 'rookery-cli-'));
+});
+
+afterAll(async () => {
+  await fixture?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function rookery(args: string[], opts: { onSpawn?: (child: ChildProcess) => void; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`rookery ${args.join(' ')} timed out\n${stderr}`));
+    }, opts.timeoutMs ?? 90_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+    opts.onSpawn?.(child);
+  });
+}
+
+const readResults = (path: string): Results => JSON.parse(readFileSync(path, 'utf8')) as Results;
+const counter = (r: Results, name: string, labels: Record<string, string> = {}): number =>
+  r.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);
+
+describe('rookery run (CLI, real Chromium, fixture)', () => {
+  it('runs 20 users for 20 s with zero errors; the ramp reaches 20; event counts equal the server record', async () => {
+    fixture.reset();
+    const out = join(dir, 'run20.json');
+    const run = await rookery(['run', 'scenarios/counter.ts', '--target', fixture.url, '--users', '20', '--ramp', '5s', '--duration', '15s', '--out', out, '--quiet']);
+    expect(run.code, run.stderr).toBe(0);
+    const r = readResults(out);
+    expect(r.errors).toEqual([]);
+    expect(counter(r, 'user_errors')).toBe(0);
+    expect(counter(r, 'lv_errors')).toBe(0);
+    expect(counter(r, 'iterations', { result: 'ok' })).toBeGreaterThan(0);
+    const active = r.series.gauges.find((g) => g.name === 'users_active');
+    expect(Math.max(...(active?.values.filter((v): v is number => v !== null) ?? [0]))).toBe(20);
+    const truth = fixture.stats().events.filter((e) => e.push === 'event' && e.event === 'inc').length;
+    expect(truth).toBeGreaterThan(100);
+    expect(counter(r, 'lv_events', { event: 'inc' })).toBe(truth);
+    expect(r.thresholds.length).toBeGreaterThan(0);
+    expect(r.thresholds.every((t) => t.pass)).toBe(true);
+    expect(run.stdout).toContain('lv_event_rtt_ms');
+  }, 120_000);
+
+  it('exits 1 when a threshold fails, and says which', async () => {
+    const out = join(dir, 'threshold.json');
+    const run = await rookery(['run', 'scenarios/counter.ts', '--target', fixture.url, '--users', '2', '--duration', '3s', '--threshold', 'lv_event_rtt_ms{event=inc}:p95<0.001', '--out', out, '--quiet']);
+    expect(run.code).toBe(1);
+    const r = readResults(out);
+    const failed = r.thresholds.find((t) => t.expr === 'lv_event_rtt_ms{event=inc}:p95<0.001');
+    expect(failed?.pass).toBe(false);
+    expect(run.stdout).toMatch(/lv_event_rtt_ms\{event=inc\}:p95<0\.001/);
+  }, 60_000);
+
+  it('exits 2 with a readable message for a scenario that does not compile', async () => {
+    const run = await rookery(['run', 'test/support/scenarios/syntax-error.ts', '--target', fixture.url]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/syntax-error\.ts:\d+:\d+/);
+    expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace noise
+  });
+
+  it('exits 2 for an unreachable target, a bad flag and a bad duration', async () => {
+    const unreachable = await rookery(['run', 'scenarios/counter.ts', '--target', 'http://127.0.0.1:9', '--quiet']);
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toContain('target unreachable: http://127.0.0.1:9/');
+    const badFlag = await rookery(['run', 'scenarios/counter.ts', '--userz', '3']);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toMatch(/unknown option '--userz'/);
+    const badDuration = await rookery(['run', 'scenarios/counter.ts', '--target', fixture.url, '--duration', '30 sec']);
+    expect(badDuration.code).toBe(2);
+    expect(badDuration.stderr).toContain('"30 sec" is not a duration');
+  }, 60_000);
+
+  it('says so, with the URL, when a page never connects a LiveView', async () => {
+    const out = join(dir, 'nolv.json');
+    const run = await rookery(['run', 'test/support/scenarios/not-liveview.ts', '--target', fixture.url, '--iterations', '1', '--out', out, '--quiet']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${fixture.url}/__fixture/stats never connects a LiveView`);
+  }, 60_000);
+
+  it('on SIGINT stops, writes partial results and leaves no Chromium process', async () => {
+    fixture.reset();
+    const out = join(dir, 'sigint.json');
+    const groups = new Set<number>();
+    let childPid = 0;
+    const run = await rookery(['run', 'scenarios/counter.ts', '--target', fixture.url, '--users', '4', '--ramp', '1s', '--duration', '60s', '--graceful-stop', '3s', '--out', out], {
+      onSpawn: (child) => {
+        childPid = child.pid!;
+        void (async () => {
+          // Wait until users are clicking, remembering the browsers' process groups.
+          await waitUntil(() => {
+            const table = readProcessTable();
+            for (const pid of descendantsOf(table, [childPid])) {
+              const cmd = readCmdline(pid)?.[0] ?? '';
+              if (/chrom/.test(cmd)) groups.add(table.get(pid)!.pgid);
+            }
+            return fixture.stats().events.length > 10;
+          }, 30_000, 100);
+          child.kill('SIGINT');
+        })();
+      },
+    });
+    expect(groups.size).toBeGreaterThan(0);
+    expect(run.code).not.toBe(null);
+    expect(existsSync(out)).toBe(true);
+    const r = readResults(out);
+    expect(r.meta.interrupted).toMatch(/SIGINT/);
+    expect(counter(r, 'lv_events')).toBeGreaterThan(0);
+    expect(await waitUntil(() => chromiumLeftovers({ groups: [...groups] }).length === 0, 5_000)).toBe(true);
+  }, 90_000);
+});
