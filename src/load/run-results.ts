@@ -4,7 +4,8 @@
  */
 import { arch, cpus, hostname, platform, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Accumulator } from '../metrics/accumulator.js';
 import { buildSeries } from '../metrics/timeline.js';
 import { buildResults } from '../metrics/results.js';
@@ -12,13 +13,29 @@ import { evaluateThresholds } from '../metrics/thresholds.js';
 import type { HealthSummary, MachineInfo, Results, ResultsMeta } from '../metrics/model.js';
 import { describeProfile, totalDurationMs, type LoadProfile } from './profile.js';
 
+/**
+ * A dependency's version. Some packages (phoenix_live_view) do not export `./package.json`, so we resolve
+ * the package's entry and walk up to its package.json.
+ */
 export function pkgVersion(name: string): string | undefined {
+  const require = createRequire(import.meta.url);
+  let entry: string;
   try {
-    const require = createRequire(import.meta.url);
-    const path = require.resolve(`${name}/package.json`);
-    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+    entry = require.resolve(`${name}/package.json`);
   } catch {
-    return undefined;
+    try {
+      entry = require.resolve(name);
+    } catch {
+      return undefined;
+    }
+  }
+  for (let dir = dirname(entry); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === name && pkg.version) return pkg.version;
+    }
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
