@@ -116,6 +116,21 @@ describe('rookery run (CLI, real Chromium, fixture)', () => {
     expect(run.stderr).toContain(`${fixture.url}/__fixture/stats never connects a LiveView`);
   }, 60_000);
 
+  it('open model: every scheduled arrival is either run or counted as dropped, never delayed', async () => {
+    fixture.reset();
+    const out = join(dir, 'arrival.json');
+    const run = await rookery(['run', 'test/support/scenarios/one-click.ts', '--target', fixture.url, '--arrival-rate', '4', '--duration', '5s', '--max-in-flight', '6', '--out', out, '--quiet']);
+    expect(run.code, run.stderr).toBe(0);
+    const r = readResults(out);
+    const ok = counter(r, 'iterations', { result: 'ok' });
+    const dropped = counter(r, 'iterations', { result: 'dropped' });
+    expect(ok + counter(r, 'iterations', { result: 'error' }) + dropped).toBe(20);
+    expect(ok).toBeGreaterThan(0);
+    // Each iteration that ran clicked once: the server saw exactly those clicks.
+    expect(fixture.stats().events.filter((e) => e.event === 'inc')).toHaveLength(ok);
+    expect(counter(r, 'lv_events', { event: 'inc' })).toBe(ok);
+  }, 60_000);
+
   it('on SIGINT stops, writes partial results and leaves no Chromium process', async () => {
     fixture.reset();
     const out = join(dir, 'sigint.json');
