@@ -16,10 +16,12 @@ import type { Snapshot } from '../metrics/model.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { recordObservation } from '../metrics/record.js';
 import { withLabels, type LabelledRecorder } from '../metrics/labelled.js';
-import { arrivalsDue, targetUsersAt, totalDurationMs, splitVariants, type LoadProfile } from './profile.js';
+import { arrivalsDue, globalIndex, targetUsersAt, totalDurationMs, splitVariants, type LoadProfile } from './profile.js';
 import { createThrottle } from './throttle.js';
 import type { Feeder } from '../scenario/feeder.js';
 import type { Lease } from '../browser/pool.js';
+import pLimit from 'p-limit';
+import { availableParallelism } from 'node:os';
 
 /** Where users get their browser context: the BrowserPool, or a fake in tests. */
 export interface LeaseSource {
@@ -37,8 +39,11 @@ export interface EngineConfig {
   input: InputMode;
   actionTimeoutMs: number;
   abortOnError: boolean;
-  /** Distributed runs: this runner's user ids are offset + k × stride, so ids are unique across runners. */
-  userIds?: { offset: number; stride: number };
+  /**
+   * Distributed runs: this runner's user ids are offset + k × stride, so ids are unique across runners; or
+   * 'global': the run-wide ids of this slice's users (globalIndex), numbered as a single-machine run would.
+   */
+  userIds?: { offset: number; stride: number } | 'global';
   intervalMs?: number;
   /** Called just before each interval snapshot (health sampling writes its gauges here). */
   beforeSnapshot?: () => void;
@@ -106,6 +111,8 @@ export class LoadEngine {
   private throttles = new Map<string, Throttle>();
   private wake: (() => void) | undefined;
   private clientVersions = new Set<string>();
+  /** Document loads at once across all users: enough to keep the pipe full, few enough to avoid a herd. */
+  private readonly navigationLimit = pLimit(Math.max(4, availableParallelism() * 4));
 
   constructor(private readonly cfg: EngineConfig) {
     for (const [name, spec] of Object.entries(cfg.scenario.throttles ?? {})) {
@@ -131,6 +138,17 @@ export class LoadEngine {
   addUsers(delta: number): void {
     if (this.cfg.profile.kind === 'arrival') throw new Error('addUsers applies to user-based profiles, not to --arrival-rate');
     this.extraUsers += delta;
+    this.wake?.();
+  }
+
+  /**
+   * Distributed runs: replace this engine's share of the run, e.g. a new slice after a runner was lost (same
+   * model only). The schedule keeps its clock: closed models move to the new target at the next tick; the open
+   * model deals the next arrivals by the new weights.
+   */
+  reslice(profile: LoadProfile): void {
+    if (profile.kind !== this.cfg.profile.kind) throw new Error(`reslice: a ${profile.kind} profile cannot replace a ${this.cfg.profile.kind} one`);
+    this.cfg.profile = profile;
     this.wake?.();
   }
 
@@ -208,11 +226,11 @@ export class LoadEngine {
   }
 
   private async runOpen(): Promise<void> {
-    const profile = this.cfg.profile;
-    if (profile.kind !== 'arrival') return;
-    const total = totalDurationMs(profile);
     let last = 0;
     for (;;) {
+      const profile = this.cfg.profile; // re-read: reslice() may replace it
+      if (profile.kind !== 'arrival') return;
+      const total = totalDurationMs(profile);
       const now = performance.now() - this.startedAt;
       const upTo = Math.min(now, total);
       const due = arrivalsDue(profile, last, upTo);
@@ -235,6 +253,7 @@ export class LoadEngine {
 
   private allocateUserId(): number {
     const ids = this.cfg.userIds ?? { offset: 0, stride: 1 };
+    if (ids === 'global') return globalIndex(this.cfg.profile, this.nextUser++);
     return ids.offset + this.nextUser++ * ids.stride;
   }
 
@@ -348,6 +367,7 @@ export class LoadEngine {
       recorder: recorder as VerbRecorder,
       input: this.cfg.input,
       actionTimeoutMs: this.cfg.actionTimeoutMs,
+      navigationLimit: (fn) => this.navigationLimit(fn),
       onClientVersion: (v) => {
         if (this.clientVersions.has(v)) return;
         this.clientVersions.add(v);
@@ -424,13 +444,18 @@ export class LoadEngine {
     for (const s of this.slots) s.retiring = true;
     const pending = [...this.slots.map((s) => s.done), ...this.inFlight];
     const graceful = this.cfg.profile.gracefulStopMs;
-    const finished = await Promise.race([Promise.allSettled(pending).then(() => true), sleep(graceful).then(() => false)]);
-    if (!finished) {
-      this.cfg.log?.(`graceful stop: ${pending.length} iteration(s) still running after ${graceful} ms, aborting them`);
-      this.hardAbort.abort();
-      for (const s of this.slots) s.abort.abort();
-      // Closing contexts unblocks page calls that would otherwise wait for their own timeouts.
-      await Promise.race([Promise.allSettled(pending), sleep(5_000)]);
+    // Timers are cancelled once the race is decided: a pending timer would keep the process alive.
+    const timers = new AbortController();
+    try {
+      const finished = await Promise.race([Promise.allSettled(pending).then(() => true), sleep(graceful, timers.signal).then(() => false, () => true)]);
+      if (!finished) {
+        this.cfg.log?.(`graceful stop: ${pending.length} iteration(s) still running after ${graceful} ms, aborting them`);
+        this.hardAbort.abort();
+        for (const s of this.slots) s.abort.abort();
+        await Promise.race([Promise.allSettled(pending), sleep(5_000, timers.signal).catch(() => undefined)]);
+      }
+    } finally {
+      timers.abort();
     }
   }
 

@@ -24,6 +24,8 @@ export interface VerbContext {
   /** How long to wait for CDP to deliver the frames of an action the page already saw complete. */
   frameGraceMs?: number;
   onClientVersion?: (version: string) => void;
+  /** Shared limit on concurrent page loads (a ramp of hundreds of users must not hit the app all at once). */
+  navigationLimit?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 /** A verb failed in a way the scenario author should read: says what, where, and why. */
@@ -107,7 +109,8 @@ export function createVerbs(ctx: VerbContext): LiveViewVerbs {
       const mark = probe.mark();
       let status: number | undefined;
       try {
-        const response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: ctx.actionTimeoutMs });
+        const load = () => page.goto(url, { waitUntil: 'domcontentloaded', timeout: ctx.actionTimeoutMs });
+        const response = await (ctx.navigationLimit ? ctx.navigationLimit(load) : load());
         status = response?.status();
       } catch (err) {
         const message = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
