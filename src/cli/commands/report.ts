@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { readResults } from '../../report/json.js';
 import { defaultReportPath, writeHtmlReport } from '../../report/write-report.js';
+import { resultsForReportAt } from '../../visual/artifacts.js';
 
 export interface ReportCommandOptions {
   out?: string;
@@ -10,7 +11,9 @@ export interface ReportCommandOptions {
 /** Reads, renders, writes; returns the absolute path of the report. Throws (→ exit 2) on a bad results file. */
 export async function reportCommand(resultsPath: string, opts: ReportCommandOptions): Promise<string> {
   const results = await readResults(resultsPath);
-  return writeHtmlReport(opts.out ?? defaultReportPath(resultsPath), results);
+  const out = opts.out ?? defaultReportPath(resultsPath);
+  // Visual artifacts are stored relative to the results file; the report may live elsewhere.
+  return writeHtmlReport(out, resultsForReportAt(results, resultsPath, out));
 }
 
 export function registerReport(program: Command): void {
