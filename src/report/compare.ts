@@ -15,6 +15,8 @@
  * gates are what keep two runs of the same scenario from "differing".
  */
 import { HISTOGRAMS } from '../metrics/catalog.js';
+import { decodeHistogram, encodeHistogram, createHistogram } from '../metrics/hdr.js';
+import { summarize } from '../metrics/summary.js';
 import type { Labels, MetricSummary, Results } from '../metrics/model.js';
 import { decodeDistribution, meanOf, valueAtPercentile, type Distribution } from './distribution.js';
 import { formatP, formatPercentChange, metricKey, withoutLabel } from './format.js';
@@ -313,21 +315,41 @@ export function compareVariants(results: Results, opts: CompareOptions & { a?: s
   if (va === undefined || vb === undefined) {
     throw new Error(`results have fewer than two variants (found: ${variants.join(', ') || 'none'})`);
   }
+  // Variants that live on different routes (/stream vs /list) differ in `view` by design: then `view` is part
+  // of the variant, dropped from the key, and series that collide are merged exactly.
+  const viewsOf = (v: string) => new Set(results.metrics.filter((m) => m.labels.variant === v).map((m) => m.labels.view));
+  const viewsA = viewsOf(va);
+  const foldView = [...viewsOf(vb)].every((view) => view === undefined || !viewsA.has(view));
+  const keyLabels = (labels: Labels): Labels => {
+    const l = withoutLabel(labels, 'variant');
+    return foldView ? withoutLabel(l, 'view') : l;
+  };
   const side = (variant: string): Side => {
     const metrics = new Map<string, MetricSummary>();
     for (const m of results.metrics) {
       if (m.labels.variant !== variant) continue;
-      const labels = withoutLabel(m.labels, 'variant');
-      metrics.set(metricKey(m.name, labels), { ...m, labels });
+      const labels = keyLabels(m.labels);
+      const key = metricKey(m.name, labels);
+      const prev = metrics.get(key);
+      metrics.set(key, prev ? mergeSummaries(prev, m, labels) : { ...m, labels });
     }
     const counters = new Map<string, { name: string; labels: Labels; value: number }>();
     for (const c of results.counters) {
       if (c.labels.variant !== variant) continue;
-      const labels = withoutLabel(c.labels, 'variant');
-      counters.set(metricKey(c.name, labels), { name: c.name, labels, value: c.value });
+      const labels = keyLabels(c.labels);
+      const key = metricKey(c.name, labels);
+      counters.set(key, { name: c.name, labels, value: (counters.get(key)?.value ?? 0) + c.value });
     }
     const errors = results.errors.reduce((s, e) => s + e.count, 0);
     return { info: sideInfo(results, variant), metrics, counters, errors };
   };
   return compareSides(side(va), side(vb), opts);
+}
+
+/** Two summaries of one metric merged exactly through their HDR distributions. */
+function mergeSummaries(a: MetricSummary, b: MetricSummary, labels: Labels): MetricSummary {
+  const h = createHistogram();
+  h.add(decodeHistogram(a.hdr));
+  h.add(decodeHistogram(b.hdr));
+  return summarize({ name: a.name, labels, hdr: encodeHistogram(h) });
 }

@@ -1,0 +1,54 @@
+/**
+ * Issue 5's acceptance on real runs (real Chromium, fixture): two runs of the same scenario compare as
+ * "no clear difference"; stream vs list variants in one run show the diff-bytes difference, stream smaller.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { runLocal } from '../../src/load/run-local.js';
+import { compareResults, compareVariants } from '../../src/report/compare.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let fixture: FixtureServer;
+
+beforeAll(async () => {
+  // A fixed server handling time makes latency dominated by the app, as in a real comparison.
+  fixture = await startFixture({ port: 0, eventDelayMs: 20 });
+});
+afterAll(async () => {
+  await fixture?.close();
+});
+
+describe('compare on real runs', () => {
+  it('two runs of the same scenario: no clear difference anywhere that matters', async () => {
+    const run = () =>
+      runLocal({
+        scenarioFile: resolve(ROOT, 'scenarios/counter.ts'),
+        overrides: { target: fixture.url, users: 4, ramp: '1s', duration: '6s', gracefulStop: '5s' },
+      });
+    const a = (await run()).results;
+    const b = (await run()).results;
+    const c = compareResults(a, b);
+    const byKey = (name: string, event: string) => c.metrics.find((m) => m.name === name && m.labels.event === event);
+    for (const name of ['lv_diff_bytes', 'lv_event_rtt_ms']) {
+      const m = byKey(name, 'inc');
+      expect(m, name).toBeDefined();
+      expect(m!.a.count).toBeGreaterThanOrEqual(20);
+      expect(m!.verdict.text, `${name}: ${m!.verdict.detail}`).toBe('no clear difference');
+    }
+  }, 90_000);
+
+  it('stream vs list variants: the list sends bigger diffs per insert, and compare says the stream is smaller', async () => {
+    const { results } = await runLocal({
+      scenarioFile: resolve(ROOT, 'scenarios/compare-streams.ts'),
+      overrides: { target: fixture.url, users: 4, ramp: '1s', duration: '6s', gracefulStop: '5s' },
+    });
+    expect(results.meta.variants).toEqual(['stream', 'list']);
+    const c = compareVariants(results);
+    const bytes = c.metrics.find((m) => m.name === 'lv_diff_bytes' && m.labels.event === 'add');
+    expect(bytes, JSON.stringify(c.onlyInA)).toBeDefined();
+    expect(bytes!.b.p50).toBeGreaterThan(5 * bytes!.a.p50);
+    expect(bytes!.verdict.direction).toBe('a-lower');
+    expect(bytes!.verdict.text).toBe('stream smaller');
+  }, 90_000);
+});
