@@ -11,6 +11,9 @@ import { registerFixture } from './commands/fixture.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerDemo } from './commands/demo.js';
+import { registerRunner } from './commands/runner.js';
+import { registerCtl } from './commands/ctl.js';
+import { registerBaseline } from './commands/baseline.js';
 
 export const EXIT_OK = 0;
 export const EXIT_THRESHOLD = 1;
@@ -31,6 +34,9 @@ export function buildProgram(): Command {
   registerFixture(program);
   registerReport(program);
   registerCompare(program);
+  registerRunner(program);
+  registerCtl(program);
+  registerBaseline(program);
   return program;
 }
 

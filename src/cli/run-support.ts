@@ -8,6 +8,8 @@ import { formatSummary, shouldColor } from '../report/console.js';
 import { writeResults } from '../report/json.js';
 import { writeFile } from 'node:fs/promises';
 import { renderHtml } from '../report/html.js';
+import { parseSampleRate } from '../visual/sampling.js';
+import { resultsForReportAt, saveVisualArtifacts, visualArtifactsDir } from '../visual/artifacts.js';
 
 export interface RunFlags {
   target?: string;
@@ -29,6 +31,8 @@ export interface RunFlags {
   out?: string;
   html?: string;
   quiet?: boolean;
+  visualDir?: string;
+  visualSample?: number;
 }
 
 const int = (what: string) => (v: string): number => {
@@ -63,6 +67,8 @@ export function commonRunFlags(cmd: Command): Command {
     .option('--threshold <expr>', "fail (exit 1) unless it holds, e.g. 'lv_event_rtt_ms{event=inc}:p95<200' (repeatable)", collect)
     .option('--out <file>', 'results JSON path (default rookery-results/<scenario>-<time>.json)')
     .option('--html <file>', 'also write the HTML report here')
+    .option('--visual-dir <dir>', 'visual checks: baselines folder written by `rookery baseline` (default visual-baselines)')
+    .option('--visual-sample <share>', 'visual checks: share of iterations whose u.snapshot() captures, 0..1 (default: options.visualSample, else 0.05)', (v: string) => parseSampleRate(v))
     .option('--quiet', 'no live progress');
 }
 
@@ -85,6 +91,8 @@ export function overridesFrom(f: RunFlags): RunLocalOptions['overrides'] {
     actionTimeout: f.actionTimeout,
     blockResources: block as RunLocalOptions['overrides']['blockResources'],
     abortOnError: f.abortOnError,
+    visualSample: f.visualSample,
+    visualDir: f.visualDir,
   };
 }
 
@@ -163,13 +171,21 @@ export async function reportRun(outcome: RunLocalOutcome, flags: Pick<RunFlags, 
   const { results } = outcome;
   const out = resolve(flags.out ?? defaultResultsPath(results.meta.scenario, results.meta.startedAt));
   mkdirSync(dirname(out), { recursive: true });
+  const visual = outcome.visual?.mode === 'compare' ? outcome.visual.checkpoints() : [];
+  if (visual.some((c) => c.worst)) {
+    // Worst diffs go next to the results, and Results.visual points at them (relative to the results file).
+    results.visual = saveVisualArtifacts(visual, visualArtifactsDir(out), dirname(out));
+    const taken = visual.reduce((n, c) => n + c.snapshots, 0);
+    const differ = visual.reduce((n, c) => n + c.mismatches, 0);
+    log(`visual:  ${differ} of ${taken} snapshots differ from their baselines; worst diffs in ${relative(process.cwd(), visualArtifactsDir(out)) || visualArtifactsDir(out)}/`);
+  }
   await writeResults(out, results);
   process.stdout.write(`${formatSummary(results, { color: shouldColor(process.stdout) })}\n`);
   log(`results: ${relative(process.cwd(), out) || out}`);
   if (flags.html) {
     const html = resolve(flags.html);
     mkdirSync(dirname(html), { recursive: true });
-    await writeFile(html, renderHtml(results));
+    await writeFile(html, renderHtml(resultsForReportAt(results, out, html)));
     log(`report:  ${relative(process.cwd(), html) || html}`);
   }
   const ok = results.counters.filter((c) => c.name === 'iterations' && c.labels.result === 'ok').reduce((n, c) => n + c.value, 0);

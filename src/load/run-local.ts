@@ -20,11 +20,13 @@ import { parseThreshold } from '../metrics/thresholds.js';
 import type { Results, Snapshot } from '../metrics/model.js';
 import { assembleResults, pkgVersion } from './run-results.js';
 import type { ProgressState } from '../report/progress.js';
+import { createRunVisual, type VisualRunOptions } from '../visual/run-visual.js';
+import type { VisualSession } from '../visual/session.js';
 
 export interface RunLocalOptions {
   scenarioFile: string;
   /** CLI overrides of the scenario's options (CLI wins). */
-  overrides: ProfileOverrides & Pick<ScenarioOptions, 'target' | 'browsers' | 'contextsPerBrowser' | 'input' | 'abortOnError' | 'actionTimeout' | 'blockResources'>;
+  overrides: ProfileOverrides & Pick<ScenarioOptions, 'target' | 'browsers' | 'contextsPerBrowser' | 'input' | 'abortOnError' | 'actionTimeout' | 'blockResources'> & { visualDir?: string };
   /** Thresholds added on the command line (the scenario's own are kept). */
   thresholds?: string[];
   /** Called once per interval with the live state. */
@@ -34,12 +36,16 @@ export interface RunLocalOptions {
   signal?: AbortSignal;
   /** Preloaded scenario (demo runs several), instead of scenarioFile. */
   loaded?: LoadedScenario;
+  /** Visual checks (u.snapshot): baseline folder, sample share, compare or record (src/visual). */
+  visual?: VisualRunOptions;
 }
 
 export interface RunLocalOutcome {
   results: Results;
   /** True when every threshold passed. */
   passed: boolean;
+  /** The run's visual checks: worst diffs to save next to the results, or recorded baselines. */
+  visual?: VisualSession;
 }
 
 /** Fails fast, with the URL, when nothing answers at the target. Any HTTP answer counts as reachable. */
@@ -84,6 +90,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
 
   const startedAt = Date.now();
   const registry = new MetricsRegistry({ startedAt });
+  const visual = createRunVisual({ dir: opts.overrides.visualDir, ...definedOnly(opts.visual ?? {}) }, { scenario: scenario.name, scenarioSample: options.visualSample, recorder: registry, timeoutMs: actionTimeoutMs, log: opts.log });
   const accumulator = new Accumulator({ startedAt, intervalMs: 1_000 });
   const pool = new BrowserPool({
     users: peakUsers(profile),
@@ -121,6 +128,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
       input,
       actionTimeoutMs,
       abortOnError: options.abortOnError ?? false,
+      visual: visual.snapshot,
       onSnapshot: (s) => {
         accumulator.add(s);
         lastInterval = s;
@@ -171,8 +179,9 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
     variants: scenario.variants ? Object.keys(scenario.variants) : undefined,
     interrupted,
     thresholds: thresholdExprs,
+    visual: visual.summary(),
   });
-  return { results, passed: results.thresholds.every((t) => t.pass) };
+  return { results, passed: results.thresholds.every((t) => t.pass), visual };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

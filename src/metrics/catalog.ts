@@ -28,6 +28,9 @@ export const HISTOGRAMS = {
   /** Scenario-level timings. */
   step_ms: { unit: 'ms', labels: ['step'], help: 'Duration of a u.step() block' },
   iteration_ms: { unit: 'ms', labels: [], help: 'Duration of one user iteration' },
+  /** Visual checks' own cost, so their overhead on the load is measured, not guessed. */
+  visual_capture_ms: { unit: 'ms', labels: ['checkpoint'], help: 'u.snapshot(): settle wait + screenshot, in the user iteration (sampled iterations only)' },
+  visual_compare_ms: { unit: 'ms', labels: ['checkpoint'], help: 'u.snapshot(): PNG decode + pixelmatch against the baseline, on the harness CPU' },
   /** Harness self-health, sampled each interval. */
   harness_event_loop_lag_ms: { unit: 'ms', labels: [], help: 'Node event-loop delay of the load generator' },
 } as const satisfies Record<string, MetricSpec>;
