@@ -4,11 +4,39 @@
  */
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { startFixture } from '../../../fixtures/server/index.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { runLocal } from '../../load/run-local.js';
 import { commonRunFlags, overridesFrom, progressPrinter, reportRun, sigintController, type RunFlags } from '../run-support.js';
 
 const DEMO_SCENARIO = fileURLToPath(new URL('../../../../scenarios/demo.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../../bin/rookery.js', import.meta.url));
+
+/**
+ * The fixture runs in its own process, like a real app would: in-process, its CPU would show up as the
+ * harness's own event-loop lag and CPU and spoil the saturation verdict.
+ */
+async function startFixtureProcess(eventDelayMs: number): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'fixture', '--port', '0', '--host', '127.0.0.1', '--event-delay-ms', String(eventDelayMs)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the fixture app did not start within 15 s')), 15_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the fixture app exited (code ${code}) before listening`));
+    });
+  });
+  return { url, child };
+}
 
 export function registerDemo(program: Command): void {
   const cmd = program
@@ -18,7 +46,7 @@ export function registerDemo(program: Command): void {
     .option('--scenario <file>', 'run another scenario against the fixture instead', DEMO_SCENARIO);
   commonRunFlags(cmd).action(async (flags: RunFlags & { eventDelayMs: number; scenario: string }) => {
     const progress = progressPrinter(flags.quiet ?? false);
-    const fixture = await startFixture({ port: 0, host: '127.0.0.1', eventDelayMs: flags.eventDelayMs });
+    const fixture = await startFixtureProcess(flags.eventDelayMs);
     progress.log(`fixture app: ${fixture.url}`);
     const stop = sigintController(progress.log);
     try {
@@ -35,7 +63,7 @@ export function registerDemo(program: Command): void {
       process.exitCode = await reportRun(outcome, { ...flags, out: flags.out ?? 'rookery-results/demo-results.json', html }, progress.log);
     } finally {
       stop.dispose();
-      await fixture.close();
+      fixture.child.kill('SIGTERM');
     }
   });
 }
