@@ -1,8 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+/** Run alone afterwards by vitest.timing.config.ts (see there). */
+export const TIMING_SENSITIVE = ['test/integration/probe-accuracy.test.ts', 'test/integration/compare-runs.test.ts'];
+
 export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    exclude: [...TIMING_SENSITIVE, '**/node_modules/**'],
     // Integration tests drive real Chromium; two cores cannot run many of them at once without skewing latencies.
     pool: 'forks',
     maxWorkers: 2,

@@ -98,4 +98,27 @@ describe('probe accuracy against fixture ground truth', () => {
     expect(summary.p50).toBeGreaterThanOrEqual(DELAY_MS);
     expect(summary.p50).toBeLessThanOrEqual(DELAY_MS + 5);
   });
+
+  it('playwright input path: every click matched, patch measured from the input event and ≥ RTT', async () => {
+    const context = await browser.newContext();
+    try {
+      await context.addInitScript({ content: PAGE_AGENT_SCRIPT });
+      const page = await context.newPage();
+      const probe = await PageProbe.attach(page, { sink: () => {} });
+      const lv = createVerbs({ page, probe, target: fixture.url, recorder: { record: () => {} }, input: 'playwright', actionTimeoutMs: 10_000 });
+      await lv.goto('/counter');
+      const timings: ActionTiming[] = [];
+      for (let i = 0; i < 15; i++) timings.push(await lv.click('#inc'));
+      expect(await page.textContent('#count')).toBe('15');
+      for (const t of timings) {
+        expect(t.pushed).toBe(true);
+        expect(t.event).toBe('inc');
+        expect(t.rttMs).toBeGreaterThanOrEqual(DELAY_MS);
+        expect(t.patchMs).toBeGreaterThanOrEqual(t.rttMs!);
+      }
+      await probe.detach();
+    } finally {
+      await context.close();
+    }
+  });
 });
