@@ -2,13 +2,18 @@
 import type { Command } from 'commander';
 import { runLocal, type RunLocalOptions } from '../../load/run-local.js';
 import { reportRun, commonRunFlags, overridesFrom, progressPrinter, sigintController, type RunFlags } from '../run-support.js';
+import { clusterRunFlags, runClusterCommand, type ClusterFlags } from './run-cluster.js';
 
 export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
     .description('Run a scenario: many real-browser LiveView users by a load profile')
     .argument('<scenario>', 'scenario file (.ts or .js) whose default export is defineScenario({...})');
-  commonRunFlags(cmd).action(async (scenarioFile: string, flags: RunFlags) => {
+  clusterRunFlags(commonRunFlags(cmd)).action(async (scenarioFile: string, flags: RunFlags & ClusterFlags) => {
+    if (flags.runners !== undefined) {
+      process.exitCode = await runClusterCommand(scenarioFile, flags);
+      return;
+    }
     const overrides = overridesFrom(flags);
     const progress = progressPrinter(flags.quiet ?? false);
     const stop = sigintController(progress.log);

@@ -1,0 +1,73 @@
+/** `rookery runner --join ws://HOST:PORT`: a runner agent for distributed runs (see src/cluster/runner.ts). */
+import type { Command } from 'commander';
+import { runRunnerAgent } from '../../cluster/runner.js';
+import { checkToken } from '../../cluster/auth.js';
+import { parseDuration } from '../../load/duration.js';
+import { sigintController } from '../run-support.js';
+
+interface RunnerFlags {
+  join: string;
+  token?: string;
+  capacity?: number;
+  browserEndpoint?: string;
+  partialDir?: string;
+  name?: string;
+  connectTimeout?: string;
+  idleTimeout?: string;
+  grace?: string;
+  quiet?: boolean;
+}
+
+const positive = (what: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${what}: ${JSON.stringify(v)} is not a whole number ≥ 1`);
+  return n;
+};
+
+export function registerRunner(program: Command): void {
+  program
+    .command('runner')
+    .description('Join a distributed run as a runner: dial the collector, run its scenario slice, stream results')
+    .requiredOption('--join <url>', 'the collector, ws://HOST:PORT')
+    .option('--token <token>', 'the run token (default: $ROOKERY_TOKEN; prefer the environment: argv is visible to other users)')
+    .option('--capacity <n>', 'users this runner can hold (its weight; default: what memory holds)', positive('--capacity'))
+    .option('--browser-endpoint <url>', 'drive browsers here (Playwright server ws://… or CDP http://…:9222) instead of launching them')
+    .option('--partial-dir <dir>', 'where partial results go if the collector is lost (default rookery-results)')
+    .option('--name <name>', 'how this runner is shown (default host-pid)')
+    .option('--connect-timeout <duration>', 'keep dialling the collector this long (default 60s)')
+    .option('--idle-timeout <duration>', 'leave when joined but given no work for this long (default 5m)')
+    .option('--grace <duration>', 'after losing the collector, users get this long to finish (default 10s)')
+    .option('--quiet', 'only problems on stderr')
+    .action(async (flags: RunnerFlags) => {
+      const token = checkToken(flags.token ?? process.env.ROOKERY_TOKEN);
+      // The collector (our parent with the local backend) may be gone: writing to its pipes must not kill us.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+      const prefix = `[runner ${flags.name ?? process.pid}]`;
+      const log = (line: string) => {
+        if (flags.quiet && !/lost|protocol error|fail|refused|cannot|could not|partial|exiting/i.test(line)) return;
+        process.stderr.write(`${prefix} ${line}\n`);
+      };
+      const stop = sigintController(log);
+      try {
+        const result = await runRunnerAgent({
+          join: flags.join,
+          token,
+          ...(flags.capacity !== undefined ? { capacity: flags.capacity } : {}),
+          ...(flags.browserEndpoint ? { browserEndpoint: flags.browserEndpoint } : {}),
+          ...(flags.partialDir ? { partialDir: flags.partialDir } : {}),
+          ...(flags.name ? { name: flags.name } : {}),
+          ...(flags.connectTimeout ? { connectTimeoutMs: parseDuration(flags.connectTimeout, '--connect-timeout') } : {}),
+          ...(flags.idleTimeout ? { idleTimeoutMs: parseDuration(flags.idleTimeout, '--idle-timeout') } : {}),
+          ...(flags.grace ? { collectorLossGraceMs: parseDuration(flags.grace, '--grace') } : {}),
+          log,
+          signal: stop.signal,
+        });
+        if (result.exitCode !== 0) log(`exiting: ${result.reason}`);
+        process.exitCode = result.exitCode;
+      } finally {
+        stop.dispose();
+      }
+      // Everything is closed; a stray handle must not keep a finished runner (or its pod) alive.
+      setTimeout(() => process.exit(), 2_000).unref();
+    });
+}

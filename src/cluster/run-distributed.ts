@@ -1,0 +1,249 @@
+/**
+ * A distributed run, the collector's side: what runLocal does for one machine, with runners instead of a local
+ * engine. Load and bundle the scenario, resolve its profile and options (CLI wins), start the collector and the
+ * control endpoint, have the backend start runners, wait for them (boot timeout, min runners), hand out the
+ * plan, open the start barrier, merge snapshots until everyone is done, and build the same Results as a
+ * single-machine run, with `meta.runners` filled in.
+ */
+import { dirname } from 'node:path';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { loadScenario } from '../scenario/load.js';
+import { loadFeeder } from '../scenario/feeder.js';
+import type { InputMode, ScenarioOptions } from '../scenario/define.js';
+import { resolveProfile, totalDurationMs } from '../load/profile.js';
+import { parseDuration } from '../load/duration.js';
+import { LoadConfigError } from '../load/config-error.js';
+import { checkTarget, type RunLocalOptions, type RunLocalOutcome } from '../load/run-local.js';
+import { assembleResults, pkgVersion } from '../load/run-results.js';
+import { parseThreshold } from '../metrics/thresholds.js';
+import type { Snapshot } from '../metrics/model.js';
+import type { ProgressState } from '../report/progress.js';
+import { checkToken, generateToken } from './auth.js';
+import { Collector, type CollectorEvent, type OnRunnerLoss, type RunnerView } from './collector.js';
+import { startControlServer, type ControlServer } from './control-server.js';
+import { writeControlFile } from './control-client.js';
+import type { RunnerSettings } from './protocol.js';
+import type { RunnerBackend } from './backends/types.js';
+
+export interface RunDistributedOptions {
+  scenarioFile: string;
+  overrides: RunLocalOptions['overrides'];
+  thresholds?: string[];
+  /** Runners the backend starts: the pool's max. */
+  runners: number;
+  /** Start with fewer when the boot timeout passes (default: all of `runners`). */
+  minRunners?: number;
+  backend: RunnerBackend;
+  /** Shared secret of the run; generated when absent (then shown to the user for `rookery ctl`). */
+  token?: string;
+  /** Default 127.0.0.1; 0.0.0.0 to let runners on other machines in. */
+  collectorHost?: string;
+  /** Default 0 (a free port). */
+  collectorPort?: number;
+  /** The address runners dial when it is not the listening one (NAT, a Kubernetes Service, a load balancer). */
+  advertise?: string;
+  /** How long to wait for runners to join. Default 60 s. */
+  bootTimeoutMs?: number;
+  /** How long runners may take to load the scenario and launch a browser. Default 120 s. */
+  readyTimeoutMs?: number;
+  /** The start barrier's delay. Default 1000 ms. */
+  startDelayMs?: number;
+  onRunnerLoss?: OnRunnerLoss;
+  /** Extra `rookery runner` flags for the backend to pass (capacity, browser endpoint, partial dir, …). */
+  runnerArgs?: string[];
+  /** The HTTP control endpoint (loopback). Default: on, free port, control file written. */
+  control?: { port?: number; writeFile?: boolean } | false;
+  heartbeat?: { intervalMs?: number; silenceMs?: number };
+  onProgress?: (state: ProgressState) => void;
+  log?: (line: string) => void;
+  /** Aborting it stops the run gracefully; results so far are kept. */
+  signal?: AbortSignal;
+  onEvent?: (event: CollectorEvent) => void;
+  /** Every snapshot merged, as its runner sent it. */
+  onRunnerSnapshot?: (runnerId: string, snapshot: Snapshot) => void;
+  /** Once the collector listens (before runners are started). */
+  onListening?: (info: { joinUrl: string; controlUrl: string | undefined; token: string; runId: string }) => void;
+}
+
+export interface RunDistributedOutcome extends RunLocalOutcome {
+  /** Every runner that joined, with its final state. */
+  runners: RunnerView[];
+}
+
+export async function runDistributed(opts: RunDistributedOptions): Promise<RunDistributedOutcome> {
+  const log = opts.log ?? (() => {});
+  if (!Number.isSafeInteger(opts.runners) || opts.runners < 1) throw new LoadConfigError(`--runners: ${opts.runners} must be a whole number ≥ 1`);
+  const minRunners = opts.minRunners ?? opts.runners;
+  if (!Number.isSafeInteger(minRunners) || minRunners < 1 || minRunners > opts.runners) throw new LoadConfigError(`--min-runners: ${minRunners} must be between 1 and --runners (${opts.runners})`);
+  const token = checkToken(opts.token ?? generateToken());
+
+  const loaded = await loadScenario(opts.scenarioFile);
+  const scenario = loaded.scenario;
+  const options: ScenarioOptions = { ...scenario.options, ...definedOnly(opts.overrides) };
+  const target = options.target;
+  if (!target) throw new LoadConfigError(`no target: pass --target URL or set options.target in ${loaded.file}`);
+  const profile = resolveProfile(scenario.options ?? {}, opts.overrides);
+  const thresholdExprs = [...(scenario.options?.thresholds ?? []), ...(opts.thresholds ?? [])];
+  for (const t of thresholdExprs) parseThreshold(t);
+  const input: InputMode = options.input ?? 'fast';
+  if (input !== 'fast' && input !== 'playwright') throw new LoadConfigError(`--input must be fast or playwright, got ${JSON.stringify(input)}`);
+  const settings: RunnerSettings = {
+    input,
+    actionTimeoutMs: options.actionTimeout === undefined ? 15_000 : parseDuration(options.actionTimeout, 'actionTimeout'),
+    abortOnError: options.abortOnError ?? false,
+    ...(options.browsers !== undefined ? { browsers: options.browsers } : {}),
+    ...(options.contextsPerBrowser !== undefined ? { contextsPerBrowser: options.contextsPerBrowser } : {}),
+    ...(options.blockResources ? { blockResources: [...options.blockResources] } : {}),
+  };
+  try {
+    await checkTarget(target);
+  } catch (err) {
+    // Runners may sit on a network the collector cannot see (a cluster-internal Service): say so, go on.
+    log(`warning: ${err instanceof Error ? err.message : String(err)} — from this machine; runners may still reach it`);
+  }
+  // Runners do not have the scenario's folder: data rows travel inline.
+  const feeder = loadFeeder(options.data, dirname(loaded.file));
+  const feederRows = feeder.size === 0 ? null : Array.from({ length: feeder.size }, (_, i) => ({ ...feeder.rowFor(i) }) as Record<string, unknown>);
+  const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+
+  const collector = await Collector.listen({
+    token,
+    host: opts.collectorHost ?? '127.0.0.1',
+    port: opts.collectorPort ?? 0,
+    ...(opts.heartbeat?.intervalMs !== undefined ? { heartbeatMs: opts.heartbeat.intervalMs } : {}),
+    ...(opts.heartbeat?.silenceMs !== undefined ? { silenceMs: opts.heartbeat.silenceMs } : {}),
+    maxRunners: opts.runners,
+    log,
+    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    ...(opts.onRunnerSnapshot ? { onRunnerSnapshot: opts.onRunnerSnapshot } : {}),
+  });
+  const joinUrl = opts.advertise ?? joinUrlFor(collector, opts.backend.name);
+  let control: ControlServer | undefined;
+  let removeControlFile: (() => void) | undefined;
+  let setupData: unknown;
+  let setupDone = false;
+  let launched = false;
+  const startedWall = Date.now();
+  try {
+    if (opts.control !== false) {
+      control = await startControlServer({ token, target: collector, port: opts.control?.port ?? 0, log });
+      if (opts.control?.writeFile !== false) removeControlFile = writeControlFile({ url: control.url, token, pid: process.pid, runId });
+    }
+    opts.onListening?.({ joinUrl, controlUrl: control?.url, token, runId });
+    log(`collector listening on ${collector.url}${joinUrl !== collector.url ? ` (runners dial ${joinUrl})` : ''}; run ${runId}`);
+
+    await opts.backend.launch({ count: opts.runners, joinUrl, token, runId, runnerArgs: opts.runnerArgs ?? [], log });
+    launched = true;
+    setupData = jsonRoundTrip(await scenario.setup?.({ target, options }));
+    setupDone = true;
+
+    const bootTimeout = opts.bootTimeoutMs ?? 60_000;
+    const joined = await collector.waitForRunners(opts.runners, bootTimeout, opts.signal);
+    if (opts.signal?.aborted) throw new LoadConfigError('interrupted while waiting for runners; nothing was run');
+    if (joined.length < minRunners) {
+      const why = await opts.backend.diagnose().catch(() => undefined);
+      throw new LoadConfigError(`only ${joined.length} of ${opts.runners} runners joined within ${Math.round(bootTimeout / 1000)} s (at least ${minRunners} needed)${why ? `: ${why}` : ''}`);
+    }
+    if (joined.length < opts.runners) log(`starting with ${joined.length} of ${opts.runners} runners (boot timeout passed; --min-runners ${minRunners})`);
+
+    const ready = await collector.assign(
+      {
+        runId,
+        scenario: { name: scenario.name, code: loaded.bundle.code, sha256: loaded.bundle.sha256 },
+        target,
+        profile,
+        settings,
+        feederRows,
+        ...(setupData !== undefined ? { setupData } : {}),
+      },
+      opts.readyTimeoutMs ?? 120_000,
+      opts.signal,
+    );
+    if (opts.signal?.aborted) throw new LoadConfigError('interrupted before the start; nothing was run');
+    if (ready.length < minRunners) {
+      const reasons = collector.runners().filter((r) => r.state === 'failed' || r.state === 'lost').map((r) => `${r.id}: ${r.lostReason ?? r.state}`);
+      throw new LoadConfigError(`only ${ready.length} runners are ready (at least ${minRunners} needed)${reasons.length ? `: ${reasons.join('; ')}` : ''}`);
+    }
+
+    const startedAt = collector.start({ startDelayMs: opts.startDelayMs ?? 1_000, onRunnerLoss: opts.onRunnerLoss ?? 'rebalance', ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    log(`started ${ready.length} runner${ready.length === 1 ? '' : 's'}: ${ready.map((r) => `${r.id} (${r.name}, capacity ${r.capacity})`).join(', ')}`);
+    let interrupted: string | undefined;
+    const onAbort = () => {
+      interrupted = 'interrupted (SIGINT): results are partial';
+      collector.stop(interrupted);
+    };
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const endBy = startedAt + totalDurationMs(profile) + profile.gracefulStopMs + 20_000;
+      await collector.waitForDone(Math.max(0, endBy - Date.now()));
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+    const summary = collector.finish();
+    const accumulator = collector.accumulator;
+    if (!accumulator) throw new Error('collector has no accumulator after the start');
+    const versions: Record<string, string> = { ...summary.versions };
+    for (const name of ['playwright']) {
+      const v = pkgVersion(name);
+      if (v && !versions[name]) versions[name] = v;
+    }
+    const results = assembleResults({
+      scenario: scenario.name,
+      target,
+      profile,
+      startedAt,
+      endedAt: Date.now(),
+      accumulator,
+      health: summary.health,
+      versions,
+      variants: scenario.variants ? Object.keys(scenario.variants) : undefined,
+      interrupted: [interrupted, summary.interrupted].filter(Boolean).join('; ') || undefined,
+      thresholds: thresholdExprs,
+      runners: summary.runners,
+    });
+    return { results, passed: results.thresholds.every((t) => t.pass), runners: collector.runners() };
+  } finally {
+    collector.finish();
+    if (launched) {
+      await opts.backend.shutdown().catch((err: unknown) => log(`backend shutdown: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    if (setupDone) {
+      try {
+        await scenario.teardown?.({ target, options }, setupData);
+      } catch (err) {
+        log(`teardown failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    removeControlFile?.();
+    await control?.close();
+    await collector.close();
+    log(`collector closed after ${Math.round((Date.now() - startedWall) / 1000)} s`);
+  }
+}
+
+/** The address local runners dial: loopback for a wildcard listener on this machine, else the host name. */
+function joinUrlFor(collector: Collector, backend: RunnerBackend['name']): string {
+  const url = new URL(collector.url);
+  const wildcard = url.hostname === '0.0.0.0' || url.hostname === '[::]';
+  if (!wildcard) return collector.url;
+  return `ws://${backend === 'local' ? '127.0.0.1' : hostname()}:${url.port}`;
+}
+
+/** Setup data travels as JSON: what does not survive JSON is refused here, with a clear message. */
+function jsonRoundTrip(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new LoadConfigError(`setup() returned something that cannot be sent to runners as JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (text.length > 16 * 1024 * 1024) throw new LoadConfigError('setup() returned more than 16 MB of data; runners receive it with the scenario');
+  return JSON.parse(text) as unknown;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
