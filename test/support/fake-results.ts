@@ -4,6 +4,7 @@
  */
 import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import { unitOf } from '../../src/metrics/catalog.js';
+import { seededRandom } from '../../src/report/significance.js';
 import type {
   CounterEntry,
   ErrorEntry,
@@ -100,17 +101,8 @@ export const DEFAULT_VIEWS: FakeView[] = [
   { view: '/form', mounts: 40, mountMs: { median: 110, sigma: 0.25 }, joinBytes: 4200 },
 ];
 
-/** mulberry32. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The product's seeded generator (mulberry32). */
+export const rng = seededRandom;
 
 function normal(rand: () => number): number {
   let u = 0;
