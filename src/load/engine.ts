@@ -360,6 +360,8 @@ export class LoadEngine {
   private async runIteration(lease: Lease, probe: PageProbe, userId: number, iteration: number, signal: AbortSignal, startedAt: number): Promise<'ok' | 'error' | 'lease-lost' | 'stopped'> {
     const recorder = this.recorderFor(userId);
     const variant = this.variantOf(userId);
+    // A crashed browser ends the user's waits too, not only the run stopping.
+    const userSignal = AbortSignal.any([signal, lease.signal]);
     const verbs = createVerbs({
       page: lease.page,
       probe,
@@ -383,7 +385,7 @@ export class LoadEngine {
       variantValue: variant.value,
       data: this.cfg.setupData,
       row: this.cfg.feeder.rowFor(userId),
-      signal,
+      signal: userSignal,
       lv: verbs,
       step: async (name, fn) => {
         const t0 = performance.now();
@@ -393,7 +395,7 @@ export class LoadEngine {
           recorder.record('step_ms', { step: name }, performance.now() - t0);
         }
       },
-      think: (ms) => sleep(Array.isArray(ms) ? ms[0] + Math.random() * (ms[1] - ms[0]) : (ms as number), signal),
+      think: (ms) => sleep(Array.isArray(ms) ? ms[0] + Math.random() * (ms[1] - ms[0]) : (ms as number), userSignal),
       check: async (name, condition) => {
         let pass: boolean;
         try {
@@ -425,7 +427,7 @@ export class LoadEngine {
       this.iterations++;
       recorder.record('iteration_ms', {}, performance.now() - startedAt);
       recorder.count('iterations', { result: 'error' });
-      const lost = isTargetClosed(err) || lease.page.isClosed();
+      const lost = lease.crashed !== undefined || isTargetClosed(err) || lease.page.isClosed();
       this.recordUserError(lost ? 'browser_crash' : err instanceof VerbError ? err.kind : 'scenario', err, userId, iteration);
       if (this.cfg.abortOnError) this.stop(`aborted on error: ${errorMessage(err)}`);
       return lost ? 'lease-lost' : 'error';
