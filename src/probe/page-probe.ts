@@ -64,6 +64,21 @@ export class PageProbe {
     this.emit(this.session.push(ev));
   }
 
+  /**
+   * Evaluates a self-contained expression in the page's main world over the probe's own CDP session and returns
+   * its awaited JSON value. The verbs' hot path (one call per click): it skips page.evaluate's utility-script
+   * wrapping, argument protocol and context tracking, which cost more Node and renderer CPU than the call itself
+   * (BENCHMARKS.md). Callers embed arguments as JSON literals.
+   */
+  async evaluate<T>(expression: string): Promise<T> {
+    if (!this.capture) throw new Error('PageProbe.evaluate: the probe is not attached to a page');
+    const res = await this.capture.session.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
+    if (res.exceptionDetails) {
+      throw new Error(`evaluate failed: ${res.exceptionDetails.exception?.description ?? res.exceptionDetails.text}`);
+    }
+    return res.result.value as T;
+  }
+
   /** A position in the observation stream; pass it to `waitFor` to see only what came after. */
   mark(): number {
     return this.seq;

@@ -1,0 +1,201 @@
+/**
+ * Density: the most concurrent *active* users this machine sustains — each on /counter clicking `#inc` once
+ * every 2 s — with zero errors, zero lost clicks and harness event-loop lag p99 < 100 ms.
+ *
+ *   npm run build && node bench/run.js density [--steps 50,100,150,...] [--hold 60] [--input fast|playwright]
+ *
+ * Each step is its own bounded `rookery run` (in a forked process, see support/step-child.ts) against the fixture
+ * running in another process; steps go up until the first one that fails. A step is judged on its hold window
+ * (after the ramp, all users on); errors and lost clicks count over the whole run. Lost clicks are checked
+ * against the fixture's ground truth: clicks completed = `inc` events the server handled = round trips matched.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseFlags, num, str } from './support/bench-args.js';
+import { startFixtureProcess, type FixtureProcess } from './support/fixture-process.js';
+import { describeMachine, type MachineDescription } from './support/machine-description.js';
+import { waitForQuietMachine, type QuietOutcome } from './support/quiet-machine.js';
+import { runStep, type MeasuredStep } from './support/run-step.js';
+import { repoRoot } from './support/repo-root.js';
+import { errorTotal } from './support/window-measure.js';
+
+const flags = parseFlags(process.argv.slice(2), {
+  steps: '50,100,150,200,250,300,350,400,450,500',
+  hold: '60',
+  settle: '15',
+  'ramp-rate': '4',
+  'think-ms': '2000',
+  input: 'fast',
+  browsers: '',
+  'contexts-per-browser': '',
+  'max-busy': '30',
+  'wait-retries': '10',
+  'wait-s': '30',
+  'keep-going': false,
+  'cpu-prof': false,
+  out: '',
+});
+
+const MAX_LAG_P99_MS = 100;
+const TARGET = { patchP95Ms: 50, lagP99Ms: 50 };
+
+interface StepReport {
+  users: number;
+  rampS: number;
+  quiet: QuietOutcome;
+  measured: MeasuredStep;
+  fixtureIncEvents: number;
+  lost: number;
+  errors: number;
+  pass: boolean;
+  meetsTarget: boolean;
+  failReasons: string[];
+}
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const fmt = (n: number | undefined, d = 1): string => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(d));
+const MiB = 2 ** 20;
+
+async function measureStep(fixture: FixtureProcess, users: number, profileDir: string | undefined): Promise<StepReport> {
+  const thinkMs = num(flags, 'think-ms');
+  const rampS = Math.max(10, Math.ceil(users / num(flags, 'ramp-rate')));
+  const settleS = num(flags, 'settle');
+  const holdS = num(flags, 'hold');
+  const quiet = await waitForQuietMachine({ maxBusyPercent: num(flags, 'max-busy'), waitMs: num(flags, 'wait-s') * 1000, retries: num(flags, 'wait-retries'), log });
+  await fixture.reset();
+  process.env.ROOKERY_BENCH_THINK_MS = String(thinkMs);
+  const durationS = settleS + holdS + 3;
+  log(`step ${users} users: ramp ${rampS}s, hold ${holdS}s (machine ${quiet.busyPercent.toFixed(0)} % busy before, load ${quiet.load1.toFixed(2)})`);
+  const measured = await runStep(
+    {
+      scenario: join(repoRoot(), 'bench', 'scenarios', 'density-counter.ts'),
+      target: fixture.url,
+      users,
+      ramp: `${rampS}s`,
+      duration: `${durationS}s`,
+      gracefulStop: '15s',
+      input: str(flags, 'input') === 'playwright' ? 'playwright' : 'fast',
+      ...(str(flags, 'browsers') ? { browsers: num(flags, 'browsers') } : {}),
+      ...(str(flags, 'contexts-per-browser') ? { contextsPerBrowser: num(flags, 'contexts-per-browser') } : {}),
+      holdFromMs: (rampS + settleS) * 1000,
+      holdToMs: (rampS + settleS + holdS) * 1000,
+    },
+    { fixturePid: fixture.pid, timeoutMs: (rampS + durationS + 15 + 120) * 1000, ...(profileDir ? { cpuProfileDir: profileDir } : {}), log },
+  );
+  const truth = await fixture.stats();
+  const fixtureIncEvents = truth.events.filter((e) => e.event === 'inc' && e.status === 'ok').length;
+  const { hold, whole } = measured.result;
+  const errors = errorTotal(whole) + whole.iterationsError;
+  // Every completed iteration is exactly one click: clicks done, server-handled and probe-matched must agree.
+  const lost = Math.abs(whole.iterationsOk - fixtureIncEvents) + Math.abs(fixtureIncEvents - (whole.events - whole.unmatched)) + whole.unmatched;
+  const failReasons: string[] = [];
+  if (errors > 0) failReasons.push(`${errors} error(s): ${whole.errorSamples.slice(0, 2).join(' | ')}`);
+  if (lost > 0) failReasons.push(`${lost} lost click(s) (iterations ${whole.iterationsOk}, server ${fixtureIncEvents}, matched ${whole.events - whole.unmatched})`);
+  if (hold.lag.p99 >= MAX_LAG_P99_MS) failReasons.push(`event-loop lag p99 ${fmt(hold.lag.p99)} ms ≥ ${MAX_LAG_P99_MS}`);
+  if (hold.usersActiveMin < users) failReasons.push(`only ${hold.usersActiveMin} of ${users} users active in the hold window`);
+  if (measured.result.interrupted) failReasons.push(`interrupted: ${measured.result.interrupted}`);
+  const pass = failReasons.length === 0;
+  return {
+    users,
+    rampS,
+    quiet,
+    measured,
+    fixtureIncEvents,
+    lost,
+    errors,
+    pass,
+    meetsTarget: pass && hold.patch.p95 < TARGET.patchP95Ms && hold.lag.p99 < TARGET.lagP99Ms,
+    failReasons,
+  };
+}
+
+function stepLine(r: StepReport, cores: number): string {
+  const { hold } = r.measured.result;
+  const cpu = r.measured.cpu;
+  const mem = r.measured.memory;
+  const perUser = mem ? (mem.chromiumBytes + mem.harnessBytes) / r.users / MiB : undefined;
+  return [
+    `${r.pass ? 'PASS' : 'FAIL'} ${String(r.users).padStart(4)} users`,
+    `clicks/s ${fmt(hold.iterationsOk / Math.max(1, hold.intervals), 1)}`,
+    `patch p50/p95/p99 ${fmt(hold.patch.p50)}/${fmt(hold.patch.p95)}/${fmt(hold.patch.p99)} ms`,
+    `rtt p95 ${fmt(hold.rtt.p95)} ms`,
+    `lag p99 ${fmt(hold.lag.p99)} ms (max ${fmt(hold.lag.max, 0)})`,
+    cpu
+      ? `cpu node ${fmt(cpu.harness, 0)}% chromium ${fmt(cpu.chromium, 0)}% fixture ${fmt(cpu.fixture, 0)}% irq ${fmt(cpu.irq, 0)}% steal ${fmt(cpu.steal, 0)}% others ${fmt(cpu.others, 0)}% = machine ${fmt(cpu.machine, 0)}/${cores * 100}%`
+      : 'cpu –',
+    cpu ? `chromium by process ${Object.entries(cpu.chromiumByKind).filter(([, v]) => v >= 0.5).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${fmt(v, 0)}%`).join(', ')}` : '',
+    `mem/user ${fmt(perUser)} MiB PSS`,
+    `errors ${r.errors} lost ${r.lost}`,
+    ...(r.pass ? [] : [`— ${r.failReasons.join('; ')}`]),
+  ].join(' | ');
+}
+
+/** What ran out first, from the failing step (or the last one measured when none failed). */
+function limiter(r: StepReport, cores: number): string {
+  const cpu = r.measured.cpu;
+  const { hold, whole } = r.measured.result;
+  const parts: string[] = [];
+  if (cpu) {
+    const capacity = cores * 100;
+    const clicks = Math.max(1, hold.iterationsOk);
+    const perClick = (pct: number): string => fmt(((pct / 100) * cpu.seconds * 1000) / clicks, 2);
+    parts.push(
+      `machine CPU ${fmt(cpu.machine, 0)}% of ${capacity}% (node ${fmt(cpu.harness, 0)}%, chromium ${fmt(cpu.chromium, 0)}%, fixture ${fmt(cpu.fixture, 0)}%, irq/softirq ${fmt(cpu.irq, 0)}%, steal ${fmt(cpu.steal, 0)}%, others ${fmt(cpu.others, 0)}%)`,
+      `CPU per click: node ${perClick(cpu.harness)} ms, chromium ${perClick(cpu.chromium)} ms, fixture ${perClick(cpu.fixture)} ms`,
+    );
+    if (cpu.others >= 0.15 * capacity) parts.unshift(`CAUTION: other work used ${fmt(cpu.others, 0)}% of the machine during this step; its numbers are pessimistic`);
+    if (cpu.machine >= 0.9 * capacity) parts.unshift('LIMIT: CPU (both cores busy)');
+    else if (cpu.harness >= 85) parts.unshift('LIMIT: the Node harness process (one core; CDP traffic + verb round trips)');
+    else if (hold.lag.p99 >= MAX_LAG_P99_MS) parts.unshift('LIMIT: Node event-loop stalls without CPU saturation (GC or long tasks)');
+  }
+  if (r.errors > 0) parts.push(`errors: ${whole.errorSamples.slice(0, 3).join(' | ')}`);
+  return parts.join('\n  ');
+}
+
+async function main(): Promise<void> {
+  const machine: MachineDescription = describeMachine();
+  log(`machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.chromium}${machine.headlessShell ? ' (headless shell)' : ''}, Node ${machine.node}, Playwright ${machine.playwright}`);
+  const steps = str(flags, 'steps').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+  const profileRoot = flags['cpu-prof'] ? resolve(repoRoot(), 'rookery-results', 'bench', `density-prof-${Date.now()}`) : undefined;
+  const fixture = await startFixtureProcess();
+  const reports: StepReport[] = [];
+  try {
+    for (const users of steps) {
+      const dir = profileRoot ? join(profileRoot, String(users)) : undefined;
+      if (dir) mkdirSync(dir, { recursive: true });
+      const r = await measureStep(fixture, users, dir);
+      reports.push(r);
+      log(stepLine(r, machine.cores));
+      if (!r.pass && !flags['keep-going']) break;
+    }
+  } finally {
+    await fixture.close();
+  }
+
+  const passed = reports.filter((r) => r.pass);
+  const best = passed.reduce<StepReport | undefined>((a, r) => (!a || r.users > a.users ? r : a), undefined);
+  const firstFail = reports.find((r) => !r.pass);
+  const lines: string[] = ['', `density (${str(flags, 'input')} input, one click every ${num(flags, 'think-ms')} ms per user)`];
+  for (const r of reports) lines.push(`  ${stepLine(r, machine.cores)}`);
+  if (best) {
+    const mem = best.measured.memory;
+    const hold = best.measured.result.hold;
+    lines.push(
+      '',
+      `sustained: ${best.users} active users = ${fmt(best.users / machine.cores, 0)} users per core` +
+        (mem ? `, ${fmt((mem.chromiumBytes + mem.harnessBytes) / best.users / MiB)} MiB PSS per user (chromium ${fmt(mem.chromiumBytes / best.users / MiB)}, node ${fmt(mem.harnessBytes / MiB, 0)} MiB total)` : ''),
+      `  click→patch p95 ${fmt(hold.patch.p95)} ms, RTT p95 ${fmt(hold.rtt.p95)} ms, lag p99 ${fmt(hold.lag.p99)} ms; target (p95 < ${TARGET.patchP95Ms} ms, lag p99 < ${TARGET.lagP99Ms} ms) ${best.meetsTarget ? 'met' : 'not met'}`,
+      `  ${limiter(best, machine.cores)}`,
+    );
+  } else lines.push('', 'no step passed');
+  if (firstFail) lines.push(`first failing step: ${firstFail.users} users — ${firstFail.failReasons.join('; ')}`, `  ${limiter(firstFail, machine.cores)}`);
+  if (profileRoot) lines.push(`CPU profiles of the harness process: ${profileRoot}/<users>/*.cpuprofile`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const out = str(flags, 'out') || join(repoRoot(), 'rookery-results', 'bench', `density-${str(flags, 'input')}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  mkdirSync(resolve(out, '..'), { recursive: true });
+  writeFileSync(out, JSON.stringify({ bench: 'density', flags, machine, steps: reports, sustainedUsers: best?.users ?? 0 }, null, 2));
+  log(`results: ${out}`);
+}
+
+await main();

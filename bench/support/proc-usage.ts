@@ -1,0 +1,164 @@
+/**
+ * What processes cost, read from /proc by the bench's parent process (never by the harness it measures, so the
+ * reading adds no lag there): CPU ticks of a process tree split into its root (the Node harness) and descendants
+ * (Chromium), the fixture's ticks, the whole machine's, and PSS memory of the tree.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  CLOCK_TICKS_PER_SECOND,
+  descendantsOf,
+  readCmdline,
+  readMachineCpu,
+  readPssBytes,
+  readProcessTable,
+  type ProcStat,
+} from '../../src/health/procfs.js';
+
+export interface CpuReading {
+  at: number;
+  /** Ticks per process, keyed `pid:startTicks` so pid reuse never looks like a delta. */
+  harness: Map<string, number>;
+  chromium: Map<string, number>;
+  /** Chromium process kind per key: browser, renderer, gpu-process, utility, zygote… */
+  kinds: Map<string, string>;
+  fixture: Map<string, number>;
+  machineBusy: number;
+  /** Machine ticks in irq + softirq (loopback networking lands here, in no process) and steal (the hypervisor). */
+  machineIrq: number;
+  machineSteal: number;
+  /** This process (the bench orchestrator), µs. */
+  selfMicros: number;
+}
+
+export interface CpuShare {
+  seconds: number;
+  /** Chromium's share split by process kind (browser = the CDP endpoint and network stack; renderer = pages). */
+  chromiumByKind: Record<string, number>;
+  /** % of one core (200 % = both cores of a 2-core machine busy). */
+  harness: number;
+  chromium: number;
+  fixture: number;
+  bench: number;
+  machine: number;
+  /** Interrupt and softirq time (kernel network processing of loopback traffic, mostly), in no process. */
+  irq: number;
+  /** Time the hypervisor gave to other guests while we wanted the CPU. */
+  steal: number;
+  /** Everything else on the machine (other people's jobs, kernel threads): machine − ours − irq − steal. */
+  others: number;
+}
+
+function ticksOf(table: ReadonlyMap<number, ProcStat>, pids: readonly number[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const pid of pids) {
+    const p = table.get(pid);
+    if (p) m.set(`${p.pid}:${p.startTicks}`, p.cpuTicks);
+  }
+  return m;
+}
+
+const kindCache = new Map<string, string>();
+
+/** `--type=renderer` etc. from the command line; the browser process has no --type. Cached per process. */
+function kindOf(p: ProcStat): string {
+  const key = `${p.pid}:${p.startTicks}`;
+  let kind = kindCache.get(key);
+  if (kind === undefined) {
+    // Zygote-forked children rewrite argv into one space-joined string, so search the joined line.
+    const line = readCmdline(p.pid)?.join(' ') ?? '';
+    const type = /--type=(\S+)/.exec(line)?.[1];
+    const sub = /--utility-sub-type=(?:[\w]+\.mojom\.)?(\S+)/.exec(line)?.[1];
+    kind = type ? (type === 'utility' && sub ? `utility:${sub}` : type) : 'browser';
+    kindCache.set(key, kind);
+  }
+  return kind;
+}
+
+export function readCpu(harnessPid: number, fixturePid: number | undefined): CpuReading {
+  const table = readProcessTable();
+  const tree = descendantsOf(table, [harnessPid]);
+  const fixtureTree = fixturePid === undefined ? [] : descendantsOf(table, [fixturePid]);
+  // The fixture may be a child of the harness (probe bench): it is not Chromium.
+  const notChromium = new Set([harnessPid, ...fixtureTree]);
+  const chromiumPids = tree.filter((p) => !notChromium.has(p));
+  const kinds = new Map<string, string>();
+  for (const pid of chromiumPids) {
+    const p = table.get(pid);
+    if (p) kinds.set(`${p.pid}:${p.startTicks}`, kindOf(p));
+  }
+  const cpu = process.cpuUsage();
+  return {
+    at: performance.now(),
+    harness: ticksOf(table, [harnessPid]),
+    chromium: ticksOf(table, chromiumPids),
+    kinds,
+    fixture: ticksOf(table, fixtureTree),
+    machineBusy: readMachineCpu()?.busyTicks ?? 0,
+    ...machineIrqSteal(),
+    selfMicros: cpu.user + cpu.system,
+  };
+}
+
+/** irq, softirq and steal columns of the first line of /proc/stat. */
+function machineIrqSteal(): { machineIrq: number; machineSteal: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    return { machineIrq: (v[5] ?? 0) + (v[6] ?? 0), machineSteal: v[7] ?? 0 };
+  } catch {
+    return { machineIrq: 0, machineSteal: 0 };
+  }
+}
+
+function delta(a: Map<string, number>, b: Map<string, number>): number {
+  let ticks = 0;
+  // Processes that started in the window count from zero; ones that exited lose their last partial window.
+  for (const [key, t] of b) ticks += t - (a.get(key) ?? 0);
+  return ticks;
+}
+
+export function cpuShare(a: CpuReading, b: CpuReading): CpuShare {
+  const seconds = (b.at - a.at) / 1000;
+  const pct = (ticks: number): number => (seconds > 0 ? ((ticks / CLOCK_TICKS_PER_SECOND) / seconds) * 100 : 0);
+  const harness = pct(delta(a.harness, b.harness));
+  const chromium = pct(delta(a.chromium, b.chromium));
+  const fixture = pct(delta(a.fixture, b.fixture));
+  const bench = seconds > 0 ? ((b.selfMicros - a.selfMicros) / 1e6 / seconds) * 100 : 0;
+  const machine = pct(b.machineBusy - a.machineBusy);
+  const byKind: Record<string, number> = {};
+  for (const [key, t] of b.chromium) {
+    const kind = b.kinds.get(key) ?? 'other';
+    byKind[kind] = (byKind[kind] ?? 0) + t - (a.chromium.get(key) ?? 0);
+  }
+  const chromiumByKind = Object.fromEntries(Object.entries(byKind).map(([k, t]) => [k, pct(t)]));
+  const irq = pct(b.machineIrq - a.machineIrq);
+  const steal = pct(b.machineSteal - a.machineSteal);
+  return { seconds, chromiumByKind, harness, chromium, fixture, bench, machine, irq, steal, others: Math.max(0, machine - harness - chromium - fixture - bench - irq - steal) };
+}
+
+export interface TreeMemory {
+  /** PSS of the Node harness process. */
+  harnessBytes: number;
+  /** PSS summed over every Chromium process under the harness. */
+  chromiumBytes: number;
+  chromiumProcesses: number;
+  fixtureBytes: number;
+  /** Wall time the reading took (smaps_rollup costs ~1.4 ms per Chromium process). */
+  readMs: number;
+}
+
+export function readTreeMemory(harnessPid: number, fixturePid: number | undefined): TreeMemory {
+  const t0 = performance.now();
+  const table = readProcessTable();
+  const notChromium = new Set([harnessPid, ...(fixturePid === undefined ? [] : descendantsOf(table, [fixturePid]))]);
+  const tree = descendantsOf(table, [harnessPid]).filter((p) => !notChromium.has(p));
+  let chromiumBytes = 0;
+  for (const pid of tree) chromiumBytes += readPssBytes(pid) ?? 0;
+  return {
+    harnessBytes: readPssBytes(harnessPid) ?? 0,
+    chromiumBytes,
+    chromiumProcesses: tree.length,
+    fixtureBytes: fixturePid === undefined ? 0 : readPssBytes(fixturePid) ?? 0,
+    readMs: performance.now() - t0,
+  };
+}

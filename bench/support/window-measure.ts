@@ -1,0 +1,100 @@
+/**
+ * Pure: the numbers of a time window of a run, from its interval snapshots (exact HDR merges, not averages of
+ * per-second percentiles). A density step is judged on its hold window (all users on, ramp over), and on the
+ * whole run for errors.
+ */
+import type { Snapshot } from '../../src/metrics/model.js';
+import { createHistogram, decodeHistogram, scaleOf } from '../../src/metrics/hdr.js';
+import { histogramStats } from '../../src/metrics/summary.js';
+
+export interface TimedSnapshot {
+  /** Engine time at the end of the interval, ms since the run started. */
+  elapsedMs: number;
+  snapshot: Snapshot;
+}
+
+export interface LatencyStats {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface WindowMeasure {
+  fromMs: number;
+  toMs: number;
+  intervals: number;
+  patch: LatencyStats;
+  rtt: LatencyStats;
+  mount: LatencyStats;
+  /** Whole iterations (from the scheduled start in the open model). */
+  iteration: LatencyStats;
+  lag: LatencyStats;
+  iterationsOk: number;
+  iterationsError: number;
+  dropped: number;
+  /** Matched event round trips (lv_events), all labels. */
+  events: number;
+  /** `lv_events` whose reply the probe could not pair with a push (label event=unmatched). */
+  unmatched: number;
+  /** Errors of every kind (user errors and LiveView errors), with counts. */
+  errors: Record<string, number>;
+  errorSamples: string[];
+  usersActiveMin: number;
+  usersActiveMax: number;
+}
+
+const EMPTY: LatencyStats = { count: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+
+function latency(snaps: readonly Snapshot[], name: string, filter: (labels: Readonly<Record<string, string>>) => boolean = () => true): LatencyStats {
+  const h = createHistogram();
+  for (const s of snaps) for (const e of s.histograms) if (e.name === name && filter(e.labels)) h.add(decodeHistogram(e.hdr));
+  if (h.totalCount === 0) return EMPTY;
+  const st = histogramStats(h, scaleOf(name));
+  return { count: st.count, p50: st.p50, p95: st.p95, p99: st.p99, max: st.max };
+}
+
+function counter(snaps: readonly Snapshot[], name: string, filter: (labels: Readonly<Record<string, string>>) => boolean = () => true): number {
+  let n = 0;
+  for (const s of snaps) for (const c of s.counters) if (c.name === name && filter(c.labels)) n += c.value;
+  return n;
+}
+
+/** Snapshots whose interval ends in (fromMs, toMs]. */
+export function measureWindow(all: readonly TimedSnapshot[], fromMs: number, toMs: number): WindowMeasure {
+  const picked = all.filter((t) => t.elapsedMs > fromMs && t.elapsedMs <= toMs);
+  const snaps = picked.map((t) => t.snapshot);
+  const errors: Record<string, number> = {};
+  const errorSamples: string[] = [];
+  for (const s of snaps) {
+    for (const e of s.errors) {
+      errors[e.kind] = (errors[e.kind] ?? 0) + e.count;
+      for (const sample of e.samples) if (errorSamples.length < 5) errorSamples.push(`${e.kind}: ${sample.message}`);
+    }
+  }
+  const active = snaps.flatMap((s) => s.gauges.filter((g) => g.name === 'users_active').map((g) => g.value));
+  return {
+    fromMs,
+    toMs,
+    intervals: picked.length,
+    patch: latency(snaps, 'lv_patch_ms', (l) => l.event !== 'navigate'),
+    rtt: latency(snaps, 'lv_event_rtt_ms'),
+    mount: latency(snaps, 'lv_mount_ms'),
+    iteration: latency(snaps, 'iteration_ms'),
+    lag: latency(snaps, 'harness_event_loop_lag_ms'),
+    iterationsOk: counter(snaps, 'iterations', (l) => l.result === 'ok'),
+    iterationsError: counter(snaps, 'iterations', (l) => l.result === 'error'),
+    dropped: counter(snaps, 'iterations', (l) => l.result === 'dropped'),
+    events: counter(snaps, 'lv_events'),
+    unmatched: counter(snaps, 'lv_events', (l) => l.event === 'unmatched'),
+    errors,
+    errorSamples,
+    usersActiveMin: active.length > 0 ? Math.min(...active) : 0,
+    usersActiveMax: active.length > 0 ? Math.max(...active) : 0,
+  };
+}
+
+export function errorTotal(m: WindowMeasure): number {
+  return Object.values(m.errors).reduce((a, b) => a + b, 0);
+}
