@@ -4,15 +4,10 @@
  */
 import { createHistogram, decodeHistogram, scaleOf } from '../metrics/hdr.js';
 import type { Snapshot } from '../metrics/model.js';
+import type { EngineStatus } from '../load/engine.js';
 
-export interface ProgressState {
-  elapsedMs: number;
-  totalMs: number;
-  active: number;
-  target: number;
-  iterations: number;
-  errors: number;
-  dropped: number;
+/** The engine's status (summed over runners in distributed runs) plus what the progress line adds. */
+export interface ProgressState extends Omit<EngineStatus, 'phase'> {
   /** The latest interval (a delta). */
   interval: Snapshot | undefined;
   /** Harness health one-liner (cpu, lag, rss). */
