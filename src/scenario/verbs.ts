@@ -71,7 +71,7 @@ export function createVerbs(ctx: VerbContext): LiveViewVerbs {
     } else {
       // Over the probe's CDP session rather than page.evaluate: this is the one round trip per action, and the
       // raw call costs less Node and renderer CPU (BENCHMARKS.md, "hot-path changes").
-      result = process.env.ROOKERY_EXP_PWEVAL === '1' ? await page.evaluate(([a, t]) => window.__rookery.act(a, t), [action, ctx.actionTimeoutMs] as const) : await probe.evaluate<ActionResult>(`window.__rookery.act(${JSON.stringify(action)}, ${ctx.actionTimeoutMs})`);
+      result = await probe.evaluate<ActionResult>(`window.__rookery.act(${JSON.stringify(action)}, ${ctx.actionTimeoutMs})`);
     }
     const where = currentView();
     if (!result.ok) {
