@@ -225,6 +225,7 @@ async function pageBench(): Promise<{ pages: number; phases: PhaseResult[]; prob
         if (!mounted.ok) throw new Error(`page ${i}: LiveView did not mount (${mounted.reason})`);
       }),
     );
+    let failure: string | undefined;
     for (const lease of leases) {
       loops.push(
         (async () => {
@@ -235,7 +236,11 @@ async function pageBench(): Promise<{ pages: number; phases: PhaseResult[]; prob
             clicks++;
             await new Promise((r) => setTimeout(r, thinkMs));
           }
-        })(),
+        })().catch((err: unknown) => {
+          // One broken page invalidates the comparison: stop everything and report it.
+          failure ??= err instanceof Error ? err.message : String(err);
+          stop = true;
+        }),
       );
     }
     const phases: PhaseResult[] = [];
@@ -275,6 +280,7 @@ async function pageBench(): Promise<{ pages: number; phases: PhaseResult[]; prob
     await phase('no probe');
     stop = true;
     await Promise.race([Promise.allSettled(loops), new Promise((r) => setTimeout(r, thinkMs + 5_000))]);
+    if (failure) throw new Error(`a page stopped clicking: ${failure}`);
     const [a1, b, a2] = phases as [PhaseResult, PhaseResult, PhaseResult];
     const base = (k: 'harness' | 'chromium'): number => (a1.cpu[k] + a2.cpu[k]) / 2;
     const probeNodePercent = b.cpu.harness - base('harness');

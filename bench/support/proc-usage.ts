@@ -95,7 +95,8 @@ export function readCpu(harnessPid: number, fixturePid: number | undefined): Cpu
     fixture: ticksOf(table, fixtureTree),
     machineBusy: readMachineCpu()?.busyTicks ?? 0,
     ...machineIrqSteal(),
-    selfMicros: cpu.user + cpu.system,
+    // When the harness is this very process (probe bench), its CPU is already in `harness`.
+    selfMicros: harnessPid === process.pid ? 0 : cpu.user + cpu.system,
   };
 }
 
