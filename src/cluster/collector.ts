@@ -86,17 +86,8 @@ export interface CollectorOptions {
   onRunnerSnapshot?: (runnerId: string, snapshot: Snapshot) => void;
 }
 
-/** What every runner is given (the same for all; slices come at start). */
-export interface AssignPlan {
-  runId: string;
-  scenario: { name: string; code: string; sha256: string };
-  target: string;
-  profile: LoadProfile;
-  settings: RunnerSettings;
-  feederRows: Array<Record<string, unknown>> | null;
-  /** What setup() returned, as JSON; absent when the scenario has no setup. */
-  setupData?: unknown;
-}
+/** What every runner is given (the same for all; slices come at start): the `assign` message's body. */
+export type AssignPlan = Omit<Extract<CollectorMessage, { t: 'assign' }>, 'v' | 't'>;
 
 export interface StartOptions {
   /** The start barrier: runners start this long after the start frame reaches them. Default 1000 ms. */

@@ -13,18 +13,8 @@ import type { HistogramEntry, MetricSummary } from './model.js';
 
 export const SUMMARY_PERCENTILES = { p50: 50, p90: 90, p95: 95, p99: 99, p999: 99.9 } as const;
 
-export interface HistogramStats {
-  count: number;
-  min: number;
-  mean: number;
-  max: number;
-  stddev: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  p999: number;
-}
+/** A MetricSummary's numbers, without its identity and encoding. */
+export type HistogramStats = Omit<MetricSummary, 'name' | 'labels' | 'unit' | 'hdr'>;
 
 /** Statistics of a decoded histogram, divided by `scale` (base units per catalogue unit). All 0 when empty. */
 export function histogramStats(h: Histogram, scale: number): HistogramStats {
