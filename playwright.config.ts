@@ -15,7 +15,12 @@ export default defineConfig({
   timeout: 60_000,
   workers: 2,
   retries: 0,
-  reporter: process.env.CI ? [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]] : 'list',
+  reporter: [
+    ['list'],
+    ...(process.env.CI ? [['html', { open: 'never', outputFolder: 'playwright-report' }] as const] : []),
+    // test/run-all.mjs reads the counts for `npm test`'s summary.
+    ...(process.env.ROOKERY_PLAYWRIGHT_JSON ? [['json', { outputFile: process.env.ROOKERY_PLAYWRIGHT_JSON }] as const] : []),
+  ],
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     launchOptions: { executablePath: browser.executablePath, args: chromiumArgs() },

@@ -5,7 +5,7 @@
  *
  * frames: CPU per WebSocket frame of the whole Node-side probe path — PageProbe.onSocketEvent → LiveViewSession
  *   (decode, pairing, diff anatomy) → recordObservation into a MetricsRegistry — over (a) every recorded vector
- *   (test/vectors, /work/shared/frames) replayed on fresh probes and (b) a synthetic steady state like the
+ *   (test/vectors, ../shared/frames beside the repo) replayed on fresh probes and (b) a synthetic steady state like the
  *   density run: one /counter socket, click round trips back to back. No browser; µs per frame.
  * pages: real Chromium, N pages on /counter each clicking `#inc` every 2 s through the in-page agent (as
  *   `u.lv.click` does), in three phases on the same pages: without the CDP probe, with it attached to every page,
@@ -61,7 +61,7 @@ function inertPage(): Page {
 }
 
 function loadVectors(): Array<{ name: string; events: SocketEvent[] }> {
-  const dirs = [join(repoRoot(), 'test', 'vectors'), '/work/shared/frames'];
+  const dirs = [join(repoRoot(), 'test', 'vectors'), join(repoRoot(), '..', 'shared', 'frames')];
   const out: Array<{ name: string; events: SocketEvent[] }> = [];
   const seen = new Set<string>();
   for (const root of dirs) {
@@ -69,7 +69,7 @@ function loadVectors(): Array<{ name: string; events: SocketEvent[] }> {
     for (const dir of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory())) {
       for (const file of readdirSync(join(root, dir.name)).filter((f) => f.endsWith('.jsonl'))) {
         const text = readFileSync(join(root, dir.name, file), 'utf8');
-        // /work/shared/frames and test/vectors/lv-1.0.19 hold the same recordings: count each once.
+        // ../shared/frames and test/vectors/lv-1.0.19 hold the same recordings: count each once.
         if (seen.has(text)) continue;
         seen.add(text);
         const events = text

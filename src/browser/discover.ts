@@ -3,7 +3,9 @@
  * Chromium (headless shell first: lighter, and contexts open ~2x faster). Debian's `chromium-headless-shell`
  * launcher is a shell wrapper, so we point Playwright at the real binary behind it.
  */
-import { existsSync, accessSync, constants } from 'node:fs';
+import { existsSync, accessSync, constants, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { chromium } from 'playwright';
 
 export type BrowserSource = 'env' | 'playwright' | 'system';
@@ -21,9 +23,9 @@ export class BrowserNotFoundError extends Error {
       [
         'No Chromium found. Tried:',
         ...tried.map((t) => `  - ${t}`),
-        'Install one of:',
+        'Run `npx rookery setup` to install one, or install one of:',
         '  - Debian/Ubuntu: apt-get install -y chromium-headless-shell   (or: chromium)',
-        '  - anywhere with internet: npx playwright install chromium',
+        '  - anywhere with internet: npx playwright install chromium-headless-shell',
         '  - or point ROOKERY_CHROMIUM at a Chromium/Chrome executable',
       ].join('\n'),
     );
@@ -88,9 +90,34 @@ export function discoverChromium(options: DiscoverOptions = {}): DiscoveredBrows
   throw new BrowserNotFoundError(tried);
 }
 
+/**
+ * Playwright's own browsers: its chrome-headless-shell download (what `rookery setup` installs) when present,
+ * else its full Chromium. Playwright exposes only the full Chromium's path, so the headless shell's is derived
+ * from the same registry folder and the revision in playwright-core's browsers.json.
+ */
 function defaultPlaywrightPath(): string | undefined {
+  let full: string;
   try {
-    return chromium.executablePath();
+    full = chromium.executablePath();
+  } catch {
+    return undefined;
+  }
+  const shell = playwrightHeadlessShellPath(full);
+  return shell && existsSync(shell) ? shell : full;
+}
+
+function playwrightHeadlessShellPath(fullChromiumPath: string): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const require = createRequire(import.meta.url);
+    const core = dirname(require.resolve('playwright-core/package.json'));
+    const browsers = JSON.parse(readFileSync(join(core, 'browsers.json'), 'utf8')) as { browsers: Array<{ name: string; revision: string }> };
+    const revision = browsers.browsers.find((b) => b.name === 'chromium-headless-shell')?.revision;
+    if (!revision) return undefined;
+    // <registry>/chromium-<rev>/chrome-linux64/chrome → <registry>/chromium_headless_shell-<rev>/chrome-headless-shell-linux64/chrome-headless-shell
+    const registry = dirname(dirname(dirname(fullChromiumPath)));
+    const arch = process.arch === 'arm64' ? 'linux-arm64' : 'linux64';
+    return join(registry, `chromium_headless_shell-${revision}`, `chrome-headless-shell-${arch}`, 'chrome-headless-shell');
   } catch {
     return undefined;
   }

@@ -20,7 +20,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type CDPSession, type Page, type Route } from 'playwright';
 import { launchChromium } from './launch.js';
 import type { DiscoverOptions } from './discover.js';
-import { discoverChromium } from './discover.js';
+import { BrowserNotFoundError, discoverChromium } from './discover.js';
 import { planPool, MAX_CONTEXTS_PER_BROWSER, type PoolPlan } from './plan.js';
 import { killProcessTree, trackBrowserProcess } from './process-guard.js';
 import { descendantsOf, readCmdline, readProcessTable } from '../health/procfs.js';
@@ -71,6 +71,32 @@ export class BrowserCrashedError extends Error {
     super(`Browser ${browserId}${pid ? ` (pid ${pid})` : ''}: ${detail}`);
     this.name = 'BrowserCrashedError';
   }
+}
+
+/** No browser could be started at all: a configuration problem of the machine, reported once (exit 2). */
+export class BrowserUnavailableError extends Error {
+  constructor(cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      cause instanceof BrowserNotFoundError
+        ? why
+        : `Chromium could not be started: ${briefLaunchError(why)}\nRun \`npx rookery setup\` to check or install a browser (or set ROOKERY_CHROMIUM).`,
+    );
+    this.name = 'BrowserUnavailableError';
+    this.cause = cause;
+  }
+}
+
+/** Playwright's launch errors carry the whole command line and call log; keep the lines that say what failed. */
+function briefLaunchError(message: string): string {
+  return message
+    // eslint-disable-next-line no-control-regex
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/<(launching|launched|gracefully close start|kill)>/.test(l) && !/^(Browser logs|Call log):$/.test(l.trim()))
+    .slice(0, 6)
+    .map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l))
+    .join('\n');
 }
 
 export class PoolClosedError extends Error {
@@ -255,6 +281,21 @@ export class BrowserPool {
       }
     }
     throw lastError instanceof Error ? lastError : new Error(`acquire failed: ${String(lastError)}`);
+  }
+
+  /**
+   * Starts the first browser now, so a run without a usable Chromium fails once before the load instead of once
+   * per user iteration. The browser stays in the pool for the first users.
+   */
+  async preflight(): Promise<void> {
+    if (this.browsers.some((b) => b.state === 'up')) return;
+    const b = this.browsers.find((x) => x.state === 'launching') ?? this.startBrowser();
+    try {
+      await b.ready;
+    } catch (error) {
+      if (error instanceof PoolClosedError) throw error;
+      throw new BrowserUnavailableError(error);
+    }
   }
 
   /** Main-process pids of the local browsers that are up (their renderers etc. are descendants). */

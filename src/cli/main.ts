@@ -14,6 +14,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerRunner } from './commands/runner.js';
 import { registerCtl } from './commands/ctl.js';
 import { registerBaseline } from './commands/baseline.js';
+import { registerSetup } from './commands/setup.js';
 
 export const EXIT_OK = 0;
 export const EXIT_THRESHOLD = 1;
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .exitOverride()
     .showHelpAfterError('(run `rookery --help` for usage)');
+  registerSetup(program);
   registerRun(program);
   registerDemo(program);
   registerFixture(program);

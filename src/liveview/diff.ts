@@ -12,7 +12,7 @@
  *   structure: `bytes - staticBytes - dynamicBytes`.
  *
  * Both formats decode: LiveView 1.1+ (`k`/`kc`/`km` keyed comprehensions, root `p`, integer `s`) and 0.20/1.0
- * (comprehensions `{s, d: [[…]], p?}`). See the protocol notes in /work/shared/liveview-protocol.md §3.
+ * (comprehensions `{s, d: [[…]], p?}`). See the protocol notes in ../shared/liveview-protocol.md §3.
  */
 import type { DiffAnatomy } from './observations.js';
 

@@ -5,7 +5,7 @@
  * per-socket map keyed by ref (phoenix.js refs are unique per socket) until the `phx_reply` with the same topic and
  * ref arrives. Durations use CDP timestamps only. Pure and synchronous: no timers, the caller drives `expire()`.
  *
- * Decisions worth knowing (see also the protocol notes, /work/shared/liveview-protocol.md):
+ * Decisions worth knowing (see also the protocol notes, ../shared/liveview-protocol.md):
  * - Only `lv:*` topics feed the model. Upload channels (`lvu:*`), heartbeats (`phoenix`) and other channels are
  *   frame-counted only.
  * - A push whose join ended (`phx_close`/`phx_error` of its join_ref) can still pair with a late reply, but when it

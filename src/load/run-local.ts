@@ -98,6 +98,11 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
     ...(options.contextsPerBrowser !== undefined ? { contextsPerBrowser: options.contextsPerBrowser } : {}),
     ...(options.blockResources ? { blockResources: options.blockResources } : {}),
   });
+  // No usable browser is one clear error before the load (exit 2), not one user error per iteration.
+  await pool.preflight().catch(async (err: unknown) => {
+    await pool.close();
+    throw err;
+  });
   const health = new HealthSampler({ intervalMs: 1_000, pids: () => pool.pids(), sink: registry });
   const versions: Record<string, string> = {};
   for (const name of ['playwright', 'phoenix_live_view']) {

@@ -36,9 +36,9 @@ interface Run {
   stderr: string;
 }
 
-function rookery(args: string[], opts: { onSpawn?: (child: ChildProcess) => void; timeoutMs?: number } = {}): Promise<Run> {
+function rookery(args: string[], opts: { onSpawn?: (child: ChildProcess) => void; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -107,6 +107,23 @@ describe('rookery run (CLI, real Chromium, fixture)', () => {
     const badDuration = await rookery(['run', 'scenarios/counter.ts', '--target', fixture.url, '--duration', '30 sec']);
     expect(badDuration.code).toBe(2);
     expect(badDuration.stderr).toContain('"30 sec" is not a duration');
+  }, 60_000);
+
+  it('no browser that starts: exit 2 with one message before the load, not one error per iteration', async () => {
+    const out = join(dir, 'no-browser.json');
+    fixture.reset();
+    for (const chromium of ['/nonexistent', '/bin/false']) {
+      const run = await rookery(['run', 'scenarios/counter.ts', '--target', fixture.url, '--users', '3', '--duration', '5s', '--quiet', '--out', out], {
+        env: { ROOKERY_CHROMIUM: chromium },
+      });
+      expect(run.code, run.stderr).toBe(2);
+      const message = chromium === '/nonexistent' ? 'No Chromium found' : 'Chromium could not be started';
+      expect(run.stderr.split(message)).toHaveLength(2); // said exactly once
+      expect(run.stderr).toContain('npx rookery setup');
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(out)).toBe(false); // no load ran, so no results pretend it did
+    }
+    expect(fixture.stats().events).toEqual([]);
   }, 60_000);
 
   it('says so, with the URL, when a page never connects a LiveView', async () => {

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
 import { runLocal } from '../../src/load/run-local.js';
 import { compareResults, compareVariants } from '../../src/report/compare.js';
+import type { Results } from '../../src/metrics/model.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let fixture: FixtureServer;
@@ -26,8 +27,10 @@ describe('compare on real runs', () => {
         scenarioFile: resolve(ROOT, 'scenarios/counter.ts'),
         overrides: { target: fixture.url, users: 4, ramp: '1s', duration: '6s', gracefulStop: '5s' },
       });
-    const a = (await run()).results;
-    const b = (await run()).results;
+    // Side by side, so both see the same machine: one after the other, a change in what else the machine is
+    // doing (another test file, a CI neighbour) is a real difference between the runs, and compare would be
+    // right to call it.
+    const [a, b] = (await Promise.all([run(), run()])).map((o) => o.results) as [Results, Results];
     const c = compareResults(a, b);
     const byKey = (name: string, event: string) => c.metrics.find((m) => m.name === name && m.labels.event === event);
     for (const name of ['lv_diff_bytes', 'lv_event_rtt_ms']) {

@@ -1,7 +1,12 @@
 /**
- * Issue 3's acceptance: every number the probe reports is checked against the fixture server's own record.
- * 10 concurrent pages × 50 clicks on /counter (the issue's minimum: ≥ 500 events from ≥ 10 pages) with a 50 ms server delay: every event matched exactly once,
- * reply bytes equal to what the server sent, RTT p50 within [50, 55] ms, and patch ≥ RTT for every action.
+ * Issue 3's acceptance, as correctness only (issue 10): every number the probe reports is checked against the
+ * fixture server's own record. 10 concurrent pages × 50 clicks on /counter with a 50 ms server delay: every event
+ * matched exactly once, reply bytes equal to what the server sent, and the timings in the order physics demands:
+ * server handling ≤ wire RTT (median of the per-event differences) ≤ click→patch (every action).
+ *
+ * How close the RTT gets to the server's own interval depends on the machine and its load (Chromium stamps
+ * frames on the renderer's main thread), so that precision is a benchmark, not a test: `npm run bench:accuracy`,
+ * figures in BENCHMARKS.md.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright';
@@ -10,11 +15,9 @@ import { startFixture, type FixtureServer } from '../../fixtures/server/index.js
 import { PageProbe } from '../../src/probe/page-probe.js';
 import { PAGE_AGENT_SCRIPT } from '../../src/probe/page-agent.js';
 import { createVerbs } from '../../src/scenario/verbs.js';
-import { MetricsRegistry } from '../../src/metrics/registry.js';
-import { recordObservation } from '../../src/metrics/record.js';
 import { summarize } from '../../src/metrics/summary.js';
-import type { Observation } from '../../src/liveview/observations.js';
 import type { ActionTiming } from '../../src/scenario/define.js';
+import { clickWorkload, matchEvents, quantile } from '../support/accuracy-workload.js';
 
 const PAGES = 10;
 const CLICKS = 50;
@@ -34,55 +37,25 @@ afterAll(async () => {
 });
 
 describe('probe accuracy against fixture ground truth', () => {
-  it('matches every event exactly once with exact bytes, RTT p50 in [50, 55] ms and patch ≥ RTT', async () => {
-    const registry = new MetricsRegistry();
-    const observations: Observation[] = [];
-    const timings: ActionTiming[] = [];
+  it('matches every event exactly once with exact bytes, and server handling ≤ RTT ≤ patch', async () => {
     fixture.reset();
-
-    await Promise.all(
-      Array.from({ length: PAGES }, async () => {
-        const context = await browser.newContext();
-        await context.addInitScript({ content: PAGE_AGENT_SCRIPT });
-        const page = await context.newPage();
-        const probe = await PageProbe.attach(page, {
-          sink: (obs) => {
-            observations.push(obs);
-            recordObservation(registry, obs);
-          },
-        });
-        const lv = createVerbs({ page, probe, target: fixture.url, recorder: registry, input: 'fast', actionTimeoutMs: 10_000 });
-        await lv.goto('/counter');
-        for (let i = 0; i < CLICKS; i++) timings.push(await lv.click('#inc'));
-        await lv.waitSettled();
-        await probe.detach();
-        await context.close();
-      }),
-    );
+    const { registry, observations, timings } = await clickWorkload(browser, fixture.url, PAGES, CLICKS);
 
     const truth = fixture.stats().events.filter((e) => e.event === 'inc');
-    const seen = observations.filter((o): o is Extract<Observation, { type: 'event' }> => o.type === 'event' && o.push === 'event');
     expect(truth).toHaveLength(PAGES * CLICKS);
-    expect(seen).toHaveLength(truth.length);
-
+    const { matched, duplicates, observed } = matchEvents(truth, observations);
+    expect(observed).toHaveLength(truth.length);
     // Each server record matched by exactly one observation (topic + ref), none left over, none counted twice.
-    const byKey = new Map(seen.map((o) => [`${o.topic}|${o.ref}`, o]));
-    expect(byKey.size).toBe(seen.length);
-    const overhead: number[] = [];
-    for (const t of truth) {
-      const o = byKey.get(`${t.topic}|${t.ref}`);
-      expect(o, `event ${t.topic} ref ${t.ref}`).toBeDefined();
-      expect(o!.anatomy.bytes).toBe(t.replyBytes);
-      overhead.push(o!.ms - (t.repliedAt - t.receivedAt));
+    expect(duplicates).toBe(0);
+    for (const m of matched) {
+      expect(m.observed, `event ${m.truth.topic} ref ${m.truth.ref}`).toBeDefined();
+      expect(m.observed!.anatomy.bytes).toBe(m.truth.replyBytes);
     }
-    // The wire RTT encloses the server's own handling interval. Chromium stamps WebSocket frames on the
-    // renderer's main thread, so when the machine is short of CPU a sample can be stamped a few ms late either
-    // way; the typical difference (loopback + client + stamping) must be small and positive (it is ~1 ms on
-    // an idle machine and grows with CPU contention, which is why harness health is reported with results).
-    overhead.sort((a, b) => a - b);
-    const median = overhead[Math.floor(overhead.length / 2)]!;
-    expect(median).toBeGreaterThanOrEqual(0);
-    expect(median).toBeLessThan(5);
+    // The wire RTT encloses the server's own handling interval. Single samples can be stamped a few ms off
+    // under CPU contention (stamping happens on the renderer's main thread), so the ordering is checked on the
+    // median difference; its size is machine-dependent and measured by bench/accuracy.ts instead.
+    const overhead = matched.map((m) => m.overheadMs!).sort((a, b) => a - b);
+    expect(quantile(overhead, 0.5)).toBeGreaterThanOrEqual(0);
 
     // No errors of any kind, and no unmatched actions.
     expect(observations.filter((o) => o.type === 'error')).toEqual([]);
@@ -96,7 +69,6 @@ describe('probe accuracy against fixture ground truth', () => {
     const summary = summarize(rtt!);
     expect(summary.count).toBe(PAGES * CLICKS);
     expect(summary.p50).toBeGreaterThanOrEqual(DELAY_MS);
-    expect(summary.p50).toBeLessThanOrEqual(DELAY_MS + 5);
   });
 
   it('playwright input path: every click matched, patch measured from the input event and ≥ RTT', async () => {
@@ -113,9 +85,10 @@ describe('probe accuracy against fixture ground truth', () => {
       for (const t of timings) {
         expect(t.pushed).toBe(true);
         expect(t.event).toBe('inc');
-        expect(t.rttMs).toBeGreaterThanOrEqual(DELAY_MS);
         expect(t.patchMs).toBeGreaterThanOrEqual(t.rttMs!);
       }
+      const rtts = timings.map((t) => t.rttMs!).sort((a, b) => a - b);
+      expect(rtts[Math.floor(rtts.length / 2)]).toBeGreaterThanOrEqual(DELAY_MS);
       await probe.detach();
     } finally {
       await context.close();

@@ -37,7 +37,8 @@ describe('discoverChromium', () => {
     expect(message).toContain('/nope/a');
     expect(message).toContain('ROOKERY_CHROMIUM');
     expect(message).toContain('apt-get install -y chromium-headless-shell');
-    expect(message).toContain('npx playwright install chromium');
+    expect(message).toContain('npx playwright install chromium-headless-shell');
+    expect(message).toContain('npx rookery setup');
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Real traffic: Phoenix 1.7.24 + LiveView 1.0.19 recorded from headless Chromium (test/vectors/lv-1.0.19, copied
- * from /work/shared/frames; see its README). LiveView 1.0 sends `d`-list comprehensions.
+ * from ../shared/frames; see its README). LiveView 1.0 sends `d`-list comprehensions.
  */
 import { describe, expect, it } from 'vitest';
 import { checkInvariants, j, only, rawMessages, readVectors, replay, VECTORS, wireBytes } from '../support/socket-vectors.js';

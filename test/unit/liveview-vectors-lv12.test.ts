@@ -1,6 +1,6 @@
 /**
  * Hand-written LiveView 1.2 sequences (test/vectors/lv-1.2, described in its README), modelled on the frames the
- * real 1.2.12 client produced in /work/shared/liveview-protocol.md.
+ * real 1.2.12 client produced in ../shared/liveview-protocol.md.
  */
 import { describe, expect, it } from 'vitest';
 import { LiveViewSession } from '../../src/liveview/session.js';
