@@ -3,7 +3,7 @@
  * metrics recorder). It also lets a verb ask "which event round trip did my action cause?" by sequence marks:
  * observations arriving after a mark belong to what the page did after it (one user per page).
  */
-import type { Page } from 'playwright';
+import type { Page, Request } from 'playwright';
 import { LiveViewSession } from '../liveview/session.js';
 import type { Observation } from '../liveview/observations.js';
 import type { SocketEvent } from '../liveview/socket-events.js';
@@ -39,6 +39,7 @@ export class PageProbe {
   private lastCdpTs: number | undefined;
   private lastCdpAtNodeMs = 0;
   private ended = false;
+  private unwatch: (() => void) | undefined;
 
   private constructor(
     private readonly session: LiveViewSession,
@@ -50,6 +51,13 @@ export class PageProbe {
     const session = new LiveViewSession({ pushTimeoutMs: options.pushTimeoutMs ?? 30_000 });
     const probe = new PageProbe(session, options, undefined);
     probe.capture = await attachCdpCapture(page, (ev) => probe.onSocketEvent(ev));
+    // A document navigation the verbs did not start (page.goto in a Playwright spec, a full-page link) closes the
+    // LiveView socket by design: end the sockets as expected before the close arrives, not as a disconnect.
+    const onRequest = (req: Request) => {
+      if (req.isNavigationRequest() && req.frame() === page.mainFrame()) probe.newDocument();
+    };
+    page.on('request', onRequest);
+    probe.unwatch = () => page.off('request', onRequest);
     return probe;
   }
 
@@ -152,6 +160,7 @@ export class PageProbe {
       w.resolve(undefined);
     }
     this.waiters.clear();
+    this.unwatch?.();
     await this.capture?.detach();
   }
 

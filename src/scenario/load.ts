@@ -23,6 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Message, type Plugin } from 'esbuild';
 import { isScenario, type Scenario } from './define.js';
 import { ScenarioError } from './scenario-error.js';
+import { isSpecFile, specEntry, specShimPlugin } from '../spec/bundle.js';
 
 export interface ScenarioBundle {
   /** ESM text with bare package imports and an inline source map (paths relative to the scenario's folder). */
@@ -71,9 +72,11 @@ export async function bundleScenario(file: string): Promise<ScenarioBundle> {
   const path = resolve(file);
   const dir = dirname(path);
   let code: string;
+  // A Playwright spec (`*.spec.ts`) is bundled behind a generated entry that turns its tests into a scenario.
+  const spec = isSpecFile(path);
   try {
     const result = await build({
-      entryPoints: [path],
+      ...(spec ? { stdin: specEntry(path, dir), plugins: [specShimPlugin()] } : { entryPoints: [path] }),
       absWorkingDir: dir,
       // Never written; it anchors the source map's paths relative to the scenario's folder.
       outfile: join(dir, `${basename(path)}.bundle.mjs`),
@@ -187,6 +190,8 @@ function linkPlugin(resolveDir: string, root: HarnessRoot): Plugin {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === SKIP || !isBarePackage(args.path)) return undefined;
         if (args.path === 'rookery') return { path: pathToFileURL(root.entry).href, external: true };
+        // Subpaths (`rookery/spec-runtime`) are this harness's too, found through its package exports.
+        if (args.path.startsWith('rookery/')) return { path: pathToFileURL(subpathEntry(root, args.path.slice('rookery'.length))).href, external: true };
         const order = PLAYWRIGHT.test(args.path) ? [root.dir, resolveDir] : [resolveDir, root.dir];
         for (const dir of order) {
           const found = await b.resolve(args.path, { kind: args.kind, resolveDir: dir, pluginData: SKIP });
@@ -229,6 +234,15 @@ function harnessRoot(): HarnessRoot {
     if (parent === dir) throw new Error(`cannot find rookery's package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
+}
+
+/** The file a `rookery/<sub>` import means, by this rookery's package exports. */
+function subpathEntry(root: HarnessRoot, sub: string): string {
+  const pkg = JSON.parse(readFileSync(join(root.dir, 'package.json'), 'utf8')) as { exports?: Record<string, unknown> };
+  const target = pkg.exports?.[`.${sub}`];
+  const file = typeof target === 'string' ? target : typeof target === 'object' && target !== null ? ((target as Record<string, unknown>).import ?? (target as Record<string, unknown>).default) : undefined;
+  if (typeof file !== 'string') throw new Error(`rookery has no export "rookery${sub}" (see its package.json exports)`);
+  return resolve(root.dir, file);
 }
 
 function packageEntry(pkg: { main?: string; exports?: unknown }): string {
