@@ -391,6 +391,8 @@ class RunnerAgent {
       ...(s.contextsPerBrowser !== undefined ? { contextsPerBrowser: s.contextsPerBrowser } : {}),
       ...(s.blockResources ? { blockResources: s.blockResources } : {}),
       ...(this.opts.browserEndpoint ? { browserEndpoint: this.opts.browserEndpoint } : {}),
+      // As in local runs: relative page.goto URLs resolve against the target.
+      contextOptions: { baseURL: msg.target },
     });
     try {
       // Launch (or connect to) the first browser now, so every runner is warm when the start barrier opens. The

@@ -97,6 +97,8 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
     ...(options.browsers !== undefined ? { browsers: options.browsers } : {}),
     ...(options.contextsPerBrowser !== undefined ? { contextsPerBrowser: options.contextsPerBrowser } : {}),
     ...(options.blockResources ? { blockResources: options.blockResources } : {}),
+    // Relative URLs in page.goto / context.request resolve against the target, as with Playwright's use.baseURL.
+    contextOptions: { baseURL: target },
   });
   // No usable browser is one clear error before the load (exit 2), not one user error per iteration.
   await pool.preflight().catch(async (err: unknown) => {

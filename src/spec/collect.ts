@@ -231,23 +231,28 @@ export function planSpec(root: GroupDecl): PlannedTest[] {
  */
 export function missingFixtures(plan: readonly PlannedTest[], provided: readonly string[], file: string): string | undefined {
   const known = new Set(provided);
-  const problems: string[] = [];
+  // A hook shared by many tests is reported once, with the first test it wraps and how many more.
+  const found = new Map<SpecFn, Map<string, { test: string; who: string; more: number }>>();
   for (const t of plan) {
     if (t.skipped) continue;
     const name = t.titlePath.join(' › ');
     const parts: Array<[string, SpecFn]> = [...t.beforeEach.map((h): [string, SpecFn] => [`its beforeEach${h.title ? ` "${h.title}"` : ''}`, h.fn]), ['it', t.fn], ...t.afterEach.map((h): [string, SpecFn] => [`its afterEach${h.title ? ` "${h.title}"` : ''}`, h.fn])];
     for (const [who, fn] of parts) {
       const params = fixtureParams(fn);
-      if (!params.ok) {
-        problems.push(`test "${name}": ${who === 'it' ? 'the test function' : who}: ${params.reason}`);
-        continue;
-      }
-      for (const f of params.names) {
-        if (!known.has(f)) problems.push(`test "${name}": ${who === 'it' ? 'it' : who} uses fixture "${f}", which rookery run cannot provide`);
+      const details = params.ok ? params.names.filter((f) => !known.has(f)).map((f) => `uses fixture "${f}", which rookery run cannot provide`) : [`(the ${who === 'it' ? 'test function' : 'hook'}): ${params.reason}`];
+      const seen = found.get(fn) ?? new Map<string, { test: string; who: string; more: number }>();
+      found.set(fn, seen);
+      for (const d of details) {
+        const prior = seen.get(d);
+        if (prior) prior.more++;
+        else seen.set(d, { test: name, who, more: 0 });
       }
     }
   }
+  const problems: string[] = [];
+  for (const seen of found.values()) {
+    for (const [detail, p] of seen) problems.push(`test "${p.test}"${p.more ? ` (and ${p.more} more)` : ''}: ${p.who} ${detail}`);
+  }
   if (problems.length === 0) return undefined;
-  const unique = [...new Set(problems)];
-  return `${file}: ${unique.length === 1 ? 'a test needs' : 'tests need'} what rookery run cannot provide (it provides ${provided.join(', ')}):\n  ${unique.join('\n  ')}`;
+  return `${file}: ${problems.length === 1 ? 'a test needs' : 'tests need'} what rookery run cannot provide (it provides ${provided.join(', ')}):\n  ${problems.join('\n  ')}`;
 }
