@@ -690,6 +690,7 @@ export class Collector {
       health: first?.health ? `${first.view.id}: ${first.health.line}` : undefined,
       saturated: saturated !== undefined,
       runners: { live: this.live('running').length, total: taking.length },
+      totals: () => acc.totals(),
     });
   }
 

@@ -146,6 +146,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
           interval: s,
           health: sample ? formatHealthLine(sample, health.cores) : undefined,
           saturated: sample ? sampleWarnings(sample, health.cores).length > 0 : false,
+          totals: () => accumulator.totals(),
         });
       },
       onClientVersion: (v) => {

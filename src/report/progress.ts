@@ -15,6 +15,8 @@ export interface ProgressState extends Omit<EngineStatus, 'phase'> {
   /** Set when the harness looks saturated right now. */
   saturated: boolean;
   runners?: { live: number; total: number };
+  /** The run's merged totals so far, computed on demand (live metrics read counters from it). */
+  totals?: () => Snapshot;
 }
 
 function seconds(ms: number): string {

@@ -2,6 +2,7 @@
  * `rookery run … --runners N`: the distributed flavour of `run` (the collector lives in this process). Adds the
  * cluster flags to `run` and turns them into runDistributed options; without --runners, `run` is untouched.
  */
+import { startLiveMetrics, type MetricsFlags } from '../metrics-flags.js';
 import { Option, type Command } from 'commander';
 import { runDistributed } from '../../cluster/run-distributed.js';
 import { BACKEND_NAMES, type BackendName, type RunnerBackend } from '../../cluster/backends/types.js';
@@ -109,7 +110,7 @@ function backendFor(f: ClusterFlags, log: (line: string) => void): RunnerBackend
   return new LocalBackend();
 }
 
-export async function runClusterCommand(scenarioFile: string, flags: RunFlags & ClusterFlags): Promise<number> {
+export async function runClusterCommand(scenarioFile: string, flags: RunFlags & ClusterFlags & MetricsFlags): Promise<number> {
   const runners = flags.runners as number;
   const local = flags.backend === 'local';
   const port = flags.collectorPort ?? (local ? 0 : 7700);
@@ -131,6 +132,7 @@ export async function runClusterCommand(scenarioFile: string, flags: RunFlags & 
     throw new Error(`--backend ${flags.backend}: runners on other machines cannot reach 127.0.0.1; pass --collector-host 0.0.0.0 (and --advertise ws://ADDRESS:${port} if they must dial another address)`);
   }
   const progress = progressPrinter(flags.quiet ?? false);
+  const live = await startLiveMetrics(flags, progress.log);
   const stop = sigintController(progress.log);
   try {
     const outcome = await runDistributed({
@@ -148,7 +150,7 @@ export async function runClusterCommand(scenarioFile: string, flags: RunFlags & 
       onRunnerLoss: flags.onRunnerLoss,
       runnerArgs: runnerArgsFrom(flags),
       control: { ...(flags.controlPort !== undefined ? { port: flags.controlPort } : {}) },
-      onProgress: progress.update,
+      onProgress: live.progress(progress.update),
       log: progress.log,
       signal: stop.signal,
       onListening: ({ controlUrl }) => {
@@ -162,5 +164,6 @@ export async function runClusterCommand(scenarioFile: string, flags: RunFlags & 
     return await reportRun(outcome, flags, progress.log);
   } finally {
     stop.dispose();
+    await live.close();
   }
 }

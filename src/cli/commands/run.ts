@@ -3,25 +3,27 @@ import type { Command } from 'commander';
 import { runLocal, type RunLocalOptions } from '../../load/run-local.js';
 import { reportRun, commonRunFlags, overridesFrom, progressPrinter, sigintController, type RunFlags } from '../run-support.js';
 import { clusterRunFlags, runClusterCommand, type ClusterFlags } from './run-cluster.js';
+import { metricsFlags, startLiveMetrics, type MetricsFlags } from '../metrics-flags.js';
 
 export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
     .description('Run a scenario: many real-browser LiveView users by a load profile')
     .argument('<scenario>', 'scenario file (.ts or .js) whose default export is defineScenario({...})');
-  clusterRunFlags(commonRunFlags(cmd)).action(async (scenarioFile: string, flags: RunFlags & ClusterFlags) => {
+  metricsFlags(clusterRunFlags(commonRunFlags(cmd))).action(async (scenarioFile: string, flags: RunFlags & ClusterFlags & MetricsFlags) => {
     if (flags.runners !== undefined) {
       process.exitCode = await runClusterCommand(scenarioFile, flags);
       return;
     }
     const overrides = overridesFrom(flags);
     const progress = progressPrinter(flags.quiet ?? false);
+    const live = await startLiveMetrics(flags, progress.log);
     const stop = sigintController(progress.log);
     const options: RunLocalOptions = {
       scenarioFile,
       overrides,
       thresholds: flags.threshold ?? [],
-      onProgress: progress.update,
+      onProgress: live.progress(progress.update),
       log: progress.log,
       signal: stop.signal,
     };
@@ -31,6 +33,7 @@ export function registerRun(program: Command): void {
       process.exitCode = await reportRun(outcome, flags, progress.log);
     } finally {
       stop.dispose();
+      await live.close();
     }
   });
 }
