@@ -92,13 +92,39 @@ export interface Collector {
   take(): GroupDecl;
 }
 
-export interface CollectingTest {
-  (title: string, fn: SpecFn): void;
-  (title: string, details: object, fn: SpecFn): void;
-  [key: string]: unknown;
+type Declare = (title: string, fnOrDetails: SpecFn | object, fn?: SpecFn) => void;
+type Hook = (titleOrFn: string | SpecFn, fn?: SpecFn) => void;
+type Group = (titleOrFn: string | (() => void), fn?: () => void) => void;
+/** `test.skip(title, fn)` declares; `test.skip(condition?, description?)` skips the group or the running test. */
+type Modifier = (...args: unknown[]) => void;
+
+export interface CollectingDescribe extends Group {
+  only: Group;
+  skip: Group;
+  fixme: Group;
+  serial: Group & { only: Group; skip: Group };
+  parallel: Group & { only: Group; skip: Group };
+  configure: (options: unknown) => void;
 }
 
-type Describe = ((...args: unknown[]) => void) & Record<string, unknown>;
+/** The collecting `test`, with the Playwright methods a spec calls. */
+export interface CollectingTest extends Declare {
+  only: Declare;
+  skip: Modifier;
+  fixme: Modifier;
+  describe: CollectingDescribe;
+  beforeEach: Hook;
+  afterEach: Hook;
+  beforeAll: (...args: unknown[]) => never;
+  afterAll: (...args: unknown[]) => never;
+  use: (...args: unknown[]) => never;
+  extend: (...args: unknown[]) => never;
+  fail: (...args: unknown[]) => never;
+  slow: (...args: unknown[]) => void;
+  setTimeout: (ms: number) => void;
+  step: <T>(title: string, body: () => Promise<T> | T) => Promise<T>;
+  info: () => SpecTestInfo;
+}
 
 export function createCollector(runtime: SpecRuntimeHooks): Collector {
   let root = newGroup(undefined, 'run');
@@ -155,8 +181,7 @@ export function createCollector(runtime: SpecRuntimeHooks): Collector {
     throw new SpecError(`${what} is not supported by rookery run: ${why}`);
   };
 
-  const describe = group('run') as Describe;
-  Object.assign(describe, {
+  const describe: CollectingDescribe = Object.assign(group('run'), {
     only: group('only'),
     skip: group('skip'),
     fixme: group('fixme'),
@@ -166,9 +191,8 @@ export function createCollector(runtime: SpecRuntimeHooks): Collector {
     configure: () => undefined,
   });
 
-  const test = ((...args: unknown[]) => declare('run', args)) as unknown as CollectingTest;
-  Object.assign(test, {
-    only: (...args: unknown[]) => declare('only', args),
+  const test: CollectingTest = Object.assign((...args: Parameters<Declare>) => declare('run', args), {
+    only: (...args: Parameters<Declare>) => declare('only', args),
     skip: modifier('skip'),
     fixme: modifier('fixme'),
     describe,
@@ -182,8 +206,8 @@ export function createCollector(runtime: SpecRuntimeHooks): Collector {
     // Timeouts under load are the verbs' --action-timeout and the run's duration.
     slow: () => undefined,
     setTimeout: () => undefined,
-    step: <T>(title: string, body: () => Promise<T> | T) => runtime.step(title, body),
-    info: () => {
+    step: <T>(title: string, body: () => Promise<T> | T): Promise<T> => runtime.step(title, body),
+    info: (): SpecTestInfo => {
       if (!runtime.inTest()) throw new SpecError('test.info() can only be called while a test is running');
       return runtime.info();
     },

@@ -41,31 +41,37 @@ function parameterList(text: string): string | undefined {
   if (bareArrow) return bareArrow[1];
   const open = text.indexOf('(');
   if (open < 0) return undefined;
-  let depth = 0;
-  let quote: string | undefined;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (c === '(' || c === '{' || c === '[') depth++;
-    else if (c === ')' || c === '}' || c === ']') {
-      depth--;
-      if (depth === 0) return text.slice(open + 1, i);
-    }
-  }
-  return undefined;
+  let list: string | undefined;
+  scan(text.slice(open), (c, i, depth) => {
+    if (c !== ')' || depth !== 0) return false;
+    list = text.slice(open + 1, open + i);
+    return true;
+  });
+  return list;
 }
 
 /** Splits at commas outside brackets and strings. */
 function splitTopLevel(text: string): string[] {
   const out: string[] = [];
+  let start = 0;
+  scan(text, (c, i, depth) => {
+    if (c === ',' && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+    return false;
+  });
+  out.push(text.slice(start));
+  return out;
+}
+
+/**
+ * Visits the characters outside string literals with the bracket depth after them (a closing bracket is seen at its
+ * outer depth); stops when `visit` returns true.
+ */
+function scan(text: string, visit: (c: string, i: number, depth: number) => boolean): void {
   let depth = 0;
   let quote: string | undefined;
-  let start = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quote) {
@@ -76,13 +82,8 @@ function splitTopLevel(text: string): string[] {
     if (c === '"' || c === "'" || c === '`') quote = c;
     else if (c === '(' || c === '{' || c === '[') depth++;
     else if (c === ')' || c === '}' || c === ']') depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(text.slice(start, i));
-      start = i + 1;
-    }
+    if (visit(c, i, depth)) return;
   }
-  out.push(text.slice(start));
-  return out;
 }
 
 function stripComments(text: string): string {

@@ -4,12 +4,10 @@
  * summary attachments, and their counts equal what the fixture itself handled.
  */
 import { expect, test } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
 import type { LiveViewTestSummary } from '../../src/spec/summary.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
+import { ROOT, runToEnd } from '../support/run-cli.js';
 
 interface JsonAttachment {
   name: string;
@@ -22,28 +20,11 @@ interface JsonSuite {
   suites?: JsonSuite[];
 }
 
-function runPlaywright(target: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runPlaywright(target: string) {
   // The child is a fresh Playwright run: none of this worker's runner variables.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEST_') && !k.startsWith('PW_') && !k.startsWith('PLAYWRIGHT_')));
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [resolve(ROOT, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'test/e2e-load/playwright.config.ts', '--reporter=json'], {
-      cwd: ROOT,
-      env: { ...env, ROOKERY_TARGET: target },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(new Error(`playwright test timed out\n${stderr}`));
-    }, 50_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
+  const cli = resolve(ROOT, 'node_modules/@playwright/test/cli.js');
+  return runToEnd(process.execPath, [cli, 'test', '-c', 'test/e2e-load/playwright.config.ts', '--reporter=json'], { env: { ...env, ROOKERY_TARGET: target }, timeoutMs: 50_000 });
 }
 
 let fixture: FixtureServer;

@@ -8,12 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
 import type { Results } from '../../src/metrics/model.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/rookery.js');
+import { BIN, ROOT, counterTotal as counter } from '../support/run-cli.js';
 
 let fixture: FixtureServer;
 let dir: string;
@@ -89,9 +87,6 @@ async function runAndScrape(args: string[]): Promise<{ code: number | null; stde
   const afterExit = url ? await fetch(url).then(() => 'answered', (e: unknown) => (e instanceof Error ? e.message : String(e))) : 'no url';
   return { code, stderr, scrapes, url, afterExit };
 }
-
-const counter = (r: Results, name: string, labels: Record<string, string> = {}): number =>
-  r.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);
 
 function checkLive(scrapes: Scrape[], users: number, r: Results): void {
   expect(scrapes.length).toBeGreaterThan(3);

@@ -4,15 +4,12 @@
  * hooks run (the beforeEach mounts), and a spec asking for a fixture Rookery cannot provide is refused by name.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
 import type { Results } from '../../src/metrics/model.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/rookery.js');
+import { counterTotal as counter, rookery } from '../support/run-cli.js';
 
 let fixture: FixtureServer;
 let dir: string;
@@ -26,27 +23,6 @@ afterAll(async () => {
   await fixture?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function rookery(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(new Error(`rookery ${args.join(' ')} timed out\n${stderr}`));
-    }, 90_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
-
-const counter = (r: Results, name: string, labels: Record<string, string> = {}): number =>
-  r.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);
 
 describe('rookery run <spec> (CLI, real Chromium, fixture)', () => {
   it('runs the spec\'s tests as iterations of 10 users; counts equal the fixture\'s record', async () => {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { fixtureParamsOfSource, fixtureParams } from '../../src/spec/fixture-params.js';
-import { createCollector, missingFixtures, planSpec, SpecError, type SpecRuntimeHooks } from '../../src/spec/collect.js';
+import { createCollector, missingFixtures, planSpec, SpecError, type CollectingTest, type SpecRuntimeHooks } from '../../src/spec/collect.js';
 import { PROVIDED_FIXTURES, specScenario, type RunningTest } from '../../src/spec/run-spec.js';
 import type { User } from '../../src/scenario/define.js';
 
@@ -33,9 +33,8 @@ describe('fixtureParams', () => {
 
 describe('collecting test', () => {
   it('records groups, hooks and modifiers; plans them in Playwright order', () => {
-    const { test, take } = createCollector(noRuntime);
-    const t = test as unknown as Record<string, (...a: unknown[]) => void> & ((...a: unknown[]) => void);
-    const d = t.describe as unknown as ((...a: unknown[]) => void) & Record<string, (...a: unknown[]) => void>;
+    const { test: t, take } = createCollector(noRuntime);
+    const d = t.describe;
     t.beforeEach(async () => 'outer before');
     t('top', async () => {});
     d('group', () => {
@@ -66,32 +65,29 @@ describe('collecting test', () => {
   });
 
   it('only: an only test or group keeps just those', () => {
-    const { test, take } = createCollector(noRuntime);
-    const t = test as unknown as Record<string, (...a: unknown[]) => void> & ((...a: unknown[]) => void);
-    const d = t.describe as unknown as Record<string, (...a: unknown[]) => void>;
+    const { test: t, take } = createCollector(noRuntime);
+    const d = t.describe;
     t('x', async () => {});
     t.only('y', async () => {});
-    d.only!('g', () => t('z', async () => {}));
+    d.only('g', () => t('z', async () => {}));
     expect(planSpec(take()).map((p) => p.title)).toEqual(['y', 'z']);
   });
 
   it('refuses what has no meaning under load, saying why', () => {
-    const { test, take } = createCollector(noRuntime);
-    const t = test as unknown as Record<string, (...a: unknown[]) => void>;
-    expect(() => t.beforeAll!(async () => {})).toThrow(/test.beforeAll is not supported by rookery run: it runs once per Playwright worker/);
-    expect(() => t.use!({ viewport: null })).toThrow(/test.use is not supported/);
-    expect(() => t.extend!({})).toThrow(/test.extend is not supported/);
-    expect(() => t.describe!('async', async () => {})).toThrow(/must not be async/);
+    const { test: t, take } = createCollector(noRuntime);
+    expect(() => t.beforeAll(async () => {})).toThrow(/test.beforeAll is not supported by rookery run: it runs once per Playwright worker/);
+    expect(() => t.use({ viewport: null })).toThrow(/test.use is not supported/);
+    expect(() => t.extend({})).toThrow(/test.extend is not supported/);
+    expect(() => t.describe('async', (async () => {}) as unknown as () => void)).toThrow(/must not be async/);
     take();
   });
 
   it('names every fixture rookery cannot provide, with the test that asks', () => {
-    const { test, take } = createCollector(noRuntime);
-    const t = test as unknown as Record<string, (...a: unknown[]) => void> & ((...a: unknown[]) => void);
+    const { test: t, take } = createCollector(noRuntime);
     t.beforeEach(async ({ page }: Record<string, unknown>) => page);
     t('fine', async ({ page, lv }: Record<string, unknown>) => [page, lv]);
     t('needs storage', async ({ page, storageState }: Record<string, unknown>) => [page, storageState]);
-    (t.describe as unknown as (...a: unknown[]) => void)('g', () => {
+    t.describe('g', () => {
       t.afterEach(async ({ todoPage }: Record<string, unknown>) => todoPage);
       t('custom', async () => {});
     });
@@ -133,14 +129,14 @@ describe('specScenario: one user iteration', () => {
     };
   }
 
-  function collect(declare: (t: Record<string, (...a: unknown[]) => void> & ((...a: unknown[]) => void)) => void) {
+  function collect(declare: (t: CollectingTest) => void) {
     const running = new AsyncLocalStorage<RunningTest>();
     const { test, take } = createCollector({
       inTest: () => running.getStore() !== undefined,
       step: async (_t, body) => body(),
       info: () => running.getStore()!.info,
     });
-    declare(test as unknown as Record<string, (...a: unknown[]) => void> & ((...a: unknown[]) => void));
+    declare(test);
     return specScenario(take(), { name: 'x.spec', file: 'x.spec.ts' }, running);
   }
 
@@ -150,7 +146,7 @@ describe('specScenario: one user iteration', () => {
       t.beforeEach(async ({ baseURL }: Record<string, unknown>) => void log.push(`before ${String(baseURL)}`));
       t('one', async ({ page }: Record<string, unknown>) => void log.push(`one ${typeof page}`));
       t('skips itself', async () => {
-        t.skip!(true, 'later');
+        t.skip(true, 'later');
         log.push('not reached');
       });
       t('two', async () => {

@@ -1,0 +1,38 @@
+/** Runs a command to its end for tests (bounded), and reads counters from results. */
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import type { Results } from '../../src/metrics/model.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const BIN = join(ROOT, 'bin/rookery.js');
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runToEnd(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { cwd: ROOT, env: opts.env ?? { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${command} ${args.join(' ')} timed out\n${stderr}`));
+    }, opts.timeoutMs ?? 90_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `node bin/rookery.js …` from the repository root (needs `npm run build`). */
+export const rookery = (args: string[]): Promise<Finished> => runToEnd(process.execPath, [BIN, ...args]);
+
+/** Sum of a counter over the series whose labels include `labels`. */
+export const counterTotal = (r: Results, name: string, labels: Record<string, string> = {}): number =>
+  r.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);
