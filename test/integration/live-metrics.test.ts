@@ -119,7 +119,7 @@ describe('live metrics (--metrics-port), real runs against the fixture', () => {
   it('one machine: /metrics shows the live figures during the run and is gone after it', async () => {
     fixture.reset();
     const out = join(dir, 'local.json');
-    const run = await runAndScrape(['run', 'scenarios/counter.ts', '--target', fixture.url, '--users', '4', '--ramp', '1s', '--duration', '6s', '--metrics-port', '0', '--out', out, '--quiet']);
+    const run = await runAndScrape(['run', 'scenarios/counter.ts', '--target', fixture.url, '--users', '4', '--ramp', '1s', '--duration', '4s', '--metrics-port', '0', '--out', out, '--quiet']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const r = JSON.parse(readFileSync(out, 'utf8')) as Results;
@@ -131,7 +131,7 @@ describe('live metrics (--metrics-port), real runs against the fixture', () => {
   it('distributed: the collector serves the merged figures of two runners', async () => {
     fixture.reset();
     const out = join(dir, 'cluster.json');
-    const run = await runAndScrape(['run', 'scenarios/counter.ts', '--runners', '2', '--target', fixture.url, '--users', '4', '--ramp', '1s', '--duration', '6s', '--metrics-port', '0', '--out', out, '--quiet']);
+    const run = await runAndScrape(['run', 'scenarios/counter.ts', '--runners', '2', '--target', fixture.url, '--users', '4', '--ramp', '1s', '--duration', '4s', '--metrics-port', '0', '--out', out, '--quiet']);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(readFileSync(out, 'utf8')) as Results;
     checkLive(run.scrapes, 4, r);

@@ -28,7 +28,7 @@ describe('rookery run <spec> (CLI, real Chromium, fixture)', () => {
   it('runs the spec\'s tests as iterations of 10 users; counts equal the fixture\'s record', async () => {
     fixture.reset();
     const out = join(dir, 'spec.json');
-    const run = await rookery(['run', 'test/e2e-load/counter.spec.ts', '--target', fixture.url, '--users', '10', '--duration', '6s', '--out', out, '--quiet']);
+    const run = await rookery(['run', 'test/e2e-load/counter.spec.ts', '--target', fixture.url, '--users', '10', '--duration', '4s', '--out', out, '--quiet']);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(readFileSync(out, 'utf8')) as Results;
     expect(r.meta.scenario).toBe('counter.spec');
@@ -69,6 +69,23 @@ describe('rookery run <spec> (CLI, real Chromium, fixture)', () => {
     expect(counter(r, 'lv_errors')).toBe(0);
     expect(r.errors).toEqual([]);
   }, 60_000);
+
+  it('distributed: two runners run the spec from its shipped bundle; counts equal the fixture\'s record', async () => {
+    fixture.reset();
+    const out = join(dir, 'cluster.json');
+    const run = await rookery(['run', 'test/e2e-load/counter.spec.ts', '--runners', '2', '--target', fixture.url, '--users', '2', '--iterations', '4', '--out', out, '--quiet']);
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(readFileSync(out, 'utf8')) as Results;
+    const truth = fixture.stats();
+    const ok = counter(r, 'iterations', { result: 'ok' });
+    expect(ok).toBeGreaterThanOrEqual(4);
+    expect(r.meta.runners?.length).toBe(2);
+    expect(counter(r, 'lv_events', { event: 'inc' })).toBe(truth.events.filter((e) => e.event === 'inc').length);
+    expect(counter(r, 'lv_events', { event: 'dec' })).toBe(truth.events.filter((e) => e.event === 'dec').length);
+    expect(counter(r, 'lv_events', { event: 'inc' })).toBe(3 * ok);
+    expect(counter(r, 'checks', { check: 'test: counter › three clicks add three', result: 'pass' })).toBe(ok);
+    expect(r.errors).toEqual([]);
+  }, 120_000);
 
   it('refuses a spec whose test asks for a fixture Rookery cannot provide, naming it, before any browser starts', async () => {
     const run = await rookery(['run', 'test/support/specs/needs-fixture.spec.ts', '--target', fixture.url, '--users', '1', '--duration', '2s', '--quiet']);
