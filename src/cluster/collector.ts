@@ -15,7 +15,7 @@ import { Accumulator } from '../metrics/accumulator.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { HealthSummary, ResultsMeta, Snapshot } from '../metrics/model.js';
 import { totalDurationMs, type LoadProfile } from '../load/profile.js';
-import type { ProgressState } from '../report/progress.js';
+import type { ProgressState } from '../load/progress-state.js';
 import { newNonce, proofFor, verifyProof } from './auth.js';
 import {
   HEARTBEAT,

@@ -29,7 +29,7 @@ import { LoadEngine, type EngineOutcome } from '../load/engine.js';
 import { sliceProfile, type LoadProfile } from '../load/profile.js';
 import { peakUsers } from '../load/run-local.js';
 import { assembleResults, pkgVersion } from '../load/run-results.js';
-import { writeResults } from '../report/json.js';
+import { writeResults } from '../metrics/results-file.js';
 import { newNonce, proofFor, verifyProof } from './auth.js';
 import {
   HEARTBEAT,

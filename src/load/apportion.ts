@@ -13,7 +13,7 @@
  * With integer weights the deal repeats every `sum(weights)` units (after a full period every slice holds exactly
  * its weight, and the priorities only shift by one), so one period is computed and cached.
  */
-import { LoadConfigError } from './config-error.js';
+import { LoadConfigError } from '../common/config-error.js';
 
 export interface Apportionment {
   readonly weights: readonly number[];

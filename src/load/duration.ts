@@ -2,7 +2,7 @@
  * Durations as people write them (`500ms`, `30s`, `2m`, `1h`, `1m30s`, `1.5s`) and as Rookery prints them.
  */
 import type { Duration } from '../scenario/define.js';
-import { LoadConfigError } from './config-error.js';
+import { LoadConfigError } from '../common/config-error.js';
 
 const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
 type Unit = keyof typeof UNIT_MS;

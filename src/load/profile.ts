@@ -11,7 +11,7 @@
  */
 import type { ScenarioOptions, Stage } from '../scenario/define.js';
 import { apportionment } from './apportion.js';
-import { LoadConfigError } from './config-error.js';
+import { LoadConfigError } from '../common/config-error.js';
 import { formatDuration, parseDuration } from './duration.js';
 
 export const PROFILE_DEFAULTS = {

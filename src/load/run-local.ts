@@ -9,7 +9,7 @@ import { loadFeeder } from '../scenario/feeder.js';
 import type { InputMode, ScenarioOptions } from '../scenario/define.js';
 import { resolveProfile, type LoadProfile, type ProfileOverrides } from './profile.js';
 import { parseDuration } from './duration.js';
-import { LoadConfigError } from './config-error.js';
+import { LoadConfigError } from '../common/config-error.js';
 import { LoadEngine, type EngineStatus } from './engine.js';
 import { BrowserPool } from '../browser/pool.js';
 import { HealthSampler } from '../health/sampler.js';
@@ -19,7 +19,7 @@ import { Accumulator } from '../metrics/accumulator.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import type { Results, Snapshot } from '../metrics/model.js';
 import { assembleResults, pkgVersion } from './run-results.js';
-import type { ProgressState } from '../report/progress.js';
+import type { ProgressState } from './progress-state.js';
 import { createRunVisual, type VisualRunOptions } from '../visual/run-visual.js';
 import type { VisualSession } from '../visual/session.js';
 

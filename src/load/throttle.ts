@@ -7,7 +7,7 @@
  * at most one timer exists per throttle, and none once nobody waits.
  */
 import type { Throttle, ThrottleSpec } from '../scenario/define.js';
-import { LoadConfigError } from './config-error.js';
+import { LoadConfigError } from '../common/config-error.js';
 
 /** Decides whether the head waiter may go now. `wait` is ms until it may (Infinity: until a release). */
 type Grant = { granted: true; release: () => void } | { granted: false; wait: number };

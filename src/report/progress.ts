@@ -1,23 +1,14 @@
 /**
  * Live progress while a run goes: one line per second on a TTY (rewritten in place), a plain line every few
- * seconds otherwise (CI logs). Reads the latest interval snapshot plus engine status; pure formatting.
+ * seconds otherwise (CI logs). Reads the latest interval snapshot plus engine status (load/progress-state.ts);
+ * pure formatting.
  */
 import { createHistogram, decodeHistogram, scaleOf } from '../metrics/hdr.js';
 import type { Snapshot } from '../metrics/model.js';
-import type { EngineStatus } from '../load/engine.js';
+import type { ProgressState } from '../load/progress-state.js';
 
-/** The engine's status (summed over runners in distributed runs) plus what the progress line adds. */
-export interface ProgressState extends Omit<EngineStatus, 'phase'> {
-  /** The latest interval (a delta). */
-  interval: Snapshot | undefined;
-  /** Harness health one-liner (cpu, lag, rss). */
-  health: string | undefined;
-  /** Set when the harness looks saturated right now. */
-  saturated: boolean;
-  runners?: { live: number; total: number };
-  /** The run's merged totals so far, computed on demand (live metrics read counters from it). */
-  totals?: () => Snapshot;
-}
+/** Defined in load/ (which produces it, below report); re-exported for the readers of progress here. */
+export type { ProgressState };
 
 function seconds(ms: number): string {
   const s = Math.round(ms / 1000);

@@ -1,7 +1,7 @@
 /** The report files a command writes: the HTML run report and the HTML comparison, written atomically. */
 import { resolve } from 'node:path';
 import type { Results } from '../metrics/model.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import type { Comparison } from './compare.js';
 import { renderCompareHtml, renderHtml, type CompareHtmlOptions, type HtmlOptions } from './html.js';
 

@@ -1,6 +1,6 @@
 /** How a run turns its visual settings (CLI flags, scenario options, defaults) into a VisualSession. */
 import { resolve } from 'node:path';
-import { LoadConfigError } from '../load/config-error.js';
+import { LoadConfigError } from '../common/config-error.js';
 import { parseSampleRate } from './sampling.js';
 import { VisualSession, type VisualMode, type VisualRecorder } from './session.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LoadConfigError } from '../../src/load/config-error.js';
+import { LoadConfigError } from '../../src/common/config-error.js';
 import { formatDuration, parseDuration } from '../../src/load/duration.js';
 
 describe('parseDuration', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LoadConfigError } from '../../src/load/config-error.js';
+import { LoadConfigError } from '../../src/common/config-error.js';
 import {
   arrivalsDue,
   describeProfile,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LoadConfigError } from '../../src/load/config-error.js';
+import { LoadConfigError } from '../../src/common/config-error.js';
 import { createThrottle, createThrottles } from '../../src/load/throttle.js';
 import type { Throttle } from '../../src/scenario/define.js';
 

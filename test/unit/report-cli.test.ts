@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareCommand, sideNames } from '../../src/cli/commands/compare.js';
 import { reportCommand } from '../../src/cli/commands/report.js';
-import { writeResults } from '../../src/report/json.js';
+import { writeResults } from '../../src/metrics/results-file.js';
 import { fakeResults } from '../support/fake-results.js';
 
 let dir: string;

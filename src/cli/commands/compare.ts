@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { basename, dirname } from 'node:path';
 import { compareResults, compareVariants, variantsOf, type CompareOptions, type Comparison } from '../../report/compare.js';
 import { formatComparison, shouldColor } from '../../report/console.js';
-import { readResults } from '../../report/json.js';
+import { readResults } from '../../metrics/results-file.js';
 import { formatComparisonMarkdown } from '../../report/markdown.js';
 import { writeCompareHtml } from '../../report/write-report.js';
 

@@ -1,6 +1,6 @@
 /** `rookery report results.json [-o report.html]`: render a results file as one self-contained HTML report. */
 import type { Command } from 'commander';
-import { readResults } from '../../report/json.js';
+import { readResults } from '../../metrics/results-file.js';
 import { defaultReportPath, writeHtmlReport } from '../../report/write-report.js';
 import { resultsForReportAt } from '../../visual/artifacts.js';
 

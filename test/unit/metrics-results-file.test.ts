@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readResults, ResultsFileError, stringifyResults, writeResults } from '../../src/report/json.js';
+import { readResults, ResultsFileError, stringifyResults, writeResults } from '../../src/metrics/results-file.js';
 import { fakeResults } from '../support/fake-results.js';
 
 let dir: string;

@@ -4,9 +4,9 @@
  * before any report trusts it.
  */
 import { readFile } from 'node:fs/promises';
-import type { Results } from '../metrics/model.js';
-import { validateResults } from '../metrics/results.js';
-import { writeFileAtomic } from './atomic-write.js';
+import type { Results } from './model.js';
+import { validateResults } from './results.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 
 /** A results file that is missing, unreadable, not JSON, or not Rookery results. The CLI maps it to exit 2. */
 export class ResultsFileError extends Error {

@@ -1,0 +1,130 @@
+/**
+ * Layer rules for src/ (`npm run lint:layers`, a stage of `npm test`). Checked by dependency-cruiser.
+ *
+ * The folders follow one frame's journey, read bottom-up. A folder may import any folder LOWER in LAYERS, never a
+ * higher one. The order comes from the data flow and the import graph as it is:
+ *
+ *   common    leaf helpers with no Rookery imports: LoadConfigError (exit 2), atomic file writes.
+ *   liveview  pure LiveView protocol: WebSocket frames → decoded messages → session state, observations.
+ *   probe     CDP capture and the in-page agent: turn a page's WebSocket traffic into liveview observations.
+ *   metrics   observations → counters/HDR histograms; the results@1 model, its validator and its file.
+ *   health    the harness machine itself: cgroup capacity, /proc readers, event-loop lag, the self-health sampler.
+ *             It sits below browser because the pool sizes itself from the machine's capacity and tracks its
+ *             Chromium processes with the same /proc readers; health knows nothing about browsers (the
+ *             sampler is handed Chromium pids).
+ *   scenario  the user's script: defineScenario, verbs (driving a page through the probe), feeders, bundling.
+ *   browser   Chromium discovery, launch and the context pool.
+ *   visual    screenshots sampled during a run and compared against baselines (needs scenario + metrics).
+ *   load      one process's run: profile → engine (virtual users on the pool, running the scenario, recording
+ *             metrics, capturing visuals) → Results.
+ *   cluster   many processes' run: collector + runners over WebSocket, each runner a load engine.
+ *   report    reads Results (from load or cluster) and renders console, JSON, Markdown and HTML.
+ *   cli       the `rookery` command: parses flags, wires the above.
+ *
+ * Also: `src/index.ts` is the public entry and may import anything, but nothing in src imports it; fixtures/ is
+ * the test app and only `rookery fixture` / `rookery demo` may import it; src/ never imports a devDependency
+ * (it would be missing for users); no cycles between modules or between folders.
+ *
+ * A new top-level folder: add its name to LAYERS at the place its data flow says (below everything it imports,
+ * above everything that imports it). Until then it is treated as sitting just below cli (it may import every
+ * placed layer except cli; only cli and src/index.ts may import it) and each of its imports prints an
+ * `unplaced-folder` warning (warnings do not fail the check).
+ */
+'use strict';
+
+/** Lowest first. */
+const LAYERS = ['common', 'liveview', 'probe', 'metrics', 'health', 'scenario', 'browser', 'visual', 'load', 'cluster', 'report', 'cli'];
+
+/** Exact alternation of folder names for a path regex. */
+const anyOf = (names) => `(${names.join('|')})`;
+const TOP = 'cli';
+const placed = anyOf(LAYERS);
+/** A top-level folder under src/ that is not in LAYERS. */
+const UNPLACED = `^src/(?!${placed}/)[^/]+/`;
+
+const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({
+  name: `layer-${layer}`,
+  comment: `src/${layer}/ may import only lower layers (${LAYERS.slice(0, i).join(', ') || 'none'}), never ${LAYERS.slice(i + 1).join(', ')}.`,
+  severity: 'error',
+  from: { path: `^src/${layer}/` },
+  to: { path: `^src/${anyOf(LAYERS.slice(i + 1))}/` },
+}));
+
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'layer-unplaced-below-cli',
+      comment: 'A folder not yet in LAYERS counts as just below cli: the placed layers other than cli may not import it.',
+      severity: 'error',
+      from: { path: `^src/${anyOf(LAYERS.filter((l) => l !== TOP))}/` },
+      to: { path: UNPLACED },
+    },
+    {
+      name: 'layer-unplaced-imports-cli',
+      comment: 'A folder not yet in LAYERS counts as just below cli, so it may not import cli.',
+      severity: 'error',
+      from: { path: UNPLACED },
+      to: { path: `^src/${TOP}/` },
+    },
+    {
+      name: 'unplaced-folder',
+      comment: 'This folder is not in LAYERS (.dependency-cruiser.cjs): add it where its data flow says.',
+      severity: 'warn',
+      from: { path: UNPLACED },
+      to: {},
+    },
+    {
+      name: 'no-import-of-entry',
+      comment: 'src/index.ts is the public entry (it may import anything); nothing inside src imports it.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^src/index\\.ts$' },
+    },
+    {
+      name: 'no-fixtures-in-src',
+      comment: 'fixtures/ is the test app; only `rookery fixture` and `rookery demo` start it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli/commands/(fixture|demo)\\.ts$' },
+      to: { path: '^fixtures/' },
+    },
+    {
+      name: 'no-dev-deps-in-src',
+      comment: 'src/ ships to users, who do not get devDependencies (type-only imports included: they end up in .d.ts).',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { dependencyTypes: ['npm-dev'] },
+    },
+    {
+      name: 'no-unresolvable',
+      comment: 'An import that resolves to nothing would also slip past every rule above.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { couldNotResolve: true },
+    },
+    {
+      name: 'no-circular-modules',
+      comment: 'No runtime import cycle between modules. A cycle closed only by `import type` (e.g. a type and the function that makes it, in one folder) erases at compile time and is allowed; between folders it is not (next rule).',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
+      name: 'no-circular-folders',
+      comment: 'Folders (top-level and nested, e.g. cluster ↔ cluster/backends) must not import each other both ways.',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    // The test app is not layered; its imports are not followed (only src's imports of it are checked).
+    doNotFollow: { path: ['node_modules', '^fixtures/'] },
+    tsConfig: { fileName: 'tsconfig.json' },
+    // `import type` counts: a type from a higher layer couples the layers just the same.
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], mainFields: ['module', 'main', 'types', 'typings'] },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

@@ -1,0 +1,19 @@
+/**
+ * What a run reports while it goes, once per interval: the engine's status (summed over runners in distributed
+ * runs) plus the latest interval and harness health. Produced by load/ and cluster/, printed by
+ * report/progress.ts — so the type lives here, below both.
+ */
+import type { Snapshot } from '../metrics/model.js';
+import type { EngineStatus } from './engine.js';
+
+export interface ProgressState extends Omit<EngineStatus, 'phase'> {
+  /** The latest interval (a delta). */
+  interval: Snapshot | undefined;
+  /** Harness health one-liner (cpu, lag, rss). */
+  health: string | undefined;
+  /** Set when the harness looks saturated right now. */
+  saturated: boolean;
+  runners?: { live: number; total: number };
+  /** The run's merged totals so far, computed on demand (live metrics read counters from it). */
+  totals?: () => Snapshot;
+}
