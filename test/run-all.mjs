@@ -3,7 +3,8 @@
  * `npm test`: every stage runs even when an earlier one failed (a red unit test must not hide the browser
  * specs), each stage's result is printed at the end, and the exit code is non-zero if any stage failed.
  *
- * Stages: build (tsc → dist/, which the CLI tests run), vitest (unit + integration), vitest timing files alone
+ * Stages: build (tsc → dist/, which the CLI tests run), layers (dependency-cruiser: the layer rules of
+ * .dependency-cruiser.cjs, `npm run lint:layers`), vitest (unit + integration), vitest timing files alone
  * (vitest.timing.config.ts), @playwright/test specs. `npm test -- --only vitest,e2e` runs a subset.
  */
 import { spawn } from 'node:child_process';
@@ -17,6 +18,7 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 const STAGES = [
   { name: 'build', cmd: bin('tsc'), args: ['-p', 'tsconfig.json'] },
+  { name: 'layers', cmd: bin('depcruise'), args: ['src', '--config', '.dependency-cruiser.cjs'] },
   {
     name: 'vitest',
     cmd: bin('vitest'),
