@@ -106,11 +106,10 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
     throw err;
   });
   const health = new HealthSampler({ intervalMs: 1_000, pids: () => pool.pids(), sink: registry });
+  // phoenix_live_view is what the page reports (onClientVersion below), never our npm copy: the target is any app.
   const versions: Record<string, string> = {};
-  for (const name of ['playwright', 'phoenix_live_view']) {
-    const v = pkgVersion(name);
-    if (v) versions[name === 'phoenix_live_view' ? 'phoenix_live_view (fixture client)' : name] = v;
-  }
+  const playwright = pkgVersion('playwright');
+  if (playwright) versions.playwright = playwright;
 
   let engine: LoadEngine | undefined;
   let lastInterval: Snapshot | undefined;

@@ -161,11 +161,12 @@ export interface Scenario<Data = unknown, Row = Record<string, unknown>> {
   teardown?: (ctx: SetupContext, data: Data) => void | Promise<void>;
 }
 
-const SCENARIO = Symbol.for('rookery.scenario');
-
-/** Declares a scenario. Types flow from `setup`'s return value to `u.data`. */
+/**
+ * Declares a scenario. Types flow from `setup`'s return value to `u.data`; at run time it is the identity (a
+ * scenario file is recognised by its shape, see isScenario).
+ */
 export function defineScenario<Data = undefined, Row = Record<string, unknown>>(scenario: Scenario<Data, Row>): Scenario<Data, Row> {
-  return Object.assign(scenario, { [SCENARIO]: true });
+  return scenario;
 }
 
 export function isScenario(value: unknown): value is Scenario<unknown, Record<string, unknown>> {

@@ -12,6 +12,7 @@ import { startFixture, type FixtureServer } from '../../fixtures/server/index.js
 import { readProcessTable, descendantsOf, readCmdline } from '../../src/health/procfs.js';
 import { chromiumLeftovers, waitUntil } from '../support/chromium-processes.js';
 import type { Results } from '../../src/metrics/model.js';
+import { pkgVersion } from '../../src/load/run-results.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/rookery.js');
@@ -88,6 +89,9 @@ describe('rookery run (CLI, real Chromium, fixture)', () => {
     const failed = r.thresholds.find((t) => t.expr === 'lv_event_rtt_ms{event=inc}:p95<0.001');
     expect(failed?.pass).toBe(false);
     expect(run.stdout).toMatch(/lv_event_rtt_ms\{event=inc\}:p95<0\.001/);
+    // The LiveView client version is the page's own (liveSocket.version()), not a package of Rookery's.
+    expect(Object.keys(r.meta.versions).sort()).toEqual(['chromium', 'phoenix_live_view', 'playwright']);
+    expect(r.meta.versions.phoenix_live_view).toBe(pkgVersion('phoenix_live_view')); // the fixture serves the installed client
   }, 60_000);
 
   it('exits 2 with a readable message for a scenario that does not compile', async () => {
