@@ -10,6 +10,7 @@ import { writeResults } from '../metrics/results-file.js';
 import { writeFile } from 'node:fs/promises';
 import { renderHtml } from '../report/html.js';
 import { parseSampleRate } from '../visual/sampling.js';
+import { collect, positiveNumber, wholeNumber } from './flag-parsers.js';
 import { resultsForReportAt, saveVisualArtifacts, visualArtifactsDir } from '../visual/artifacts.js';
 
 export interface RunFlags {
@@ -36,31 +37,19 @@ export interface RunFlags {
   visualSample?: number;
 }
 
-const int = (what: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${what}: ${JSON.stringify(v)} is not a whole number ≥ 0`);
-  return n;
-};
-const positive = (what: string) => (v: string): number => {
-  const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${what}: ${JSON.stringify(v)} is not a number > 0`);
-  return n;
-};
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
-
 export function commonRunFlags(cmd: Command): Command {
   return cmd
     .option('--target <url>', 'base URL of the app; verb paths are relative to it (overrides options.target)')
-    .option('--users <n>', 'concurrent users (closed model)', int('--users'))
+    .option('--users <n>', 'concurrent users (closed model)', wholeNumber('--users', 0))
     .option('--ramp <duration>', 'time to reach --users, e.g. 30s')
     .option('--duration <duration>', 'time at full load, e.g. 2m')
     .option('--stages <spec>', "k6-style stages 'duration:target,…', e.g. '30s:50,2m:50,10s:0'")
-    .option('--arrival-rate <r>', 'open model: new user iterations per second', positive('--arrival-rate'))
-    .option('--max-in-flight <n>', 'open model: most iterations at once (more arrivals are dropped and counted)', int('--max-in-flight'))
-    .option('--iterations <n>', 'stop after this many iterations in total', int('--iterations'))
+    .option('--arrival-rate <r>', 'open model: new user iterations per second', positiveNumber('--arrival-rate'))
+    .option('--max-in-flight <n>', 'open model: most iterations at once (more arrivals are dropped and counted)', wholeNumber('--max-in-flight', 0))
+    .option('--iterations <n>', 'stop after this many iterations in total', wholeNumber('--iterations', 0))
     .option('--graceful-stop <duration>', 'how long running iterations may finish at the end (default 10s)')
-    .option('--browsers <n>', 'browser processes (default: sized from cores and memory)', int('--browsers'))
-    .option('--contexts-per-browser <n>', 'users per browser process (default: sized)', int('--contexts-per-browser'))
+    .option('--browsers <n>', 'browser processes (default: sized from cores and memory)', wholeNumber('--browsers', 0))
+    .option('--contexts-per-browser <n>', 'users per browser process (default: sized)', wholeNumber('--contexts-per-browser', 0))
     .addOption(new Option('--input <mode>', 'fast: in-page actions (cheap, default); playwright: real input events').choices(['fast', 'playwright']))
     .option('--action-timeout <duration>', 'how long a verb waits for a connect or a reply (default 15s)')
     .option('--block <types>', 'resource types not to load: image,font,media')

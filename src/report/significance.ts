@@ -50,22 +50,20 @@ export function normalCdf(z: number): number {
  */
 export function rankTest(a: readonly Bucket[], b: readonly Bucket[]): RankTest {
   const merged = new Map<number, { a: number; b: number }>();
-  let nA = 0;
-  let nB = 0;
-  for (const x of a) {
-    if (x.count <= 0) continue;
-    const m = merged.get(x.value) ?? { a: 0, b: 0 };
-    m.a += x.count;
-    merged.set(x.value, m);
-    nA += x.count;
-  }
-  for (const x of b) {
-    if (x.count <= 0) continue;
-    const m = merged.get(x.value) ?? { a: 0, b: 0 };
-    m.b += x.count;
-    merged.set(x.value, m);
-    nB += x.count;
-  }
+  /** Adds one side's buckets to `merged`; returns that side's sample count. */
+  const add = (buckets: readonly Bucket[], side: 'a' | 'b'): number => {
+    let n = 0;
+    for (const x of buckets) {
+      if (x.count <= 0) continue;
+      const m = merged.get(x.value) ?? { a: 0, b: 0 };
+      m[side] += x.count;
+      merged.set(x.value, m);
+      n += x.count;
+    }
+    return n;
+  };
+  const nA = add(a, 'a');
+  const nB = add(b, 'b');
   if (nA === 0 || nB === 0) return { nA, nB, uA: NaN, z: NaN, p: NaN, cliffsDelta: NaN };
 
   const values = [...merged.keys()].sort((x, y) => x - y);

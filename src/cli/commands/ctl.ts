@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { controlRequest, readControlFile } from '../../cluster/control-client.js';
+import { wholeNumber } from '../flag-parsers.js';
 
 interface CtlFlags {
   control?: string;
@@ -32,12 +33,6 @@ function processAlive(pid: number): boolean {
   }
 }
 
-const count = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${JSON.stringify(v)} is not a whole number ≥ 1`);
-  return n;
-};
-
 export function registerCtl(program: Command): void {
   const ctl = program.command('ctl').description('Control a running distributed run (add or remove users, status)');
   const withEndpoint = (cmd: Command): Command =>
@@ -48,8 +43,8 @@ export function registerCtl(program: Command): void {
     const per = Object.entries(res.perRunner).map(([id, n]) => `${id} ${n >= 0 ? '+' : ''}${n}`).join(', ');
     process.stdout.write(`users ${delta >= 0 ? '+' : ''}${delta}: now ${res.extraUsers >= 0 ? '+' : ''}${res.extraUsers} on top of the profile (${per || 'no runner running'})\n`);
   };
-  withEndpoint(ctl.command('add').argument('<n>', 'users to add', count).description('add users, spread across runners by capacity')).action((n: number, flags: CtlFlags) => change(n, flags));
-  withEndpoint(ctl.command('remove').argument('<n>', 'users to remove', count).description('remove users (the newest leave after their iteration)')).action((n: number, flags: CtlFlags) => change(-n, flags));
+  withEndpoint(ctl.command('add').argument('<n>', 'users to add', wholeNumber('<n>', 1)).description('add users, spread across runners by capacity')).action((n: number, flags: CtlFlags) => change(n, flags));
+  withEndpoint(ctl.command('remove').argument('<n>', 'users to remove', wholeNumber('<n>', 1)).description('remove users (the newest leave after their iteration)')).action((n: number, flags: CtlFlags) => change(-n, flags));
   withEndpoint(ctl.command('status').description('print the run\'s status as JSON')).action(async (flags: CtlFlags) => {
     const { url, token } = endpoint(flags);
     process.stdout.write(`${JSON.stringify(await controlRequest(url, token, 'GET', '/status'), null, 2)}\n`);

@@ -4,6 +4,7 @@ import { runRunnerAgent } from '../../cluster/runner.js';
 import { checkToken } from '../../cluster/auth.js';
 import { parseDuration } from '../../load/duration.js';
 import { sigintController } from '../run-support.js';
+import { wholeNumber } from '../flag-parsers.js';
 
 interface RunnerFlags {
   join: string;
@@ -18,19 +19,13 @@ interface RunnerFlags {
   quiet?: boolean;
 }
 
-const positive = (what: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${what}: ${JSON.stringify(v)} is not a whole number ≥ 1`);
-  return n;
-};
-
 export function registerRunner(program: Command): void {
   program
     .command('runner')
     .description('Join a distributed run as a runner: dial the collector, run its scenario slice, stream results')
     .requiredOption('--join <url>', 'the collector, ws://HOST:PORT')
     .option('--token <token>', 'the run token (default: $ROOKERY_TOKEN; prefer the environment: argv is visible to other users)')
-    .option('--capacity <n>', 'users this runner can hold (its weight; default: what memory holds)', positive('--capacity'))
+    .option('--capacity <n>', 'users this runner can hold (its weight; default: what memory holds)', wholeNumber('--capacity', 1))
     .option('--browser-endpoint <url>', 'drive browsers here (Playwright server ws://… or CDP http://…:9222) instead of launching them')
     .option('--partial-dir <dir>', 'where partial results go if the collector is lost (default rookery-results)')
     .option('--name <name>', 'how this runner is shown (default host-pid)')
