@@ -253,32 +253,24 @@ function compositionDatasets(results: Results): ChartDataset[] {
     return total !== null && s !== null && s !== undefined ? Math.max(0, total - s) : null;
   });
   const out: ChartDataset[] = [];
-  if (statics.some((v) => v !== null) || dynamics.some((v) => v !== null)) {
+  /** Two means per category as side-by-side bars (left, right); skipped when neither has a value. */
+  const pair = (name: string, unit: ChartUnit, left: [string, number, (number | null)[]], right: [string, number, (number | null)[]]) => {
+    if (![...left[2], ...right[2]].some((v) => v !== null)) return;
     out.push({
-      name: 'Bytes per diff: statics vs dynamics',
-      unit: 'bytes',
+      name,
+      unit,
       categories: names,
       series: [
-        { label: 'statics (mean)', color: PALETTE[4]!, bars: -1 },
-        { label: 'dynamics (mean)', color: PALETTE[5]!, bars: 1 },
+        { label: left[0], color: PALETTE[left[1]]!, bars: -1 },
+        { label: right[0], color: PALETTE[right[1]]!, bars: 1 },
       ],
-      data: [x, statics, dynamics],
+      data: [x, left[2], right[2]],
     });
-  }
+  };
+  pair('Bytes per diff: statics vs dynamics', 'bytes', ['statics (mean)', 4, statics], ['dynamics (mean)', 5, dynamics]);
   const components = cats.map((c) => meanFor(results, 'lv_diff_components', c.key));
   const streamOps = cats.map((c) => meanFor(results, 'lv_stream_ops', c.key));
-  if (components.some((v) => v !== null) || streamOps.some((v) => v !== null)) {
-    out.push({
-      name: 'Per diff: components touched and stream ops',
-      unit: 'count',
-      categories: names,
-      series: [
-        { label: 'components (mean)', color: PALETTE[1]!, bars: -1 },
-        { label: 'stream ops (mean)', color: PALETTE[2]!, bars: 1 },
-      ],
-      data: [x, components, streamOps],
-    });
-  }
+  pair('Per diff: components touched and stream ops', 'count', ['components (mean)', 1, components], ['stream ops (mean)', 2, streamOps]);
   return out;
 }
 
