@@ -19,6 +19,10 @@
  *             metrics, capturing visuals) → Results.
  *   cluster   many processes' run: collector + runners over WebSocket, each runner a load engine.
  *   report    reads Results (from load or cluster) and renders console, JSON, Markdown and HTML.
+ *   spec      `rookery/test`: Playwright Test specs with the probe attached, run by Playwright (per-test LiveView
+ *             summary, formatted like the report) or by `rookery run` as a scenario. Its package entries
+ *             (rookery/test, rookery/spec-runtime) are loaded by user code, so nothing below imports it; turning
+ *             a spec file into a scenario bundle is scenario's job (scenario/spec-bundle.ts).
  *   cli       the `rookery` command: parses flags, wires the above.
  *
  * Also: `src/index.ts` is the public entry and may import anything, but nothing in src imports it; fixtures/ is
@@ -33,7 +37,7 @@
 'use strict';
 
 /** Lowest first. */
-const LAYERS = ['common', 'liveview', 'probe', 'metrics', 'health', 'scenario', 'browser', 'visual', 'load', 'cluster', 'report', 'cli'];
+const LAYERS = ['common', 'liveview', 'probe', 'metrics', 'health', 'scenario', 'browser', 'visual', 'load', 'cluster', 'report', 'spec', 'cli'];
 
 /** Exact alternation of folder names for a path regex. */
 const anyOf = (names) => `(${names.join('|')})`;
@@ -95,7 +99,9 @@ module.exports = {
       comment: 'src/ ships to users, who do not get devDependencies (type-only imports included: they end up in .d.ts).',
       severity: 'error',
       from: { path: '^src/' },
-      to: { dependencyTypes: ['npm-dev'] },
+      // A devDependency that is also a peerDependency (@playwright/test, optional peer of rookery/test) is declared
+      // for users; one that is only a devDependency is not.
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['npm', 'npm-peer', 'npm-optional'] },
     },
     {
       name: 'no-unresolvable',

@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Message, type Plugin } from 'esbuild';
 import { isScenario, type Scenario } from './define.js';
 import { ScenarioError } from './scenario-error.js';
-import { isSpecFile, specEntry, specShimPlugin } from '../spec/bundle.js';
+import { isSpecFile, specEntry, specShimPlugin } from './spec-bundle.js';
 
 export interface ScenarioBundle {
   /** ESM text with bare package imports and an inline source map (paths relative to the scenario's folder). */

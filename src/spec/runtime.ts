@@ -1,6 +1,6 @@
 /**
  * `rookery/spec-runtime`: what `rookery/test` and `@playwright/test` resolve to inside a spec that `rookery run`
- * bundles (src/spec/bundle.ts). It re-exports Playwright Test (`expect` works outside its runner) but replaces
+ * bundles (src/scenario/spec-bundle.ts). It re-exports Playwright Test (`expect` works outside its runner) but replaces
  * `test` with the collecting one; the bundle's generated entry then calls `takeSpecScenario` to turn what the spec
  * declared into the scenario the engine runs. Internal: specs never import it themselves.
  */

@@ -12,7 +12,13 @@ import { repoRoot } from '../support/bundle-child.js';
 
 /** path → source. Every import names its target so a failure message reads like the tree. */
 const TREE: Record<string, string> = {
-  'package.json': JSON.stringify({ name: 'layers-probe', type: 'module', dependencies: { ws: '*' }, devDependencies: { vitest: '*' } }),
+  'package.json': JSON.stringify({
+    name: 'layers-probe',
+    type: 'module',
+    dependencies: { ws: '*' },
+    devDependencies: { vitest: '*', '@playwright/test': '*' },
+    peerDependencies: { '@playwright/test': '*' },
+  }),
   'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, types: [] }, include: ['src', 'fixtures'] }),
   'fixtures/server/index.ts': 'export const fixture = 1;\n',
   // Allowed: the entry imports anything; cli imports lower layers, the fixture (fixture command only) and a new folder.
@@ -20,6 +26,8 @@ const TREE: Record<string, string> = {
   'src/cli/main.ts': "import { a } from '../load/a.js';\nimport { lite } from '../lite/x.js';\nexport const main = a + lite;\n",
   'src/cli/commands/fixture.ts': "export { fixture } from '../../../fixtures/server/index.js';\n",
   'src/liveview/frame.ts': 'export const frame = 1;\n',
+  // A devDependency that is also a peer dependency is declared for users: allowed.
+  'src/browser/peer.ts': "export { expect } from '@playwright/test';\n",
   'src/probe/capture.ts': "import { WebSocket } from 'ws';\nimport { frame } from '../liveview/frame.js';\nexport const capture = [WebSocket, frame];\n",
   // A type-only cycle inside one folder erases at compile time: allowed.
   'src/load/t1.ts': "import type { T2 } from './t2.js';\nexport type T1 = { next?: T2 };\nexport const t1 = 1;\n",
@@ -82,7 +90,7 @@ describe('layer rules', () => {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), text);
     }
-    // Resolves ws and vitest as the real packages, so the dependency types come from package.json above.
+    // Resolves ws, vitest and @playwright/test as the real packages, so the dependency types come from package.json above.
     symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
     ci = await depcruise(dir);
   });
