@@ -27,11 +27,12 @@
  *
  * Also: `src/index.ts` is the public entry and may import anything, but nothing in src imports it; fixtures/ is
  * the test app and only `rookery fixture` / `rookery demo` may import it; src/ never imports a devDependency
- * (it would be missing for users); no cycles between modules or between folders.
+ * that is not also a peer dependency (it would be missing for users); no runtime import cycles between modules,
+ * no cycles between folders.
  *
  * A new top-level folder: add its name to LAYERS at the place its data flow says (below everything it imports,
  * above everything that imports it). Until then it is treated as sitting just below cli (it may import every
- * placed layer except cli; only cli and src/index.ts may import it) and each of its imports prints an
+ * placed layer except cli; only cli, src/index.ts and other unplaced folders may import it) and each of its imports prints an
  * `unplaced-folder` warning (warnings do not fail the check).
  */
 'use strict';
