@@ -143,9 +143,22 @@ for (const mode of ['function', 'live'] as const) {
 }
 
 test('/async?ms=200: loading first, then the pushed result; reload repeats', async ({ lv }) => {
+  // Every data-state #result ever shows, recorded in the page: on a busy machine the 200 ms result can arrive
+  // before a poll from the test would see "loading", so the order is checked on the record, not by racing it.
+  await lv.addInitScript(() => {
+    const w = window as unknown as { __states: string[] };
+    w.__states = [];
+    const note = () => {
+      const s = document.getElementById('result')?.getAttribute('data-state');
+      if (s && w.__states.at(-1) !== s) w.__states.push(s);
+    };
+    new MutationObserver(note).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+  });
   await lv.goto('/async?ms=200');
-  await expect(lv.locator('#result')).toHaveAttribute('data-state', 'loading');
   await expect(lv.locator('#result')).toHaveAttribute('data-state', 'ok');
+  const states = await lv.evaluate(() => (window as unknown as { __states: string[] }).__states);
+  expect(states.indexOf('loading')).toBeGreaterThanOrEqual(0);
+  expect(states.lastIndexOf('ok')).toBeGreaterThan(states.indexOf('loading'));
   await expect(lv.locator('#result')).toContainText('run 1 after 200 ms');
   await lv.click('#reload');
   await expect(lv.locator('#result')).toContainText('run 2');
