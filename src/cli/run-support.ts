@@ -1,14 +1,19 @@
 /** What `run`, `demo` and (later) the collector share: flags, progress printing, Ctrl-C, and writing results. */
 import { Option, type Command } from 'commander';
-import { mkdirSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import type { RunLocalOptions, RunLocalOutcome } from '../load/run-local.js';
+import { parseDuration } from '../load/duration.js';
 import { formatProgress } from '../report/progress.js';
 import type { ProgressState } from '../load/progress-state.js';
 import { formatSummary, shouldColor } from '../report/console.js';
-import { writeResults } from '../metrics/results-file.js';
-import { writeFile } from 'node:fs/promises';
+import { stringifyResults } from '../metrics/results-file.js';
 import { renderHtml } from '../report/html.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
+import { DEFAULT_CHECKPOINT_MS, type CheckpointOptions } from '../load/checkpoint.js';
+import { OutputPathError, checkOutputPath, checkpointPathFor, moveAsideOldResults, proveWritable, writeWithFallback } from '../report/output-paths.js';
 import { parseSampleRate } from '../visual/sampling.js';
 import { collect, positiveNumber, wholeNumber } from './flag-parsers.js';
 import { resultsForReportAt, saveVisualArtifacts, visualArtifactsDir } from '../visual/artifacts.js';
@@ -32,6 +37,7 @@ export interface RunFlags {
   threshold?: string[];
   out?: string;
   html?: string;
+  checkpoint?: string;
   quiet?: boolean;
   visualDir?: string;
   visualSample?: number;
@@ -57,6 +63,7 @@ export function commonRunFlags(cmd: Command): Command {
     .option('--threshold <expr>', "fail (exit 1) unless it holds, e.g. 'lv_event_rtt_ms{event=inc}:p95<200' (repeatable)", collect)
     .option('--out <file>', 'results JSON path (default rookery-results/<scenario>-<time>.json)')
     .option('--html <file>', 'also write the HTML report here')
+    .option('--checkpoint <duration>', 'write the results so far to <out>.partial this often while the run lasts (default 10s; 0 turns it off)')
     .option('--visual-dir <dir>', 'visual checks: baselines folder written by `rookery baseline` (default visual-baselines)')
     .option('--visual-sample <share>', 'visual checks: share of iterations whose u.snapshot() captures, 0..1 (default: options.visualSample, else 0.05)', (v: string) => parseSampleRate(v))
     .option('--quiet', 'no live progress');
@@ -126,23 +133,40 @@ export function progressPrinter(quiet: boolean, stream: NodeJS.WriteStream = pro
   };
 }
 
-/** First Ctrl-C: graceful stop with partial results. Second: leave now (the pool's guard kills browsers). */
-export function sigintController(log: (line: string) => void): { signal: AbortSignal; dispose(): void } {
+export interface StopController {
+  /** Aborted, with the signal's name as its reason, at the first SIGINT or SIGTERM. */
+  signal: AbortSignal;
+  /** The signal that stopped the run, if one did. */
+  stoppedBy(): NodeJS.Signals | undefined;
+  dispose(): void;
+}
+
+/** The conventional exit code of a process ended by `sig`: 128 + its number (130 SIGINT, 143 SIGTERM). */
+export function signalExitCode(sig: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[sig] ?? 2);
+}
+
+/**
+ * First SIGINT or SIGTERM: graceful stop with partial results, marked with the real signal; the run then exits
+ * 130 or 143. A second one: leave now, with that code (the pool's guard kills browsers).
+ */
+export function sigintController(log: (line: string) => void): StopController {
   const ac = new AbortController();
-  let count = 0;
+  let first: NodeJS.Signals | undefined;
   const handler = (sig: NodeJS.Signals) => {
-    count++;
-    if (count === 1) {
+    if (first === undefined) {
+      first = sig;
       log(`\n${sig}: stopping users and writing partial results… (again to quit at once)`);
-      ac.abort();
+      ac.abort(sig);
     } else {
-      process.exit(130);
+      process.exit(signalExitCode(sig));
     }
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   return {
     signal: ac.signal,
+    stoppedBy: () => first,
     dispose() {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
@@ -156,28 +180,93 @@ export function defaultResultsPath(scenarioName: string, startedAt: string): str
   return join('rookery-results', `${safe}-${stamp}.json`);
 }
 
-/** Writes JSON (+HTML), prints the summary; returns the exit code (0 ok, 1 threshold failed, 2 nothing worked). */
-export async function reportRun(outcome: RunLocalOutcome, flags: Pick<RunFlags, 'out' | 'html' | 'quiet'>, log: (line: string) => void): Promise<number> {
+/** Where a run's outputs go, every path checked before any browser started. */
+export interface OutputPlan {
+  /** Absolute results JSON path. */
+  results: string;
+  /** Absolute HTML report path, when asked for. */
+  html: string | undefined;
+  /** Interim results while the run lasts, unless turned off. */
+  checkpoint: CheckpointOptions | undefined;
+}
+
+/**
+ * The first thing a run does, before the scenario is even bundled: fails in milliseconds (exit 2) when an
+ * output path given on the command line (or the default results folder) cannot take a file.
+ */
+export function checkOutputFlags(flags: Pick<RunFlags, 'out' | 'html' | 'checkpoint'>): void {
+  checkOutputPath(flags.out ?? defaultResultsPath('run', new Date().toISOString()), '--out');
+  if (flags.html) checkOutputPath(flags.html, '--html');
+  if (flags.checkpoint !== undefined) parseDuration(flags.checkpoint, '--checkpoint');
+}
+
+/**
+ * Before any browser starts: checks every output path (results, HTML, checkpoint, visual artifacts folder) and
+ * fails with an OutputPathError (exit 2) in milliseconds when one cannot be written; then moves an older results
+ * file at `--out` aside so a failed run never leaves stale results behind.
+ */
+export function prepareOutputs(flags: Pick<RunFlags, 'out' | 'html' | 'checkpoint'>, scenarioName: string, log: (line: string) => void): OutputPlan {
+  const results = checkOutputPath(flags.out ?? defaultResultsPath(scenarioName, new Date().toISOString()), '--out');
+  const html = flags.html ? checkOutputPath(flags.html, '--html') : undefined;
+  if (html === results) throw new OutputPathError(`--html: ${flags.html} is the results file too; give the report its own name`);
+  const everyMs = flags.checkpoint === undefined ? DEFAULT_CHECKPOINT_MS : parseDuration(flags.checkpoint, '--checkpoint');
+  const partial = checkOutputPath(checkpointPathFor(results), '--out (its checkpoint file)');
+  const visualDir = visualArtifactsDir(results);
+  try {
+    if (!statSync(visualDir).isDirectory()) throw new OutputPathError(`--out: ${visualDir} (where visual diffs go) is a file, not a folder`);
+  } catch (err) {
+    if (err instanceof OutputPathError) throw err;
+  }
+  proveWritable(results, '--out');
+  if (html && dirname(html) !== dirname(results)) proveWritable(html, '--html');
+  for (const line of moveAsideOldResults(results)) log(line);
+  return { results, html, checkpoint: everyMs > 0 ? { path: partial, everyMs } : undefined };
+}
+
+/**
+ * Prints the summary, then writes visual artifacts, results JSON (+HTML), each atomically; a results file that
+ * cannot be written goes to a fallback file, and the log says where. Returns the exit code: 0 ok, 1 a threshold
+ * failed, 2 nothing worked or the results are not where asked, 128+n when signal n interrupted the run.
+ */
+export async function reportRun(outcome: RunLocalOutcome, plan: OutputPlan, log: (line: string) => void, stoppedBy?: NodeJS.Signals): Promise<number> {
   const { results } = outcome;
-  const out = resolve(flags.out ?? defaultResultsPath(results.meta.scenario, results.meta.startedAt));
-  mkdirSync(dirname(out), { recursive: true });
+  const out = plan.results;
+  const shown = (p: string) => relative(process.cwd(), p) || p;
+  // The summary first: whatever happens to the files, the numbers are on screen (and in the CI log).
+  process.stdout.write(`${formatSummary(results, { color: shouldColor(process.stdout) })}\n`);
+  if (stoppedBy && results.thresholds.length > 0) log(`thresholds: judged on partial data — the run was interrupted by ${stoppedBy}`);
+  let writeFailed = false;
   const visual = outcome.visual?.mode === 'compare' ? outcome.visual.checkpoints() : [];
   if (visual.some((c) => c.worst)) {
     // Worst diffs go next to the results, and Results.visual points at them (relative to the results file).
-    results.visual = saveVisualArtifacts(visual, visualArtifactsDir(out), dirname(out));
-    const taken = visual.reduce((n, c) => n + c.snapshots, 0);
-    const differ = visual.reduce((n, c) => n + c.mismatches, 0);
-    log(`visual:  ${differ} of ${taken} snapshots differ from their baselines; worst diffs in ${relative(process.cwd(), visualArtifactsDir(out)) || visualArtifactsDir(out)}/`);
+    try {
+      results.visual = saveVisualArtifacts(visual, visualArtifactsDir(out), dirname(out));
+      const taken = visual.reduce((n, c) => n + c.snapshots, 0);
+      const differ = visual.reduce((n, c) => n + c.mismatches, 0);
+      log(`visual:  ${differ} of ${taken} snapshots differ from their baselines; worst diffs in ${shown(visualArtifactsDir(out))}/`);
+    } catch (err) {
+      writeFailed = true;
+      log(`visual:  could not write the worst diffs to ${shown(visualArtifactsDir(out))}/ (${err instanceof Error ? err.message : String(err)})`);
+    }
   }
-  await writeResults(out, results);
-  process.stdout.write(`${formatSummary(results, { color: shouldColor(process.stdout) })}\n`);
-  log(`results: ${relative(process.cwd(), out) || out}`);
-  if (flags.html) {
-    const html = resolve(flags.html);
-    mkdirSync(dirname(html), { recursive: true });
-    await writeFile(html, renderHtml(resultsForReportAt(results, out, html)));
-    log(`report:  ${relative(process.cwd(), html) || html}`);
+  const written = await writeWithFallback(out, stringifyResults(results));
+  if (written.failed) {
+    writeFailed = true;
+    log(`rookery: could not write ${shown(out)} (${written.failed}); the results are in ${written.path} instead`);
+  } else {
+    log(`results: ${shown(out)}`);
   }
+  if (plan.checkpoint) await rmQuietly(plan.checkpoint.path);
+  if (plan.html) {
+    try {
+      await writeFileAtomic(plan.html, renderHtml(resultsForReportAt(results, written.path, plan.html)));
+      log(`report:  ${shown(plan.html)}`);
+    } catch (err) {
+      writeFailed = true;
+      log(`rookery: could not write the report ${shown(plan.html)} (${err instanceof Error ? err.message : String(err)}); \`rookery report ${written.path}\` renders it later`);
+    }
+  }
+  if (stoppedBy) return signalExitCode(stoppedBy);
   const ok = results.counters.filter((c) => c.name === 'iterations' && c.labels.result === 'ok').reduce((n, c) => n + c.value, 0);
   const failed = results.counters.filter((c) => c.name === 'iterations' && c.labels.result === 'error').reduce((n, c) => n + c.value, 0);
   if (ok === 0 && failed > 0) {
@@ -189,5 +278,10 @@ export async function reportRun(outcome: RunLocalOutcome, flags: Pick<RunFlags, 
     log(`rookery: ${results.meta.interrupted}`);
     return 2;
   }
+  if (writeFailed) return 2;
   return outcome.passed ? 0 : 1;
+}
+
+async function rmQuietly(path: string): Promise<void> {
+  await rm(path, { force: true }).catch(() => undefined);
 }

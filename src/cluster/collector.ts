@@ -33,6 +33,9 @@ import {
 import { rebaseSnapshot, zeroGauges } from './rebase.js';
 import { assignSlices, iterationBudgets, signedShare } from './slices.js';
 import { mergeHealth } from './merge-health.js';
+import { evictionsFor } from './admission.js';
+import { setFrameLimit } from './frame-limit.js';
+import { escapeForLog } from './log-safe.js';
 
 export type RunnerState = 'joined' | 'assigned' | 'ready' | 'running' | 'done' | 'failed' | 'lost';
 export type OnRunnerLoss = 'rebalance' | 'continue';
@@ -139,7 +142,9 @@ export class Collector {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly peers: Peer[] = [];
-  private readonly pending = new Set<WebSocket>();
+  /** Unauthenticated connections: their address and arrival order (admission.ts decides who gives way). */
+  private readonly pending = new Map<WebSocket, { ip: string; since: number; address: string }>();
+  private arrivals = 0;
   private phase: ClusterStatus['phase'] = 'waiting';
   private nextId = 1;
   private changed = new Set<() => void>();
@@ -156,6 +161,8 @@ export class Collector {
   private shortfall: string[] = [];
   private closed = false;
   private saidBye = false;
+  /** lv_errors over every snapshot merged, lost runners' included: the progress line's count. */
+  private lvErrors = 0;
 
   private constructor(opts: CollectorOptions, server: Server) {
     this.opts = {
@@ -165,7 +172,8 @@ export class Collector {
       ...opts,
     };
     this.server = server;
-    this.wss = new WebSocketServer({ server, maxPayload: LIMITS.runnerFrameBytes, perMessageDeflate: false });
+    // The pre-auth limit for everyone; an admitted runner's connection is raised to runnerFrameBytes (frame-limit.ts).
+    this.wss = new WebSocketServer({ server, maxPayload: LIMITS.handshakeBytes, perMessageDeflate: false });
     this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
     this.wss.on('error', () => {});
     this.heartbeat = setInterval(() => this.checkHeartbeats(), HEARTBEAT.checkMs);
@@ -180,6 +188,9 @@ export class Collector {
       res.end('rookery collector: runners connect here with a WebSocket (rookery runner --join …)\n');
     });
     server.on('clientError', (_err, socket) => socket.destroy());
+    // A peer that trickles its upgrade request is cut as soon as an idle pre-auth peer would be.
+    server.headersTimeout = opts.handshakeTimeoutMs ?? LIMITS.handshakeTimeoutMs;
+    server.requestTimeout = 2 * (opts.handshakeTimeoutMs ?? LIMITS.handshakeTimeoutMs);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
@@ -361,7 +372,7 @@ export class Collector {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.ticker) clearTimeout(this.ticker);
-    for (const ws of this.pending) ws.terminate();
+    for (const ws of this.pending.keys()) ws.terminate();
     for (const p of this.peers) {
       if (p.ws.readyState === WebSocket.OPEN) p.ws.close(1001, 'collector closing');
     }
@@ -380,11 +391,18 @@ export class Collector {
   private onConnection(ws: WebSocket, req: IncomingMessage): void {
     const address = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     ws.on('error', () => {}); // always followed by 'close'
-    if (this.pending.size >= LIMITS.maxPendingPeers) {
-      this.reject(ws, address, 'too many unauthenticated connections; try again', 1013);
+    if (this.closed) {
+      ws.terminate(); // an upgrade that was in flight when close() began
       return;
     }
-    this.pending.add(ws);
+    const ip = req.socket.remoteAddress ?? '?';
+    // Never refuse the newcomer: the oldest pending peer of the busiest address gives way (admission.ts).
+    const pendingList = [...this.pending].map(([key, p]) => ({ key, ip: p.ip, since: p.since }));
+    for (const victim of evictionsFor(pendingList, ip, { maxPending: LIMITS.maxPendingPeers, maxPerAddress: LIMITS.maxPendingPerAddress })) {
+      const v = this.pending.get(victim);
+      this.reject(victim, v?.address ?? '?', 'too many unauthenticated connections; the oldest gives way — try again', 1013, true);
+    }
+    this.pending.set(ws, { ip, since: this.arrivals++, address });
     const nonce = newNonce();
     let peer: Peer | undefined;
     const timer = setTimeout(() => {
@@ -407,6 +425,7 @@ export class Collector {
         if (peer) {
           clearTimeout(timer);
           this.pending.delete(ws);
+          setFrameLimit(ws, LIMITS.runnerFrameBytes);
         }
       } catch (err) {
         this.reject(ws, address, err instanceof Error ? err.message : String(err), err instanceof ProtocolError ? err.closeCode : 1008);
@@ -471,9 +490,10 @@ export class Collector {
     return peer;
   }
 
-  private reject(ws: WebSocket, address: string, reason: string, code: number = 1008): void {
+  /** `retry`: the refusal is about now, not about this runner (busy), so a runner should dial again. */
+  private reject(ws: WebSocket, address: string, reason: string, code: number = 1008, retry = false): void {
     this.log(`refused ${address}: ${reason}`);
-    this.sendTo(ws, { v: 1, t: 'reject', reason });
+    this.sendTo(ws, retry ? { v: 1, t: 'reject', reason, retry: true } : { v: 1, t: 'reject', reason });
     ws.close(code, truncateReason(reason));
     // A peer that ignores the close frame is cut shortly after.
     setTimeout(() => ws.terminate(), 1_000).unref();
@@ -549,6 +569,7 @@ export class Collector {
     peer.view.status = msg.status;
     peer.health = msg.health;
     for (const c of msg.snapshot.counters) {
+      if (c.name === 'lv_errors') this.lvErrors += c.value;
       if (c.name === 'iterations' && (c.labels.result === 'ok' || c.labels.result === 'error')) peer.reportedIterations += c.value;
     }
     this.opts.onRunnerSnapshot?.(peer.view.id, msg.snapshot);
@@ -685,6 +706,7 @@ export class Collector {
       target: st.users.target,
       iterations: st.iterations,
       errors: st.errors,
+      lvErrors: this.lvErrors,
       dropped: st.dropped,
       interval: idx >= 0 ? acc.interval(idx) : undefined,
       health: first?.health ? `${first.view.id}: ${first.health.line}` : undefined,
@@ -747,8 +769,9 @@ export class Collector {
     }
   }
 
+  /** Log lines quote peers (names, hosts, parse errors with their bytes): escaped, always. */
   private log(line: string): void {
-    this.opts.log?.(line);
+    this.opts.log?.(escapeForLog(line));
   }
 }
 

@@ -37,8 +37,10 @@ export const LIMITS = {
   collectorFrameBytes: 64 * 1024 * 1024,
   /** An unauthenticated peer that has not proved itself by then is dropped. */
   handshakeTimeoutMs: 5_000,
-  /** Unauthenticated connections held at once; more are refused at once. */
+  /** Unauthenticated connections held at once; past it the oldest of the busiest address gives way (admission.ts). */
   maxPendingPeers: 32,
+  /** Unauthenticated connections held at once from one address; past it that address's oldest gives way. */
+  maxPendingPerAddress: 8,
   /** Strings that name things (ids, hosts, reasons) are cut to this. */
   maxNameLength: 200,
   maxReasonLength: 2_000,
@@ -89,7 +91,8 @@ export interface RunOutcomeWire {
 export type CollectorMessage =
   | { v: 1; t: 'challenge'; nonce: string }
   | { v: 1; t: 'welcome'; runnerId: string; proof: string; heartbeatMs: number; silenceMs: number }
-  | { v: 1; t: 'reject'; reason: string }
+  /** `retry`: a passing condition (the collector is busy); the runner dials again within its connect timeout. */
+  | { v: 1; t: 'reject'; reason: string; retry?: true }
   | {
       v: 1;
       t: 'assign';
@@ -410,6 +413,10 @@ export function validateCollectorMessage(x: unknown): CollectorMessage {
       num(o.silenceMs, `${p}.silenceMs`, { min: 100, max: 600_000 });
       break;
     case 'reject':
+      keys(o, p, ['v', 't', 'reason'], ['retry']);
+      str(o.reason, `${p}.reason`, LIMITS.maxReasonLength);
+      if (o.retry !== undefined && o.retry !== true) bad(`${p}.retry`, 'true or absent', o.retry);
+      break;
     case 'stop':
       keys(o, p, ['v', 't', 'reason']);
       str(o.reason, `${p}.reason`, LIMITS.maxReasonLength);

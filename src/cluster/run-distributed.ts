@@ -8,13 +8,14 @@
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { loadScenario } from '../scenario/load.js';
+import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { loadFeeder } from '../scenario/feeder.js';
 import type { InputMode, ScenarioOptions } from '../scenario/define.js';
 import { resolveProfile, totalDurationMs } from '../load/profile.js';
 import { parseDuration } from '../load/duration.js';
 import { LoadConfigError } from '../common/config-error.js';
-import { checkTarget, type RunLocalOptions, type RunLocalOutcome } from '../load/run-local.js';
+import { checkTarget, interruptionNote, type RunLocalOptions, type RunLocalOutcome } from '../load/run-local.js';
+import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOptions } from '../load/checkpoint.js';
 import { assembleResults, pkgVersion } from '../load/run-results.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import type { Snapshot } from '../metrics/model.js';
@@ -24,6 +25,7 @@ import { Collector, type CollectorEvent, type OnRunnerLoss, type RunnerView } fr
 import { startControlServer, type ControlServer } from './control-server.js';
 import { writeControlFile } from './control-client.js';
 import type { RunnerSettings } from './protocol.js';
+import { mergeHealth } from './merge-health.js';
 import type { RunnerBackend } from './backends/types.js';
 
 export interface RunDistributedOptions {
@@ -57,8 +59,12 @@ export interface RunDistributedOptions {
   heartbeat?: { intervalMs?: number; silenceMs?: number };
   onProgress?: (state: ProgressState) => void;
   log?: (line: string) => void;
-  /** Aborting it stops the run gracefully; results so far are kept. */
+  /** Aborting it stops the run gracefully; results so far are kept. Abort with the signal's name to have it recorded. */
   signal?: AbortSignal;
+  /** Preloaded scenario (the CLI loads it first to name the results file), instead of scenarioFile. */
+  loaded?: LoadedScenario;
+  /** Write the merged results so far to this file every `everyMs` while the run lasts (`<out>.partial`). */
+  checkpoint?: CheckpointOptions;
   onEvent?: (event: CollectorEvent) => void;
   /** Every snapshot merged, as its runner sent it. */
   onRunnerSnapshot?: (runnerId: string, snapshot: Snapshot) => void;
@@ -78,7 +84,7 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
   if (!Number.isSafeInteger(minRunners) || minRunners < 1 || minRunners > opts.runners) throw new LoadConfigError(`--min-runners: ${minRunners} must be between 1 and --runners (${opts.runners})`);
   const token = checkToken(opts.token ?? generateToken());
 
-  const loaded = await loadScenario(opts.scenarioFile);
+  const loaded = opts.loaded ?? (await loadScenario(opts.scenarioFile));
   const scenario = loaded.scenario;
   const options: ScenarioOptions = { ...scenario.options, ...definedOnly(opts.overrides) };
   const target = options.target;
@@ -128,7 +134,14 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
   try {
     if (opts.control !== false) {
       control = await startControlServer({ token, target: collector, port: opts.control?.port ?? 0, log });
-      if (opts.control?.writeFile !== false) removeControlFile = writeControlFile({ url: control.url, token, pid: process.pid, runId });
+      if (opts.control?.writeFile !== false) {
+        try {
+          removeControlFile = writeControlFile({ url: control.url, token, pid: process.pid, runId, startedAt: startedWall });
+        } catch (err) {
+          // The run goes on; `rookery ctl` then needs --control and --token.
+          log(`control file not written: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
     }
     opts.onListening?.({ joinUrl, controlUrl: control?.url, token, runId });
     log(`collector listening on ${collector.url}${joinUrl !== collector.url ? ` (runners dial ${joinUrl})` : ''}; run ${runId}`);
@@ -170,16 +183,39 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
     log(`started ${ready.length} runner${ready.length === 1 ? '' : 's'}: ${ready.map((r) => `${r.id} (${r.name}, capacity ${r.capacity})`).join(', ')}`);
     let interrupted: string | undefined;
     const onAbort = () => {
-      interrupted = 'interrupted (SIGINT): results are partial';
+      interrupted = interruptionNote(opts.signal);
       collector.stop(interrupted);
     };
     if (opts.signal?.aborted) onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    let checkpoints: Checkpointer | undefined;
+    const merged = collector.accumulator;
+    if (opts.checkpoint && merged) {
+      checkpoints = startCheckpoints(opts.checkpoint, () => {
+        const now = Date.now();
+        const so = collector.status();
+        return assembleResults({
+          scenario: scenario.name,
+          target,
+          profile,
+          startedAt,
+          endedAt: now,
+          accumulator: merged,
+          // Runners send their health verdicts with `done`; mid-run there are none yet.
+          health: mergeHealth([]),
+          versions: {},
+          variants: scenario.variants ? Object.keys(scenario.variants) : undefined,
+          interrupted: [interrupted, checkpointNote(now), `${so.runners.filter((r) => r.state === 'running').length} runner(s) running`].filter(Boolean).join('; '),
+          thresholds: thresholdExprs,
+        });
+      }, log);
+    }
     try {
       const endBy = startedAt + totalDurationMs(profile) + profile.gracefulStopMs + 20_000;
       await collector.waitForDone(Math.max(0, endBy - Date.now()));
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
+      await checkpoints?.stop();
     }
     const summary = collector.finish();
     const accumulator = collector.accumulator;

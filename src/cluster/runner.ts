@@ -30,6 +30,8 @@ import { sliceProfile, type LoadProfile } from '../load/profile.js';
 import { peakUsers } from '../load/run-local.js';
 import { assembleResults, pkgVersion } from '../load/run-results.js';
 import { writeResults } from '../metrics/results-file.js';
+import { backoffDelay, type BackoffPolicy } from '../load/backoff.js';
+import { escapeForLog } from './log-safe.js';
 import { newNonce, proofFor, verifyProof } from './auth.js';
 import {
   HEARTBEAT,
@@ -88,6 +90,8 @@ interface Prepared {
 type SessionEnd = { kind: 'retry'; reason: string } | { kind: 'final'; result: RunnerAgentResult };
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Dialling the collector again: 200 ms doubling to 2 s, jittered so runners started together spread out. */
+const DIAL_BACKOFF: BackoffPolicy = { baseMs: 200, capMs: 2_000 };
 
 /** Runs the agent until its work is done (or it gives up); never throws for network or protocol trouble. */
 export async function runRunnerAgent(options: RunnerAgentOptions): Promise<RunnerAgentResult> {
@@ -125,8 +129,9 @@ class RunnerAgent {
     return this.capacityValue;
   }
 
+  /** Log lines quote the collector (reasons, errors): escaped, always. */
   private log(line: string): void {
-    this.opts.log?.(line);
+    this.opts.log?.(escapeForLog(line));
   }
 
   async run(): Promise<RunnerAgentResult> {
@@ -140,7 +145,7 @@ class RunnerAgent {
         return { exitCode: 2, reason: `no collector at ${this.opts.join} accepted this runner within ${Math.round(connectTimeout / 1000)} s (last: ${end.reason})`, partialResults: undefined };
       }
       if (attempt === 0 || attempt % 10 === 0) this.log(`${end.reason}; dialling again…`);
-      await sleep(Math.min(2_000, 200 * 2 ** Math.min(attempt, 4)));
+      await sleep(Math.min(backoffDelay(attempt + 1, DIAL_BACKOFF), Math.max(0, giveUpAt - Date.now())));
       // A collector that took us in and then went away before giving work restarts the patience.
       if (this.welcomed) {
         this.welcomed = false;
@@ -226,6 +231,10 @@ class RunnerAgent {
 
       const handle = async (msg: CollectorMessage): Promise<void> => {
         if (ended) return;
+        if (msg.t === 'reject' && msg.retry && (phase === 'challenge' || phase === 'welcome')) {
+          // Busy, not refused: dial again (with back-off) within --connect-timeout.
+          return disconnect(`the collector is busy: ${msg.reason}`);
+        }
         if (phase === 'challenge') {
           if (msg.t === 'reject') return finish(this.rejected(msg.reason));
           if (msg.t !== 'challenge') throw new ProtocolError(`expected a challenge first, got ${msg.t}`);

@@ -76,5 +76,15 @@ export type Observation =
     }
   /** A server push without ref on an lv topic: `diff`, `redirect`, `live_patch`, `live_redirect`. */
   | { type: 'push'; socket: string; topic: string; view: string; event: string; t: number; anatomy: DiffAnatomy }
-  | { type: 'error'; kind: LvErrorKind; socket: string; topic: string | undefined; view: string | undefined; t: number; detail: string }
+  | {
+      type: 'error';
+      kind: LvErrorKind;
+      socket: string;
+      topic: string | undefined;
+      view: string | undefined;
+      t: number;
+      detail: string;
+      /** crash: the LiveView event (payload.event) whose push the crash left unanswered, when there was one. */
+      event?: string;
+    }
   | { type: 'frame'; socket: string; dir: 'sent' | 'received'; t: number; bytes: number; channel: FrameChannel };

@@ -342,8 +342,12 @@ export class LiveViewSession {
   private joinEnded(s: SocketState, msg: PhoenixMessage, t: number, crashed: boolean, out: Observation[]): void {
     const topic = s.topics.get(msg.topic);
     const joinRef = msg.joinRef ?? topic?.joinRef ?? null;
+    let crashedEvent: string | undefined;
     for (const p of s.pending.values()) {
-      if (p.topic === msg.topic && p.joinRef === joinRef) p.orphaned = true;
+      if (p.topic !== msg.topic || p.joinRef !== joinRef) continue;
+      p.orphaned = true;
+      // The event the server was handling when it crashed: the oldest unanswered one (Phoenix handles in order).
+      if (crashed && p.kind === 'event' && p.push === 'event' && crashedEvent === undefined) crashedEvent = p.event;
     }
     if (topic === undefined || joinRef !== topic.joinRef) return;
     // The topic's state stays (inactive) so later messages of this join are recognised as stale.
@@ -361,6 +365,7 @@ export class LiveViewSession {
       view: topic.view,
       t,
       detail: typeof reason === 'string' ? reason : 'phx_error',
+      ...(crashedEvent !== undefined ? { event: crashedEvent } : {}),
     });
   }
 

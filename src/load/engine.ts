@@ -18,6 +18,7 @@ import { recordObservation } from '../metrics/record.js';
 import { withLabels, type LabelledRecorder } from '../metrics/labelled.js';
 import { arrivalsDue, globalIndex, targetUsersAt, totalDurationMs, splitVariants, type LoadProfile } from './profile.js';
 import { createThrottle } from './throttle.js';
+import { ITERATION_BACKOFF, backoffDelay } from './backoff.js';
 import type { Feeder } from '../scenario/feeder.js';
 import type { Lease } from '../browser/pool.js';
 import pLimit from 'p-limit';
@@ -108,6 +109,8 @@ export class LoadEngine {
   private interrupted: string | undefined;
   private stopRequested = false;
   private hardAbort = new AbortController();
+  /** Aborted when the run starts stopping: ends back-off waits at once. */
+  private stopping = new AbortController();
   private throttles = new Map<string, Throttle>();
   private wake: (() => void) | undefined;
   private clientVersions = new Set<string>();
@@ -156,6 +159,7 @@ export class LoadEngine {
   stop(reason: string): void {
     if (!this.interrupted) this.interrupted = reason;
     this.stopRequested = true;
+    this.stopping.abort();
     this.wake?.();
   }
 
@@ -268,6 +272,7 @@ export class LoadEngine {
   private async userLoop(slot: UserSlot): Promise<void> {
     let lease: Lease | undefined;
     let iteration = 0;
+    let failures = 0;
     try {
       while (!slot.retiring && !this.stopRequested && this.iterationBudgetLeft()) {
         if (!lease) {
@@ -279,6 +284,9 @@ export class LoadEngine {
         this.iterationStarts++;
         const outcome = await this.runIteration(lease, slot.probe!, slot.userId, iteration++, slot.abort.signal, performance.now());
         slot.busy = false;
+        failures = outcome === 'ok' ? 0 : outcome === 'stopped' ? failures : failures + 1;
+        // A failing user waits before its next try, so a dead target does not get (or cause) a retry storm.
+        if (failures > 0 && outcome !== 'stopped') await this.backOff(slot, failures);
         if (outcome === 'lease-lost') {
           await this.dropLease(lease, slot.probe);
           lease = undefined;
@@ -289,6 +297,13 @@ export class LoadEngine {
       slot.busy = false;
       if (lease) await this.dropLease(lease, slot.probe, true);
     }
+  }
+
+  /** Waits after the `failures`-th consecutive failure (ITERATION_BACKOFF); ends early when the run stops. */
+  private async backOff(slot: UserSlot, failures: number): Promise<void> {
+    if (this.stopRequested || slot.retiring) return;
+    this.cfg.registry.count('iteration_backoffs', {});
+    await sleep(backoffDelay(failures, ITERATION_BACKOFF), AbortSignal.any([slot.abort.signal, this.stopping.signal])).catch(() => undefined);
   }
 
   private async runArrival(scheduledAt: number): Promise<void> {
@@ -443,6 +458,7 @@ export class LoadEngine {
   /** After the profile: let running iterations finish within gracefulStop, then abort what is left. */
   private async drain(): Promise<void> {
     this.stopRequested = true;
+    this.stopping.abort();
     for (const s of this.slots) s.retiring = true;
     const pending = [...this.slots.map((s) => s.done), ...this.inFlight];
     const graceful = this.cfg.profile.gracefulStopMs;

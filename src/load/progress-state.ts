@@ -16,4 +16,6 @@ export interface ProgressState extends Omit<EngineStatus, 'phase'> {
   runners?: { live: number; total: number };
   /** The run's merged totals so far, computed on demand (live metrics read counters from it). */
   totals?: () => Snapshot;
+  /** LiveView errors so far (lv_errors: crashes, join errors, timeouts, disconnects, undecodable frames). */
+  lvErrors?: number;
 }

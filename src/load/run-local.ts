@@ -22,6 +22,7 @@ import { assembleResults, pkgVersion } from './run-results.js';
 import type { ProgressState } from './progress-state.js';
 import { createRunVisual, type VisualRunOptions } from '../visual/run-visual.js';
 import type { VisualSession } from '../visual/session.js';
+import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOptions } from './checkpoint.js';
 
 export interface RunLocalOptions {
   scenarioFile: string;
@@ -32,8 +33,10 @@ export interface RunLocalOptions {
   /** Called once per interval with the live state. */
   onProgress?: (state: ProgressState) => void;
   log?: (line: string) => void;
-  /** Aborting it stops the run gracefully (SIGINT); results so far are kept. */
+  /** Aborting it stops the run gracefully; results so far are kept. Abort with the signal's name (`ac.abort('SIGTERM')`) to have it recorded. */
   signal?: AbortSignal;
+  /** Write the results so far to this file every `everyMs` while the run lasts (`<out>.partial`). */
+  checkpoint?: CheckpointOptions;
   /** Preloaded scenario (demo runs several), instead of scenarioFile. */
   loaded?: LoadedScenario;
   /** Visual checks (u.snapshot): baseline folder, sample share, compare or record (src/visual). */
@@ -64,6 +67,13 @@ export async function checkTarget(target: string, timeoutMs = 5_000): Promise<vo
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
     throw new LoadConfigError(`target unreachable: ${url.href} (${cause}). Is the app running and is --target right?`);
   }
+}
+
+/** `meta.interrupted` of a run stopped through its AbortSignal, naming the real signal (the abort reason). */
+export function interruptionNote(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  const name = typeof reason === 'string' && /^SIG[A-Z0-9]+$/.test(reason) ? reason : 'SIGINT';
+  return `interrupted (${name}): results are partial`;
 }
 
 /** The most users the profile ever asks for: sizes the browser pool. */
@@ -111,12 +121,27 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   const playwright = pkgVersion('playwright');
   if (playwright) versions.playwright = playwright;
 
+  const resultsInput = (endedAt: number) => ({
+    scenario: scenario.name,
+    target,
+    profile,
+    startedAt,
+    endedAt,
+    accumulator,
+    health: health.summary(),
+    versions,
+    variants: scenario.variants ? Object.keys(scenario.variants) : undefined,
+    thresholds: thresholdExprs,
+    visual: visual.summary(),
+  });
   let engine: LoadEngine | undefined;
   let lastInterval: Snapshot | undefined;
+  let lvErrors = 0;
   let interrupted: string | undefined;
   let setupData: unknown;
+  let checkpoints: Checkpointer | undefined;
   const onAbort = () => {
-    interrupted = 'interrupted (SIGINT): results are partial';
+    interrupted = interruptionNote(opts.signal);
     engine?.stop(interrupted);
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -138,10 +163,12 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
       onSnapshot: (s) => {
         accumulator.add(s);
         lastInterval = s;
+        for (const c of s.counters) if (c.name === 'lv_errors') lvErrors += c.value;
         const st: EngineStatus = engine!.status();
         const sample = health.latest();
         opts.onProgress?.({
           ...st,
+          lvErrors,
           interval: s,
           health: sample ? formatHealthLine(sample, health.cores) : undefined,
           saturated: sample ? sampleWarnings(sample, health.cores).length > 0 : false,
@@ -154,6 +181,12 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
       log: opts.log,
     });
     if (opts.signal?.aborted) onAbort();
+    if (opts.checkpoint) {
+      checkpoints = startCheckpoints(opts.checkpoint, () => {
+        const now = Date.now();
+        return assembleResults({ ...resultsInput(now), interrupted: [interrupted, checkpointNote(now)].filter(Boolean).join('; ') });
+      }, opts.log);
+    }
     const outcome = await engine.run();
     interrupted = interrupted ?? outcome.interrupted;
   } catch (err) {
@@ -163,6 +196,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
     accumulator.add(registry.takeSnapshot());
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    await checkpoints?.stop();
     try {
       await scenario.teardown?.({ target, options }, setupData);
     } catch (err) {
@@ -174,20 +208,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
 
   const chromium = pool.browserVersion();
   if (chromium) versions.chromium = chromium;
-  const results = assembleResults({
-    scenario: scenario.name,
-    target,
-    profile,
-    startedAt,
-    endedAt: Date.now(),
-    accumulator,
-    health: health.summary(),
-    versions,
-    variants: scenario.variants ? Object.keys(scenario.variants) : undefined,
-    interrupted,
-    thresholds: thresholdExprs,
-    visual: visual.summary(),
-  });
+  const results = assembleResults({ ...resultsInput(Date.now()), interrupted });
   return { results, passed: results.thresholds.every((t) => t.pass), visual };
 }
 

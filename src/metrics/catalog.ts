@@ -47,6 +47,7 @@ export const COUNTERS = {
   iterations: { unit: 'count', labels: ['result'], help: 'User iterations finished (ok / error)' },
   checks: { unit: 'count', labels: ['check', 'result'], help: 'u.check() outcomes (pass / fail)' },
   user_errors: { unit: 'count', labels: ['kind'], help: 'Errors thrown in scenario code or verbs' },
+  iteration_backoffs: { unit: 'count', labels: [], help: 'Back-off waits of users whose iterations kept failing (exponential with jitter, src/load/backoff.ts)' },
   visual_mismatch: { unit: 'count', labels: ['checkpoint'], help: 'Visual snapshots that differ from their baseline' },
   visual_snapshots: { unit: 'count', labels: ['checkpoint'], help: 'Visual snapshots taken' },
 } as const satisfies Record<string, MetricSpec>;

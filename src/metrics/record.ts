@@ -47,6 +47,7 @@ export function recordObservation(reg: ObservationSink, obs: Observation): void 
       const context: Record<string, string> = {};
       if (obs.view !== undefined) context.view = obs.view;
       if (obs.topic !== undefined) context.topic = obs.topic;
+      if (obs.event !== undefined) context.event = obs.event;
       reg.error(`lv.${obs.kind}`, obs.detail, Object.keys(context).length > 0 ? context : undefined);
       return;
     }

@@ -12,6 +12,8 @@ import { attachCdpCapture, type CdpCapture } from './cdp-capture.js';
 export type ObservationSink = (obs: Observation) => void;
 export type EventObservation = Extract<Observation, { type: 'event' }>;
 export type JoinObservation = Extract<Observation, { type: 'join' }>;
+/** A crash that left an event push unanswered (`event` names it). */
+export type CrashObservation = Extract<Observation, { type: 'error' }> & { kind: 'crash'; event: string };
 
 export interface PageProbeOptions {
   sink: ObservationSink;
@@ -117,6 +119,13 @@ export class PageProbe {
 
   waitForEvent(mark: number, timeoutMs: number): Promise<EventObservation | undefined> {
     return this.waitFor(mark, (o) => o.type === 'event' && o.push === 'event', timeoutMs) as Promise<EventObservation | undefined>;
+  }
+
+  /** The action's reply, or the crash (phx_error) that left its event unanswered — whichever comes first. */
+  waitForEventOrCrash(mark: number, timeoutMs: number): Promise<EventObservation | CrashObservation | undefined> {
+    return this.waitFor(mark, (o) => (o.type === 'event' && o.push === 'event') || (o.type === 'error' && o.kind === 'crash' && o.event !== undefined), timeoutMs) as Promise<
+      EventObservation | CrashObservation | undefined
+    >;
   }
 
   waitForJoin(mark: number, timeoutMs: number): Promise<JoinObservation | undefined> {

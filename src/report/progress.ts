@@ -44,6 +44,7 @@ export function formatProgress(s: ProgressState): string {
     `rtt p95 ${p95 === undefined ? '–' : `${p95.toFixed(1)}ms`}`,
     `errors ${s.errors}`,
   ];
+  if (s.lvErrors !== undefined) parts.push(`lv_errors ${s.lvErrors}`);
   if (s.dropped > 0) parts.push(`dropped ${s.dropped}`);
   if (s.runners) parts.push(`runners ${s.runners.live}/${s.runners.total}`);
   if (s.health) parts.push(s.health);

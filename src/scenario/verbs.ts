@@ -32,7 +32,8 @@ export interface VerbContext {
 export class VerbError extends Error {
   constructor(
     readonly verb: string,
-    readonly kind: 'no-liveview' | 'not-connected' | 'unreachable' | 'http' | 'no-element' | 'timeout' | 'navigation',
+    /** crash: the server crashed handling the action's event (phx_error); it got no reply. */
+    readonly kind: 'no-liveview' | 'not-connected' | 'unreachable' | 'http' | 'no-element' | 'timeout' | 'navigation' | 'crash',
     message: string,
   ) {
     super(message);
@@ -86,7 +87,12 @@ export function createVerbs(ctx: VerbContext): LiveViewVerbs {
     }
     if (!result.pushed) return { event: undefined, view: where, rttMs: undefined, patchMs: result.patchMs, bytes: undefined, pushed: false };
     // The page saw the reply, so the frames exist; CDP may just not have delivered them to us yet.
-    const ev = await probe.waitForEvent(mark, grace);
+    const answer = await probe.waitForEventOrCrash(mark, grace);
+    if (answer?.type === 'error') {
+      // No reply will come: an error of this event, never a latency sample (the page's time spans the rejoin).
+      throw new VerbError(verb, 'crash', `${verb}(${JSON.stringify(action.selector)}) on ${answer.view ?? where}: the LiveView crashed handling event ${JSON.stringify(answer.event)} (${answer.detail})`);
+    }
+    const ev = answer;
     const event = ev?.event ?? 'unmatched';
     const view = ev?.view ?? where;
     ctx.recorder.record('lv_patch_ms', { event, view }, result.patchMs);

@@ -7,9 +7,9 @@
  * Results.visual lists them with paths relative to the results file's folder; an HTML report written to another
  * folder gets them rebased (`rebaseVisual`), since the report references images relative to itself.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Results } from '../metrics/model.js';
+import { writeFileAtomicSync } from '../common/atomic-write.js';
 import { fileSafeName } from './baseline-store.js';
 import { compareImages, decodePng, encodePng } from './compare.js';
 import type { CheckpointTally } from './session.js';
@@ -39,13 +39,12 @@ export function saveVisualArtifacts(tallies: readonly CheckpointTally[], folder:
     for (let i = 2; used.has(sub); i++) sub = `${fileSafeName(t.name)}-${i}`;
     used.add(sub);
     const dir = join(folder, sub);
-    mkdirSync(dir, { recursive: true });
     const files = { baseline: join(dir, 'baseline.png'), actual: join(dir, 'actual.png'), diff: join(dir, 'diff.png') };
-    writeFileSync(files.baseline, t.worst.baselinePng);
-    writeFileSync(files.actual, t.worst.actualPng);
+    writeFileAtomicSync(files.baseline, t.worst.baselinePng);
+    writeFileAtomicSync(files.actual, t.worst.actualPng);
     // Same inputs, same pixelmatch settings: the same diff the run counted.
     const diff = compareImages(decodePng(t.worst.baselinePng), decodePng(t.worst.actualPng), { threshold: 1 }).diff;
-    writeFileSync(files.diff, encodePng(diff));
+    writeFileAtomicSync(files.diff, encodePng(diff));
     return {
       ...base,
       worst: {

@@ -6,7 +6,8 @@
  *
  * Scenario and checkpoint names become file names through `fileSafeName`; the manifest keeps the real names.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../common/atomic-write.js';
 import { basename, join } from 'node:path';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -98,13 +99,13 @@ export class BaselineStore {
       const file = manifest.checkpoints[item.checkpoint]?.file ?? uniqueFile(item.checkpoint, taken);
       taken.set(file, item.checkpoint);
       const path = join(this.folder, file);
-      writeAtomic(path, item.png);
+      writeFileAtomicSync(path, item.png);
       manifest.checkpoints[item.checkpoint] = { file, ...item.entry };
       written.push(path);
     }
     const sorted = Object.fromEntries(Object.entries(manifest.checkpoints).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     this.manifest = { schema: MANIFEST_SCHEMA, scenario: this.scenario, checkpoints: sorted };
-    writeAtomic(join(this.folder, MANIFEST_FILE), `${JSON.stringify(this.manifest, null, 2)}\n`);
+    writeFileAtomicSync(join(this.folder, MANIFEST_FILE), `${JSON.stringify(this.manifest, null, 2)}\n`);
     return written;
   }
 }
@@ -117,12 +118,6 @@ function uniqueFile(checkpoint: string, taken: ReadonlyMap<string, string>): str
     const owner = taken.get(file);
     if (owner === undefined || owner === checkpoint) return file;
   }
-}
-
-function writeAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 function isManifest(v: unknown): v is BaselineManifest {

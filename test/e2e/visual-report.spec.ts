@@ -37,7 +37,7 @@ test.describe('visual panel of the HTML report', () => {
       const outcome = await runLocal({ scenarioFile: SCENARIO, overrides: { target: fixture.url, users: 1, ramp: 0, iterations: 2 }, visual: { dir: baselines, sample: 1 }, log: silent });
       reportFile = join(dir, 'site', 'report.html');
       process.stdout.write = (() => true) as typeof process.stdout.write; // the console summary is not under test
-      await reportRun(outcome, { out: join(dir, 'results', 'run.json'), html: reportFile, quiet: true }, silent);
+      await reportRun(outcome, { results: join(dir, 'results', 'run.json'), html: reportFile, checkpoint: undefined }, silent);
     } finally {
       process.stdout.write = write;
       delete process.env.ROOKERY_GLITCH;

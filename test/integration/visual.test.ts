@@ -5,7 +5,6 @@
  * Needs the build (scenarios import `rookery`, the CLI runs dist/).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +12,7 @@ import { startFixture, type FixtureServer } from '../../fixtures/server/index.js
 import { runLocal, type RunLocalOutcome } from '../../src/load/run-local.js';
 import { baselineCommand } from '../../src/cli/commands/baseline.js';
 import { reportRun } from '../../src/cli/run-support.js';
+import { runRookery } from '../support/run-cli.js';
 import { launchChromium } from '../../src/browser/launch.js';
 import { decodePng, diffBoundingBox, type Box } from '../../src/visual/compare.js';
 import type { Results } from '../../src/metrics/model.js';
@@ -114,7 +114,7 @@ describe('visual checks (real Chromium, fixture)', () => {
     process.stdout.write = (() => true) as typeof process.stdout.write; // the printed summary is not under test
     let code: number;
     try {
-      code = await reportRun(outcome, { out, html, quiet: true }, quiet);
+      code = await reportRun(outcome, { results: out, html, checkpoint: undefined }, quiet);
     } finally {
       process.stdout.write = write;
     }
@@ -161,23 +161,7 @@ describe('visual checks (real Chromium, fixture)', () => {
 });
 
 describe('rookery baseline (CLI)', () => {
-  function rookery(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((done, fail) => {
-      const child = spawn(process.execPath, [join(ROOT, 'bin/rookery.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        fail(new Error(`rookery ${args.join(' ')} timed out\n${stderr}`));
-      }, 60_000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        done({ code, stdout, stderr });
-      });
-    });
-  }
+  const rookery = (args: string[]) => runRookery(args);
 
   it('refuses to overwrite existing baselines without --update, listing them; --update replaces them', async () => {
     const png = join(baselines, 'visual', 'counter.png');

@@ -1,5 +1,5 @@
 /** Runs a command to its end for tests (bounded), and reads counters from results. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Results } from '../../src/metrics/model.js';
 
@@ -8,12 +8,17 @@ export const BIN = join(ROOT, 'bin/rookery.js');
 
 export interface Finished {
   code: number | null;
+  /** The signal that ended it, if one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** Wall time from spawn to exit. */
+  ms: number;
 }
 
-export function runToEnd(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
+export function runToEnd(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {}): Promise<Finished> {
   return new Promise((done, fail) => {
+    const t0 = performance.now();
     const child = spawn(command, args, { cwd: ROOT, env: opts.env ?? { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -23,15 +28,24 @@ export function runToEnd(command: string, args: string[], opts: { env?: NodeJS.P
       child.kill('SIGKILL');
       fail(new Error(`${command} ${args.join(' ')} timed out\n${stderr}`));
     }, opts.timeoutMs ?? 90_000);
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      done({ code, stdout, stderr });
+      done({ code, signal, stdout, stderr, ms: performance.now() - t0 });
     });
+    opts.onSpawn?.(child);
   });
 }
 
 /** `node bin/rookery.js …` from the repository root (needs `npm run build`). */
 export const rookery = (args: string[]): Promise<Finished> => runToEnd(process.execPath, [BIN, ...args]);
+
+/** The same, with extra environment, a hook on the child (to signal it) and a time bound (default 60 s). */
+export const runRookery = (args: string[], opts: { env?: Record<string, string>; onSpawn?: (child: ChildProcess) => void; timeoutMs?: number } = {}): Promise<Finished> =>
+  runToEnd(process.execPath, [BIN, ...args], {
+    env: { ...process.env, CI: '1', ...opts.env },
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),
+  });
 
 /** Sum of a counter over the series whose labels include `labels`. */
 export const counterTotal = (r: Results, name: string, labels: Record<string, string> = {}): number =>

@@ -79,6 +79,8 @@ describe('decoder on real 1.2 client traffic (fixture)', () => {
     const obs = load('crash');
     const c = observationCounts(obs);
     expect(c.errors).toEqual({ crash: 1 });
+    // The crash names the event it left unanswered (the first inc), so it is recorded as that event's error.
+    expect(obs.find((o) => o.type === 'error')).toMatchObject({ kind: 'crash', event: 'inc' });
     const js = joins(obs);
     expect(js.map((j) => j.cause)).toEqual(['initial', 'rejoin']);
     expect(js[1]!.mounts).toBeGreaterThanOrEqual(1);

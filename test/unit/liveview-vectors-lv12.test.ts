@@ -120,10 +120,10 @@ describe('hand-written LiveView 1.2 sequences', () => {
     expect(only(obs, 'error')).toEqual([]);
   });
 
-  it('crash: phx_error is a crash, the next join a rejoin; the unanswered push does not also time out', () => {
+  it('crash: phx_error is a crash of the unanswered event (named), the next join a rejoin; the push does not also time out', () => {
     const { obs, session } = load('crash');
     expect(only(obs, 'error')).toEqual([
-      { type: 'error', kind: 'crash', socket: 'x.1', topic: 'lv:phx-FAKE0000000005', view: '/crashy', t: 500.103, detail: 'channel_crash' },
+      { type: 'error', kind: 'crash', socket: 'x.1', topic: 'lv:phx-FAKE0000000005', view: '/crashy', t: 500.103, detail: 'channel_crash', event: 'boom' },
     ]);
     expect(only(obs, 'join').map((o) => [o.cause, o.mounts, o.joinRef])).toEqual([
       ['initial', 0, '4'],

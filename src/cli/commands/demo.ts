@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { runLocal } from '../../load/run-local.js';
-import { commonRunFlags, overridesFrom, progressPrinter, reportRun, sigintController, type RunFlags } from '../run-support.js';
+import { checkOutputFlags, commonRunFlags, overridesFrom, prepareOutputs, progressPrinter, reportRun, sigintController, type RunFlags } from '../run-support.js';
+import { loadScenario } from '../../scenario/load.js';
 
 const DEMO_SCENARIO = fileURLToPath(new URL('../../../../scenarios/demo.ts', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../../bin/rookery.js', import.meta.url));
@@ -46,12 +47,18 @@ export function registerDemo(program: Command): void {
     .option('--scenario <file>', 'run another scenario against the fixture instead', DEMO_SCENARIO);
   commonRunFlags(cmd).action(async (flags: RunFlags & { eventDelayMs: number; scenario: string }) => {
     const progress = progressPrinter(flags.quiet ?? false);
+    const paths = { ...flags, out: flags.out ?? 'rookery-results/demo-results.json', html: flags.html ?? 'rookery-results/demo-report.html' };
+    checkOutputFlags(paths);
+    const loaded = await loadScenario(flags.scenario);
+    const outputs = prepareOutputs(paths, loaded.scenario.name, progress.log);
     const fixture = await startFixtureProcess(flags.eventDelayMs);
     progress.log(`fixture app: ${fixture.url}`);
     const stop = sigintController(progress.log);
     try {
       const outcome = await runLocal({
         scenarioFile: flags.scenario,
+        loaded,
+        ...(outputs.checkpoint ? { checkpoint: outputs.checkpoint } : {}),
         overrides: { ...overridesFrom(flags), target: fixture.url },
         thresholds: flags.threshold ?? [],
         onProgress: progress.update,
@@ -59,8 +66,7 @@ export function registerDemo(program: Command): void {
         signal: stop.signal,
       });
       progress.done();
-      const html = flags.html ?? 'rookery-results/demo-report.html';
-      process.exitCode = await reportRun(outcome, { ...flags, out: flags.out ?? 'rookery-results/demo-results.json', html }, progress.log);
+      process.exitCode = await reportRun(outcome, outputs, progress.log, stop.stoppedBy());
     } finally {
       stop.dispose();
       fixture.child.kill('SIGTERM');

@@ -12,7 +12,8 @@ import { KubernetesBackend } from '../../cluster/backends/kubernetes.js';
 import { manifestsForPrinting, runnerManifests } from '../../cluster/backends/kubernetes-manifests.js';
 import { generateToken } from '../../cluster/auth.js';
 import { parseDuration } from '../../load/duration.js';
-import { reportRun, overridesFrom, progressPrinter, sigintController, type RunFlags } from '../run-support.js';
+import { checkOutputFlags, reportRun, overridesFrom, signalExitCode, prepareOutputs, progressPrinter, sigintController, type RunFlags } from '../run-support.js';
+import { loadScenario } from '../../scenario/load.js';
 
 export interface ClusterFlags {
   runners?: number;
@@ -106,7 +107,7 @@ function kubernetesOptions(f: ClusterFlags) {
 
 function backendFor(f: ClusterFlags, log: (line: string) => void): RunnerBackend {
   if (f.backend === 'kubernetes') return new KubernetesBackend(kubernetesOptions(f));
-  if (f.backend === 'manual') return new ManualBackend({ print: (t) => log(t.trimEnd()) });
+  if (f.backend === 'manual') return new ManualBackend({ print: (t) => log(t.trimEnd()), tokenFromEnv: !f.token && Boolean(process.env.ROOKERY_TOKEN) });
   return new LocalBackend();
 }
 
@@ -132,11 +133,16 @@ export async function runClusterCommand(scenarioFile: string, flags: RunFlags & 
     throw new Error(`--backend ${flags.backend}: runners on other machines cannot reach 127.0.0.1; pass --collector-host 0.0.0.0 (and --advertise ws://ADDRESS:${port} if they must dial another address)`);
   }
   const progress = progressPrinter(flags.quiet ?? false);
+  checkOutputFlags(flags);
+  const loaded = await loadScenario(scenarioFile);
+  const outputs = prepareOutputs(flags, loaded.scenario.name, progress.log);
   const live = await startLiveMetrics(flags, progress.log);
   const stop = sigintController(progress.log);
   try {
     const outcome = await runDistributed({
       scenarioFile,
+      loaded,
+      ...(outputs.checkpoint ? { checkpoint: outputs.checkpoint } : {}),
       overrides: overridesFrom(flags),
       thresholds: flags.threshold ?? [],
       runners,
@@ -161,7 +167,13 @@ export async function runClusterCommand(scenarioFile: string, flags: RunFlags & 
     for (const r of outcome.results.meta.runners ?? []) {
       if (r.lost) progress.log(`runner ${r.id} on ${r.host} was lost at ${r.lostAt ?? '?'}; see errors (cluster.runner_lost)`);
     }
-    return await reportRun(outcome, flags, progress.log);
+    return await reportRun(outcome, outputs, progress.log, stop.stoppedBy());
+  } catch (err) {
+    // Stopped before the start (waiting for runners): nothing ran; still the signal's exit code, not a config error.
+    const sig = stop.stoppedBy();
+    if (!sig) throw err;
+    progress.log(`rookery: ${err instanceof Error ? err.message : String(err)}`);
+    return signalExitCode(sig);
   } finally {
     stop.dispose();
     await live.close();

@@ -1,7 +1,8 @@
 /** `rookery run <scenario.ts>`: one machine, many real-browser users, live progress, results and CI gates. */
 import type { Command } from 'commander';
 import { runLocal, type RunLocalOptions } from '../../load/run-local.js';
-import { reportRun, commonRunFlags, overridesFrom, progressPrinter, sigintController, type RunFlags } from '../run-support.js';
+import { loadScenario } from '../../scenario/load.js';
+import { checkOutputFlags, reportRun, commonRunFlags, overridesFrom, prepareOutputs, progressPrinter, sigintController, type RunFlags } from '../run-support.js';
 import { clusterRunFlags, runClusterCommand, type ClusterFlags } from './run-cluster.js';
 import { metricsFlags, startLiveMetrics, type MetricsFlags } from '../metrics-flags.js';
 
@@ -17,20 +18,26 @@ export function registerRun(program: Command): void {
     }
     const overrides = overridesFrom(flags);
     const progress = progressPrinter(flags.quiet ?? false);
+    // Loaded first so the default results file can be named and every output checked before a browser starts.
+    checkOutputFlags(flags);
+    const loaded = await loadScenario(scenarioFile);
+    const outputs = prepareOutputs(flags, loaded.scenario.name, progress.log);
     const live = await startLiveMetrics(flags, progress.log);
     const stop = sigintController(progress.log);
     const options: RunLocalOptions = {
       scenarioFile,
+      loaded,
       overrides,
       thresholds: flags.threshold ?? [],
       onProgress: live.progress(progress.update),
       log: progress.log,
       signal: stop.signal,
+      ...(outputs.checkpoint ? { checkpoint: outputs.checkpoint } : {}),
     };
     try {
       const outcome = await runLocal(options);
       progress.done();
-      process.exitCode = await reportRun(outcome, flags, progress.log);
+      process.exitCode = await reportRun(outcome, outputs, progress.log, stop.stoppedBy());
     } finally {
       stop.dispose();
       await live.close();

@@ -1,5 +1,8 @@
 /** `rookery runner --join ws://HOST:PORT`: a runner agent for distributed runs (see src/cluster/runner.ts). */
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkOutputPath } from '../../report/output-paths.js';
 import { runRunnerAgent } from '../../cluster/runner.js';
 import { checkToken } from '../../cluster/auth.js';
 import { parseDuration } from '../../load/duration.js';
@@ -9,6 +12,7 @@ import { wholeNumber } from '../flag-parsers.js';
 interface RunnerFlags {
   join: string;
   token?: string;
+  tokenFile?: string;
   capacity?: number;
   browserEndpoint?: string;
   partialDir?: string;
@@ -19,12 +23,21 @@ interface RunnerFlags {
   quiet?: boolean;
 }
 
+function readTokenFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new Error(`--token-file: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
 export function registerRunner(program: Command): void {
   program
     .command('runner')
     .description('Join a distributed run as a runner: dial the collector, run its scenario slice, stream results')
     .requiredOption('--join <url>', 'the collector, ws://HOST:PORT')
     .option('--token <token>', 'the run token (default: $ROOKERY_TOKEN; prefer the environment: argv is visible to other users)')
+    .option('--token-file <path>', 'read the run token from this file (what `--backend manual` tells you to copy)')
     .option('--capacity <n>', 'users this runner can hold (its weight; default: what memory holds)', wholeNumber('--capacity', 1))
     .option('--browser-endpoint <url>', 'drive browsers here (Playwright server ws://… or CDP http://…:9222) instead of launching them')
     .option('--partial-dir <dir>', 'where partial results go if the collector is lost (default rookery-results)')
@@ -34,7 +47,9 @@ export function registerRunner(program: Command): void {
     .option('--grace <duration>', 'after losing the collector, users get this long to finish (default 10s)')
     .option('--quiet', 'only problems on stderr')
     .action(async (flags: RunnerFlags) => {
-      const token = checkToken(flags.token ?? process.env.ROOKERY_TOKEN);
+      // Where partial results would go if the collector is lost: checked now, not when they are needed.
+      checkOutputPath(join(flags.partialDir ?? 'rookery-results', 'partial.json'), '--partial-dir');
+      const token = checkToken(flags.token ?? (flags.tokenFile ? readTokenFile(flags.tokenFile) : process.env.ROOKERY_TOKEN));
       // The collector (our parent with the local backend) may be gone: writing to its pipes must not kill us.
       for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
       const prefix = `[runner ${flags.name ?? process.pid}]`;
