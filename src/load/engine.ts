@@ -105,6 +105,8 @@ export class LoadEngine {
   private extraUsers = 0;
   private inFlight = new Set<Promise<void>>();
   private probes = new Set<PageProbe>();
+  private readonly probeVariants = new Map<PageProbe, string | undefined>();
+  private readonly connectedSeen = new Map<string, { view: string; variant: string | undefined; n: number }>();
   private interrupted: string | undefined;
   private stopRequested = false;
   private hardAbort = new AbortController();
@@ -326,14 +328,16 @@ export class LoadEngine {
     const recorder = this.recorderFor(userId);
     // Init scripts survive a context's release, so a reused context already has the agent.
     if (lease.fresh) await lease.context.addInitScript({ content: PAGE_AGENT_SCRIPT });
-    const probe = await PageProbe.attach(lease.page, { sink: (obs) => recordObservation(recorder, obs) });
+    const probe = await PageProbe.attach(lease.page, { sink: (obs, action) => recordObservation(recorder, obs, action) });
     this.probes.add(probe);
+    this.probeVariants.set(probe, this.variantOf(userId).name);
     return probe;
   }
 
   private async dropLease(lease: Lease, probe: PageProbe | undefined, reusable = false): Promise<void> {
     if (probe) {
       this.probes.delete(probe);
+      this.probeVariants.delete(probe);
       await probe.detach();
     }
     try {
@@ -461,12 +465,32 @@ export class LoadEngine {
     }
   }
 
+  /** `lv_connected{view,variant}`: what memory per LiveView is fitted against. Views that emptied read 0. */
+  private recordConnected(): void {
+    const now = new Map<string, { view: string; variant: string | undefined; n: number }>();
+    for (const p of this.probes) {
+      const view = p.connectedView();
+      if (view === undefined) continue;
+      const variant = this.probeVariants.get(p);
+      const key = `${variant ?? ''}\u0000${view}`;
+      const row = now.get(key) ?? { view, variant, n: 0 };
+      row.n++;
+      now.set(key, row);
+    }
+    for (const [key, row] of this.connectedSeen) if (!now.has(key)) now.set(key, { ...row, n: 0 });
+    for (const [key, row] of now) {
+      this.cfg.registry.gauge('lv_connected', row.variant === undefined ? { view: row.view } : { view: row.view, variant: row.variant }, row.n);
+      this.connectedSeen.set(key, row);
+    }
+  }
+
   private emitSnapshot(): void {
     for (const p of this.probes) p.expire();
     this.cfg.beforeSnapshot?.();
     const st = this.status();
     this.cfg.registry.gauge('users_active', {}, st.active);
     this.cfg.registry.gauge('users_target', {}, this.phase === 'done' ? 0 : st.target);
+    this.recordConnected();
     this.cfg.onSnapshot(this.cfg.registry.takeSnapshot());
   }
 }

@@ -9,7 +9,8 @@ import type { Observation } from '../liveview/observations.js';
 import type { SocketEvent } from '../liveview/socket-events.js';
 import { attachCdpCapture, type CdpCapture } from './cdp-capture.js';
 
-export type ObservationSink = (obs: Observation) => void;
+/** `action` is the name the scenario gave the action in progress (see `beginAction`), if any. */
+export type ObservationSink = (obs: Observation, action: string | undefined) => void;
 export type EventObservation = Extract<Observation, { type: 'event' }>;
 export type JoinObservation = Extract<Observation, { type: 'join' }>;
 
@@ -40,6 +41,8 @@ export class PageProbe {
   private lastCdpAtNodeMs = 0;
   private ended = false;
   private unwatch: (() => void) | undefined;
+  private action: string | undefined;
+  private connected: string | undefined;
 
   private constructor(
     private readonly session: LiveViewSession,
@@ -85,6 +88,23 @@ export class PageProbe {
       throw new Error(`evaluate failed: ${res.exceptionDetails.exception?.description ?? res.exceptionDetails.text}`);
     }
     return res.result.value as T;
+  }
+
+  /**
+   * Names what the page does next (one user per page, actions run one at a time): event round trips observed
+   * until `endAction` carry this name as their `action` label.
+   */
+  beginAction(name: string | undefined): void {
+    this.action = name;
+  }
+
+  endAction(): void {
+    this.action = undefined;
+  }
+
+  /** The view of the main LiveView this page holds connected (joined and not closed), if any. */
+  connectedView(): string | undefined {
+    return this.connected;
   }
 
   /** A position in the observation stream; pass it to `waitFor` to see only what came after. */
@@ -147,6 +167,7 @@ export class PageProbe {
    */
   newDocument(): void {
     if (this.ended) return;
+    this.connected = undefined;
     this.emit(this.session.end(this.lastCdpTs));
   }
 
@@ -155,6 +176,7 @@ export class PageProbe {
     if (this.ended) return;
     this.emit(this.session.end(this.lastCdpTs));
     this.ended = true;
+    this.connected = undefined;
     for (const w of this.waiters) {
       clearTimeout(w.timer);
       w.resolve(undefined);
@@ -164,10 +186,17 @@ export class PageProbe {
     await this.capture?.detach();
   }
 
+  private track(obs: Observation): void {
+    if (obs.type === 'join' && obs.ok && !obs.nested) this.connected = obs.view;
+    else if (obs.type === 'socket_closed') this.connected = undefined;
+    else if (obs.type === 'error' && (obs.kind === 'crash' || obs.kind === 'disconnect')) this.connected = undefined;
+  }
+
   private emit(observations: readonly Observation[]): void {
     for (const obs of observations) {
       const seq = ++this.seq;
-      this.options.sink(obs);
+      this.track(obs);
+      this.options.sink(obs, obs.type === 'event' ? this.action : undefined);
       if (obs.type === 'frame') continue;
       this.recent.push({ seq, obs });
       if (this.recent.length > RECENT_LIMIT) this.recent.splice(0, this.recent.length - RECENT_LIMIT);

@@ -284,16 +284,40 @@ function defaultNames(a: Results, b: Results): [string, string] {
   return ['A', 'B'];
 }
 
+/**
+ * Per-event series are paired by `action`, not by event name: variants (or two versions of an app) often name
+ * the same user action differently (`append` vs `add`), and the action is what the scenario says it compares.
+ * Results written before actions existed have no `action` label and keep pairing by event.
+ */
+function byAction(labels: Labels): Labels {
+  return labels.action === undefined ? labels : withoutLabel(labels, 'event');
+}
+
+/** One side: the series `keep` selects, keyed by `keyLabels`; series that collide are merged exactly. */
+function collectSide(r: Results, name: string, keep: (labels: Labels) => boolean, keyLabels: (labels: Labels) => Labels): Side {
+  const metrics = new Map<string, MetricSummary>();
+  for (const m of r.metrics) {
+    if (!keep(m.labels)) continue;
+    const labels = keyLabels(m.labels);
+    const key = metricKey(m.name, labels);
+    const prev = metrics.get(key);
+    metrics.set(key, prev ? mergeSummaries(prev, m, labels) : { ...m, labels });
+  }
+  const counters = new Map<string, { name: string; labels: Labels; value: number }>();
+  for (const c of r.counters) {
+    if (!keep(c.labels)) continue;
+    const labels = keyLabels(c.labels);
+    const key = metricKey(c.name, labels);
+    counters.set(key, { name: c.name, labels, value: (counters.get(key)?.value ?? 0) + c.value });
+  }
+  return { info: sideInfo(r, name), metrics, counters, errors: r.errors.reduce((s, e) => s + e.count, 0) };
+}
+
 /** Two runs: every metric+labels present in both, side by side with a verdict. */
 export function compareResults(a: Results, b: Results, opts: CompareOptions = {}): Comparison {
   const names = opts.names ?? defaultNames(a, b);
-  const side = (r: Results, name: string): Side => ({
-    info: sideInfo(r, name),
-    metrics: new Map(r.metrics.map((m) => [metricKey(m.name, m.labels), m])),
-    counters: new Map(r.counters.map((c) => [metricKey(c.name, c.labels), c])),
-    errors: r.errors.reduce((s, e) => s + e.count, 0),
-  });
-  return compareSides(side(a, names[0]), side(b, names[1]), opts);
+  const all = (): boolean => true;
+  return compareSides(collectSide(a, names[0], all, byAction), collectSide(b, names[1], all, byAction), opts);
 }
 
 /** Variant names present in a run: `meta.variants` in order, else any `variant` labels seen. */
@@ -321,28 +345,10 @@ export function compareVariants(results: Results, opts: CompareOptions & { a?: s
   const viewsA = viewsOf(va);
   const foldView = [...viewsOf(vb)].every((view) => view === undefined || !viewsA.has(view));
   const keyLabels = (labels: Labels): Labels => {
-    const l = withoutLabel(labels, 'variant');
+    const l = byAction(withoutLabel(labels, 'variant'));
     return foldView ? withoutLabel(l, 'view') : l;
   };
-  const side = (variant: string): Side => {
-    const metrics = new Map<string, MetricSummary>();
-    for (const m of results.metrics) {
-      if (m.labels.variant !== variant) continue;
-      const labels = keyLabels(m.labels);
-      const key = metricKey(m.name, labels);
-      const prev = metrics.get(key);
-      metrics.set(key, prev ? mergeSummaries(prev, m, labels) : { ...m, labels });
-    }
-    const counters = new Map<string, { name: string; labels: Labels; value: number }>();
-    for (const c of results.counters) {
-      if (c.labels.variant !== variant) continue;
-      const labels = keyLabels(c.labels);
-      const key = metricKey(c.name, labels);
-      counters.set(key, { name: c.name, labels, value: (counters.get(key)?.value ?? 0) + c.value });
-    }
-    const errors = results.errors.reduce((s, e) => s + e.count, 0);
-    return { info: sideInfo(results, variant), metrics, counters, errors };
-  };
+  const side = (variant: string): Side => collectSide(results, variant, (l) => l.variant === variant, keyLabels);
   return compareSides(side(va), side(vb), opts);
 }
 

@@ -29,7 +29,7 @@ export interface HtmlOptions {
   title?: string;
 }
 
-const LABEL_ORDER = ['event', 'view', 'variant', 'step'];
+const LABEL_ORDER = ['action', 'event', 'view', 'variant', 'step'];
 
 function labelColumns(labelSets: readonly Labels[], omit: readonly string[] = []): string[] {
   const keys = new Set<string>();
