@@ -16,6 +16,7 @@
  */
 import type { DiffAnatomy, Observation } from '../liveview/observations.js';
 import type { MetricsRegistry } from './registry.js';
+import type { Labels } from './model.js';
 
 /** The part of the registry the recorder needs (tests and wrappers can supply their own). */
 export type ObservationSink = Pick<MetricsRegistry, 'record' | 'count' | 'error'>;
@@ -78,7 +79,7 @@ export function recordObservation(reg: ObservationSink, obs: Observation, action
 }
 
 function recordComposition(reg: ObservationSink, event: string, view: string, a: DiffAnatomy, action?: string): void {
-  const labels = action === undefined ? { event, view } : { event, view, action };
+  const labels: Labels = action === undefined ? { event, view } : { event, view, action };
   reg.record('lv_diff_static_bytes', labels, a.staticBytes);
   reg.record('lv_diff_dynamic_bytes', labels, a.dynamicBytes);
   reg.record('lv_diff_components', labels, a.components);
