@@ -35,6 +35,9 @@ export interface RunFlags {
   quiet?: boolean;
   visualDir?: string;
   visualSample?: number;
+  serverMetrics?: string[];
+  variantMode?: 'interleaved' | 'sequential';
+  settle?: string;
 }
 
 export function commonRunFlags(cmd: Command): Command {
@@ -59,6 +62,9 @@ export function commonRunFlags(cmd: Command): Command {
     .option('--html <file>', 'also write the HTML report here')
     .option('--visual-dir <dir>', 'visual checks: baselines folder written by `rookery baseline` (default visual-baselines)')
     .option('--visual-sample <share>', 'visual checks: share of iterations whose u.snapshot() captures, 0..1 (default: options.visualSample, else 0.05)', (v: string) => parseSampleRate(v))
+    .option('--server-metrics <url>', "the app's Prometheus endpoint, scraped each second (repeatable: one per app node)", collect)
+    .addOption(new Option('--variant-mode <mode>', 'variants at the same time (interleaved, default) or one after the other (sequential: server metrics per variant)').choices(['interleaved', 'sequential']))
+    .option('--settle <duration>', 'sequential variants: idle gap after each variant (default 5s)')
     .option('--quiet', 'no live progress');
 }
 
@@ -83,6 +89,9 @@ export function overridesFrom(f: RunFlags): RunLocalOptions['overrides'] {
     abortOnError: f.abortOnError,
     visualSample: f.visualSample,
     visualDir: f.visualDir,
+    variantMode: f.variantMode,
+    settle: f.settle,
+    serverMetricsUrls: f.serverMetrics,
   };
 }
 

@@ -12,6 +12,7 @@ import { loadScenario } from '../scenario/load.js';
 import { loadFeeder } from '../scenario/feeder.js';
 import type { InputMode, ScenarioOptions } from '../scenario/define.js';
 import { resolveProfile, totalDurationMs } from '../load/profile.js';
+import { ServerScraper, resolveServerMetrics } from '../server-metrics/scraper.js';
 import { parseDuration } from '../load/duration.js';
 import { LoadConfigError } from '../common/config-error.js';
 import { checkTarget, type RunLocalOptions, type RunLocalOutcome } from '../load/run-local.js';
@@ -84,6 +85,11 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
   const target = options.target;
   if (!target) throw new LoadConfigError(`no target: pass --target URL or set options.target in ${loaded.file}`);
   const profile = resolveProfile(scenario.options ?? {}, opts.overrides);
+  if (options.variantMode === 'sequential') {
+    throw new LoadConfigError("variantMode 'sequential' runs on one machine only for now; drop --runners, or use interleaved variants");
+  }
+  // The collector scrapes the app's metrics: one process, one clock, and the app counted once (not per runner).
+  const serverMetrics = resolveServerMetrics(options.serverMetrics, opts.overrides.serverMetricsUrls);
   const thresholdExprs = [...(scenario.options?.thresholds ?? []), ...(opts.thresholds ?? [])];
   for (const t of thresholdExprs) parseThreshold(t);
   const input: InputMode = options.input ?? 'fast';
@@ -124,6 +130,7 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
   let setupData: unknown;
   let setupDone = false;
   let launched = false;
+  let scraper: ServerScraper | undefined;
   const startedWall = Date.now();
   try {
     if (opts.control !== false) {
@@ -168,6 +175,8 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
 
     const startedAt = collector.start({ startDelayMs: opts.startDelayMs ?? 1_000, onRunnerLoss: opts.onRunnerLoss ?? 'rebalance', ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     log(`started ${ready.length} runner${ready.length === 1 ? '' : 's'}: ${ready.map((r) => `${r.id} (${r.name}, capacity ${r.capacity})`).join(', ')}`);
+    scraper = serverMetrics ? new ServerScraper(serverMetrics, startedAt) : undefined;
+    await scraper?.start();
     let interrupted: string | undefined;
     const onAbort = () => {
       interrupted = 'interrupted (SIGINT): results are partial';
@@ -181,6 +190,7 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
     }
+    const server = await scraper?.stop('collector');
     const summary = collector.finish();
     const accumulator = collector.accumulator;
     if (!accumulator) throw new Error('collector has no accumulator after the start');
@@ -202,9 +212,11 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
       interrupted: [interrupted, summary.interrupted].filter(Boolean).join('; ') || undefined,
       thresholds: thresholdExprs,
       runners: summary.runners,
+      server,
     });
     return { results, passed: results.thresholds.every((t) => t.pass), runners: collector.runners() };
   } finally {
+    await scraper?.stop('collector'); // idempotent; stops the timer when the run failed midway
     collector.finish();
     if (launched) {
       await opts.backend.shutdown().catch((err: unknown) => log(`backend shutdown: ${err instanceof Error ? err.message : String(err)}`));

@@ -12,12 +12,13 @@ import type { Scenario, InputMode, User, ThrottleSpec, Throttle } from '../scena
 import { createVerbs, VerbError, type VerbRecorder } from '../scenario/verbs.js';
 import { PageProbe } from '../probe/page-probe.js';
 import { PAGE_AGENT_SCRIPT } from '../probe/page-agent.js';
-import type { Snapshot } from '../metrics/model.js';
+import type { Snapshot, VariantSegment } from '../metrics/model.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { recordObservation } from '../metrics/record.js';
 import { withLabels, type LabelledRecorder } from '../metrics/labelled.js';
 import { arrivalsDue, globalIndex, targetUsersAt, totalDurationMs, splitVariants, type LoadProfile } from './profile.js';
 import { createThrottle } from './throttle.js';
+import { segmentAt } from './sequential.js';
 import type { Feeder } from '../scenario/feeder.js';
 import type { Lease } from '../browser/pool.js';
 import pLimit from 'p-limit';
@@ -53,6 +54,11 @@ export interface EngineConfig {
   /** The LiveView client version a page reported (`liveSocket.version()`), once per distinct value. */
   onClientVersion?: (version: string) => void;
   log?: (line: string) => void;
+  /**
+   * Sequential variants (src/load/sequential.ts): a user runs the variant whose segment it started in, instead
+   * of the interleaved split by user id.
+   */
+  sequential?: readonly VariantSegment[];
 }
 
 export type EnginePhase = 'idle' | 'running' | 'stopping' | 'done';
@@ -106,6 +112,8 @@ export class LoadEngine {
   private inFlight = new Set<Promise<void>>();
   private probes = new Set<PageProbe>();
   private readonly probeVariants = new Map<PageProbe, string | undefined>();
+  /** Sequential variants: the variant each user was given when it started. */
+  private readonly userVariants = new Map<number, string>();
   private readonly connectedSeen = new Map<string, { view: string; variant: string | undefined; n: number }>();
   private interrupted: string | undefined;
   private stopRequested = false;
@@ -261,6 +269,7 @@ export class LoadEngine {
 
   private spawnUser(): void {
     const slot: UserSlot = { userId: this.allocateUserId(), retiring: false, abort: new AbortController(), done: Promise.resolve(), probe: undefined, busy: false };
+    this.variantOf(slot.userId); // fixes a sequential user's variant at the moment it starts
     slot.done = this.userLoop(slot).finally(() => {
       this.slots = this.slots.filter((s) => s !== slot);
     });
@@ -351,6 +360,15 @@ export class LoadEngine {
   private variantOf(userId: number): { name: string | undefined; value: string | undefined } {
     const variants = this.cfg.scenario.variants;
     if (!variants) return { name: undefined, value: undefined };
+    if (this.cfg.sequential) {
+      let name = this.userVariants.get(userId);
+      if (name === undefined) {
+        const elapsed = this.phase === 'idle' ? 0 : performance.now() - this.startedAt;
+        name = segmentAt(this.cfg.sequential, elapsed)?.variant ?? Object.keys(variants)[0]!;
+        this.userVariants.set(userId, name);
+      }
+      return { name, value: variants[name] };
+    }
     const names = Object.keys(variants);
     const name = splitVariants(names, userId);
     return { name, value: variants[name] };

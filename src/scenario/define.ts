@@ -3,6 +3,7 @@
  * `defineScenario({...})`; Rookery loads it (src/scenario/load.ts), then runs many users of it by a load profile.
  */
 import type { BrowserContext, Page } from 'playwright';
+import type { ServerMetricsConfig } from '../server-metrics/scraper.js';
 
 /** A duration: milliseconds as a number, or a string like `500ms`, `30s`, `2m`, `1h`, `1m30s`. */
 export type Duration = number | string;
@@ -53,6 +54,21 @@ export interface ScenarioOptions {
   data?: string | ReadonlyArray<Record<string, unknown>>;
   /** Visual regression: share of iterations whose u.snapshot() calls capture (0..1). */
   visualSample?: number;
+  /**
+   * The app's Prometheus endpoints (one per node), scraped each interval during the run: a URL, a list, or
+   * `{ urls, mapping, intervalMs, timeoutMs }` (mapping adds rules for your own metric names; see the README).
+   * CLI: --server-metrics (repeatable; replaces the URLs, keeps the mapping).
+   */
+  serverMetrics?: string | string[] | ServerMetricsConfig;
+  /**
+   * `interleaved` (default): variants run at the same time, users split between them — the fair comparison of
+   * client figures on a noisy machine. `sequential`: each variant runs alone with the same load shape (ramp,
+   * hold, ramp-down, `settle` gap), one after the other, so server metrics are attributable per variant.
+   * CLI: --variant-mode.
+   */
+  variantMode?: 'interleaved' | 'sequential';
+  /** Sequential variants: idle gap after each variant's ramp-down (default 5s). CLI: --settle. */
+  settle?: Duration;
 }
 
 /** What a LiveView verb observed. Round-trip and bytes come from the WebSocket frames (CDP clock); patch time
