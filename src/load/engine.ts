@@ -12,7 +12,7 @@ import type { Scenario, InputMode, User, ThrottleSpec, Throttle } from '../scena
 import { createVerbs, VerbError, type VerbRecorder } from '../scenario/verbs.js';
 import { PageProbe } from '../probe/page-probe.js';
 import { PAGE_AGENT_SCRIPT } from '../probe/page-agent.js';
-import type { Snapshot, VariantSegment } from '../metrics/model.js';
+import type { Labels, Snapshot, VariantSegment } from '../metrics/model.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { recordObservation } from '../metrics/record.js';
 import { withLabels, type LabelledRecorder } from '../metrics/labelled.js';
@@ -114,7 +114,7 @@ export class LoadEngine {
   private readonly probeVariants = new Map<PageProbe, string | undefined>();
   /** Sequential variants: the variant each user was given when it started. */
   private readonly userVariants = new Map<number, string>();
-  private readonly connectedSeen = new Map<string, { view: string; variant: string | undefined; n: number }>();
+  private readonly connectedSeen = new Map<string, Labels>();
   private interrupted: string | undefined;
   private stopRequested = false;
   private hardAbort = new AbortController();
@@ -483,23 +483,26 @@ export class LoadEngine {
     }
   }
 
-  /** `lv_connected{view,variant}`: what memory per LiveView is fitted against. Views that emptied read 0. */
-  private recordConnected(): void {
-    const now = new Map<string, { view: string; variant: string | undefined; n: number }>();
+  /** Main LiveViews this engine's pages hold connected right now, by view and variant. */
+  connectedCounts(): Array<{ labels: Labels; value: number }> {
+    const now = new Map<string, { labels: Labels; value: number }>();
     for (const p of this.probes) {
       const view = p.connectedView();
       if (view === undefined) continue;
       const variant = this.probeVariants.get(p);
       const key = `${variant ?? ''}\u0000${view}`;
-      const row = now.get(key) ?? { view, variant, n: 0 };
-      row.n++;
+      const row = now.get(key) ?? { labels: variant === undefined ? { view } : { view, variant }, value: 0 };
+      row.value++;
       now.set(key, row);
     }
-    for (const [key, row] of this.connectedSeen) if (!now.has(key)) now.set(key, { ...row, n: 0 });
-    for (const [key, row] of now) {
-      this.cfg.registry.gauge('lv_connected', row.variant === undefined ? { view: row.view } : { view: row.view, variant: row.variant }, row.n);
-      this.connectedSeen.set(key, row);
-    }
+    for (const [key, labels] of this.connectedSeen) if (!now.has(key)) now.set(key, { labels, value: 0 });
+    for (const [key, row] of now) this.connectedSeen.set(key, row.labels);
+    return [...now.values()];
+  }
+
+  /** `lv_connected{view,variant}`: what memory per LiveView is fitted against. Views that emptied read 0. */
+  private recordConnected(): void {
+    for (const row of this.connectedCounts()) this.cfg.registry.gauge('lv_connected', row.labels, row.value);
   }
 
   private emitSnapshot(): void {

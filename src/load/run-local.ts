@@ -134,7 +134,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   try {
     setupData = await scenario.setup?.({ target, options });
     if (serverMetrics) {
-      scraper = new ServerScraper(serverMetrics, startedAt);
+      scraper = new ServerScraper(serverMetrics, startedAt, undefined, () => engine?.connectedCounts() ?? []);
       await scraper.start();
     }
     engine = new LoadEngine({

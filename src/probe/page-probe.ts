@@ -42,7 +42,8 @@ export class PageProbe {
   private ended = false;
   private unwatch: (() => void) | undefined;
   private action: string | undefined;
-  private connected: string | undefined;
+  /** The main LiveView connected on this page, and the socket it lives on. */
+  private connected: { socket: string; view: string } | undefined;
 
   private constructor(
     private readonly session: LiveViewSession,
@@ -67,6 +68,8 @@ export class PageProbe {
   /** Feed an event directly (tests, replays). */
   onSocketEvent(ev: SocketEvent): void {
     if (this.ended) return;
+    // The browser closed the connected view's socket (the old document unloaded, or the connection failed).
+    if ((ev.kind === 'closed' || ev.kind === 'error') && ev.requestId === this.connected?.socket) this.connected = undefined;
     if (this.options.keepRawEvents) this.raw.push(ev);
     if (ev.timestamp !== undefined) {
       this.lastCdpTs = ev.timestamp;
@@ -104,7 +107,7 @@ export class PageProbe {
 
   /** The view of the main LiveView this page holds connected (joined and not closed), if any. */
   connectedView(): string | undefined {
-    return this.connected;
+    return this.connected?.view;
   }
 
   /** A position in the observation stream; pass it to `waitFor` to see only what came after. */
@@ -167,8 +170,11 @@ export class PageProbe {
    */
   newDocument(): void {
     if (this.ended) return;
-    this.connected = undefined;
+    // The old view stays connected (on the server too) until the browser unloads its document and closes the
+    // socket, which CDP reports later (onSocketEvent), or until the new view joins.
+    const held = this.connected;
     this.emit(this.session.end(this.lastCdpTs));
+    this.connected = held;
   }
 
   /** Expected end of the page: closes sockets without counting disconnects; pending pushes are dropped. */
@@ -187,9 +193,11 @@ export class PageProbe {
   }
 
   private track(obs: Observation): void {
-    if (obs.type === 'join' && obs.ok && !obs.nested) this.connected = obs.view;
-    else if (obs.type === 'socket_closed') this.connected = undefined;
-    else if (obs.type === 'error' && (obs.kind === 'crash' || obs.kind === 'disconnect')) this.connected = undefined;
+    // Only the connected view's own socket counts: the previous document's socket may report its close after
+    // the new page has already joined.
+    if (obs.type === 'join' && obs.ok && !obs.nested) this.connected = { socket: obs.socket, view: obs.view };
+    else if (obs.type === 'socket_closed' && obs.socket === this.connected?.socket) this.connected = undefined;
+    else if (obs.type === 'error' && (obs.kind === 'crash' || obs.kind === 'disconnect') && obs.socket === this.connected?.socket) this.connected = undefined;
   }
 
   private emit(observations: readonly Observation[]): void {

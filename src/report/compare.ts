@@ -234,7 +234,8 @@ function compareSides(a: Side, b: Side, opts: CompareOptions): Comparison {
     metrics.push({
       key,
       name: ma.name,
-      labels: ma.labels,
+      // Paired by action: the event is shown only when both sides call it the same.
+      labels: ma.labels.event === mb.labels.event ? ma.labels : withoutLabel(ma.labels, 'event'),
       unit: ma.unit,
       a: sideStats(ma),
       b: sideStats(mb),
@@ -262,7 +263,8 @@ function compareSides(a: Side, b: Side, opts: CompareOptions): Comparison {
       const bv = cb?.value ?? 0;
       const aRate = av / secA;
       const bRate = bv / secB;
-      return { key, name: base.name, labels: base.labels, a: av, b: bv, aRate, bRate, rateDiffPct: difference(aRate, bRate).pct };
+      const labels = ca && cb && ca.labels.event !== cb.labels.event ? withoutLabel(base.labels, 'event') : base.labels;
+      return { key, name: base.name, labels, a: av, b: bv, aRate, bRate, rateDiffPct: difference(aRate, bRate).pct };
     })
     .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
 
@@ -293,22 +295,33 @@ function byAction(labels: Labels): Labels {
   return labels.action === undefined ? labels : withoutLabel(labels, 'event');
 }
 
-/** One side: the series `keep` selects, keyed by `keyLabels`; series that collide are merged exactly. */
+/**
+ * One side: the series `keep` selects, keyed by `keyLabels`; series that collide are merged exactly. A series
+ * paired by action keeps its `event` label for display while every merged series had the same event.
+ */
 function collectSide(r: Results, name: string, keep: (labels: Labels) => boolean, keyLabels: (labels: Labels) => Labels): Side {
+  const display = (labels: Labels, key: Labels, prev: Labels | undefined): Labels => {
+    const event = labels.event;
+    if (event === undefined || key.event !== undefined) return key;
+    if (prev !== undefined && prev.event !== event) return key;
+    return { ...key, event };
+  };
   const metrics = new Map<string, MetricSummary>();
   for (const m of r.metrics) {
     if (!keep(m.labels)) continue;
     const labels = keyLabels(m.labels);
     const key = metricKey(m.name, labels);
     const prev = metrics.get(key);
-    metrics.set(key, prev ? mergeSummaries(prev, m, labels) : { ...m, labels });
+    const shown = display(m.labels, labels, prev?.labels);
+    metrics.set(key, prev ? mergeSummaries(prev, m, shown) : { ...m, labels: shown });
   }
   const counters = new Map<string, { name: string; labels: Labels; value: number }>();
   for (const c of r.counters) {
     if (!keep(c.labels)) continue;
     const labels = keyLabels(c.labels);
     const key = metricKey(c.name, labels);
-    counters.set(key, { name: c.name, labels, value: (counters.get(key)?.value ?? 0) + c.value });
+    const prev = counters.get(key);
+    counters.set(key, { name: c.name, labels: display(c.labels, labels, prev?.labels), value: (prev?.value ?? 0) + c.value });
   }
   return { info: sideInfo(r, name), metrics, counters, errors: r.errors.reduce((s, e) => s + e.count, 0) };
 }

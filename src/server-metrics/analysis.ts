@@ -209,7 +209,7 @@ export function timeSplit(results: Results): SplitRow[] {
       const byAction = (l: Labels): boolean => inVariant(l) && (l.action ?? l.event) === action;
       const rtt = clientStat(results, 'lv_event_rtt_ms', byAction);
       const patch = clientStat(results, 'lv_patch_ms', byAction);
-      const hists = server?.histograms.filter((h) => h.role === 'lv_handle_event_ms' && h.labels.event !== undefined && events.has(h.labels.event)) ?? [];
+      const hists = server?.histograms.filter((h) => HANDLE_ROLES.includes(h.role) && h.labels.event !== undefined && events.has(h.labels.event)) ?? [];
       const srv = server ? serverStat(server, hists, w) : undefined;
       const otherUsers = results.metrics.some(
         (m) => m.name === 'lv_event_rtt_ms' && m.labels.event !== undefined && events.has(m.labels.event) && (!inVariant(m.labels) ? !attributable : !views.has(m.labels.view ?? '')),
@@ -244,6 +244,8 @@ export function timeSplit(results: Results): SplitRow[] {
 // Memory per LiveView.
 
 const MEMORY_ROLES = ['memory_bytes', 'memory_processes_bytes'];
+/** A LiveComponent's handle_event is the server time of an event sent to it (phx-target). */
+const HANDLE_ROLES = ['lv_handle_event_ms', 'lv_component_handle_event_ms'];
 
 /** Connected LiveViews of `variant` (all when undefined) at run time `t`, interpolated between interval points. */
 function connectedAt(results: Results, variant: string | undefined, t: number): number | undefined {
@@ -252,22 +254,25 @@ function connectedAt(results: Results, variant: string | undefined, t: number): 
   const ts = results.series.t;
   let i = ts.findIndex((x) => x >= t);
   if (i < 0) return undefined;
-  const value = (j: number): number | undefined => {
-    let total = 0;
-    for (const s of series) {
-      const v = s.values[j];
-      if (v === null || v === undefined) return undefined;
-      total += v;
-    }
-    return total;
-  };
+  // A view's gauge starts when it is first connected: before that (null) nothing of it was connected.
+  const value = (j: number): number => series.reduce((total, s) => total + (s.values[j] ?? 0), 0);
   const v1 = value(i);
-  if (i === 0 || v1 === undefined) return t >= (ts[0] ?? 0) - results.series.intervalMs ? v1 : undefined;
+  if (i === 0) return t >= (ts[0] ?? 0) - results.series.intervalMs ? v1 : undefined;
   const v0 = value(i - 1);
-  if (v0 === undefined) return v1;
   const t0 = ts[i - 1]!;
   const t1 = ts[i]!;
   return t1 === t0 ? v1 : v0 + ((v1 - v0) * (t - t0)) / (t1 - t0);
+}
+
+/** Connected count sampled at scrape `i`; undefined when it changed during the scrape (not usable). */
+function sampledAt(series: ReadonlyArray<{ values: (number | null)[] }>, i: number): number | undefined {
+  let total = 0;
+  for (const s of series) {
+    const v = s.values[i];
+    if (v === null || v === undefined) return undefined;
+    total += v;
+  }
+  return total;
 }
 
 /** Server bytes per connected LiveView, per variant (sequential) or for the whole run. */
@@ -280,6 +285,8 @@ export function memoryPerLiveView(results: Results): MemoryEstimate[] {
     if (!role) return { fit: undefined, variant, reason: `no server memory series (none of ${MEMORY_ROLES.join(', ')} was exported; see the README for the names recognised)` };
     const mem = server.series.filter((s) => s.role === role && s.kind === 'gauge');
     const w = windowOf(results, variant, 'fit');
+    // Counted at the instant of each scrape when the run could (single machine), else interpolated.
+    const sampled = server.connected?.filter((c) => variant === undefined || c.labels.variant === variant);
     const points: Array<{ x: number; y: number }> = [];
     server.t.forEach((t, i) => {
       if (t < w.fromMs || t > w.toMs) return;
@@ -289,7 +296,7 @@ export function memoryPerLiveView(results: Results): MemoryEstimate[] {
         if (v === null || v === undefined) return;
         y += v;
       }
-      const x = connectedAt(results, variant, t);
+      const x = sampled ? sampledAt(sampled, i) : connectedAt(results, variant, t);
       if (x === undefined) return;
       points.push({ x, y });
     });

@@ -51,6 +51,7 @@ interface Round {
   gauges: Map<string, (Meta & { value: number | null })>;
   rates: Map<string, Meta & { value: number }>;
   histograms: Map<string, HistDelta>;
+  connected: Map<string, { labels: Labels; value: number | null }> | undefined;
 }
 
 export interface RoundInput {
@@ -101,9 +102,19 @@ export class ServerMetricsBuilder {
     this.lastRoundAt = opts.startedAt;
   }
 
-  /** One round: every node's scrape (or failure) taken at about `at` (epoch ms). */
-  addRound(at: number, inputs: readonly RoundInput[]): void {
-    const round: Round = { at, dt: Math.max(0, (at - this.lastRoundAt) / 1000), gauges: new Map(), rates: new Map(), histograms: new Map() };
+  /**
+   * One round: every node's scrape (or failure) taken at about `at` (epoch ms), and the LiveViews the harness
+   * held connected when the round started, if it can tell.
+   */
+  addRound(at: number, inputs: readonly RoundInput[], connected?: ReadonlyArray<{ labels: Labels; value: number | null }>): void {
+    const round: Round = {
+      at,
+      dt: Math.max(0, (at - this.lastRoundAt) / 1000),
+      gauges: new Map(),
+      rates: new Map(),
+      histograms: new Map(),
+      connected: connected === undefined ? undefined : new Map(connected.map((c) => [key('connected', '', c.labels), { labels: c.labels, value: c.value }])),
+    };
     let hadBaseline = false;
     for (let input of inputs) {
       const target = this.targets[input.node];
@@ -171,6 +182,16 @@ export class ServerMetricsBuilder {
         s.p99[i] = bucketQuantile(s.le, h.buckets, 0.99);
       }
     });
+    // A view absent from a round's counts had none connected (0); null means the count changed mid-scrape.
+    let connected: Map<string, { labels: Labels; values: (number | null)[] }> | undefined;
+    rounds.forEach((r) => {
+      if (!r.connected) return;
+      connected ??= new Map();
+      for (const [k, c] of r.connected) if (!connected.has(k)) connected.set(k, { labels: c.labels, values: [] });
+    });
+    if (connected) {
+      for (const [k, s] of connected) s.values = rounds.map((r) => (r.connected === undefined ? null : r.connected.has(k) ? r.connected.get(k)!.value : 0));
+    }
     const byRole = (a: { role: string; metric: string; labels: Labels }, b: { role: string; metric: string; labels: Labels }): number =>
       a.role !== b.role ? (a.role < b.role ? -1 : 1) : compareSeries({ name: a.metric, labels: a.labels }, { name: b.metric, labels: b.labels });
     const factor = Math.max(1, Math.ceil(this.rounds.length / (this.opts.maxPoints ?? DEFAULT_MAX_POINTS)));
@@ -182,6 +203,7 @@ export class ServerMetricsBuilder {
       t: rounds.map((r) => r.at - this.opts.startedAt),
       series: [...values.values()].sort(byRole),
       histograms: [...hists.values()].sort(byRole),
+      ...(connected ? { connected: [...connected.values()].sort((a, b) => compareSeries({ name: '', labels: a.labels }, { name: '', labels: b.labels })) } : {}),
     };
   }
 
@@ -290,7 +312,7 @@ export class ServerMetricsBuilder {
     for (let i = 0; i < this.rounds.length; i += factor) {
       const group = this.rounds.slice(i, i + factor);
       const last = group[group.length - 1]!;
-      const merged: Round = { at: last.at, dt: group.reduce((s, r) => s + r.dt, 0), gauges: new Map(last.gauges), rates: new Map(), histograms: new Map() };
+      const merged: Round = { at: last.at, dt: group.reduce((s, r) => s + r.dt, 0), gauges: new Map(last.gauges), rates: new Map(), histograms: new Map(), connected: last.connected };
       for (const r of group) {
         for (const [k, c] of r.rates) {
           const have = merged.rates.get(k);

@@ -8,6 +8,7 @@
 import { ServerMetricsBuilder } from './derive.js';
 import type { MappingRule } from './mapping.js';
 import type { ServerMetricsResults } from './types.js';
+import type { Labels } from '../metrics/model.js';
 
 export interface ServerMetricsConfig {
   /** One Prometheus text endpoint per app node, e.g. `http://app-1:4000/metrics`. */
@@ -68,6 +69,19 @@ export function validateServerMetrics(config: ServerMetricsConfig): void {
   }
 }
 
+/**
+ * Counts that held for the whole scrape: the server answered somewhere in between, so a count that changed
+ * meanwhile could match either reading; it becomes null (left out of the memory fit).
+ */
+export function stableCounts(
+  before: ReadonlyArray<{ labels: Labels; value: number }>,
+  after: ReadonlyArray<{ labels: Labels; value: number }>,
+): Array<{ labels: Labels; value: number | null }> {
+  const key = (l: Labels): string => JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const b = new Map(before.map((c) => [key(c.labels), c.value]));
+  return after.map((c) => ({ labels: c.labels, value: (b.get(key(c.labels)) ?? 0) === c.value ? c.value : null }));
+}
+
 export class ServerScraper {
   private readonly builder: ServerMetricsBuilder;
   private readonly intervalMs: number;
@@ -76,10 +90,15 @@ export class ServerScraper {
   private inFlight: Promise<void> | undefined;
   private stopped = false;
 
+  /**
+   * `sampleConnected`: the LiveViews the harness holds connected now (single-machine runs), read at the start
+   * of each round so memory is related to the count of the same moment.
+   */
   constructor(
     private readonly config: ServerMetricsConfig,
     startedAt: number,
     private readonly fetchText: FetchText = defaultFetch,
+    private readonly sampleConnected?: () => ReadonlyArray<{ labels: Labels; value: number }> | undefined,
   ) {
     validateServerMetrics(config);
     this.intervalMs = config.intervalMs ?? 1_000;
@@ -109,6 +128,7 @@ export class ServerScraper {
   }
 
   private async round(): Promise<void> {
+    const before = this.sampleConnected?.();
     const inputs = await Promise.all(
       this.config.urls.map(async (url, node) => {
         try {
@@ -119,6 +139,7 @@ export class ServerScraper {
         }
       }),
     );
-    this.builder.addRound(Date.now(), inputs);
+    const after = this.sampleConnected?.();
+    this.builder.addRound(Date.now(), inputs, before && after ? stableCounts(before, after) : undefined);
   }
 }

@@ -54,4 +54,9 @@ export interface ServerMetricsResults {
   t: number[];
   series: ServerValueSeries[];
   histograms: ServerHistogramSeries[];
+  /**
+   * Main LiveViews Rookery held connected at each scrape, sampled in the same instant (single-machine runs;
+   * labels `view` and `variant`). Without it, analysis interpolates the results' `lv_connected` series.
+   */
+  connected?: Array<{ labels: Labels; values: (number | null)[] }>;
 }
