@@ -21,6 +21,7 @@ import type { Labels, MetricSummary, Results } from '../metrics/model.js';
 import { decodeDistribution, meanOf, valueAtPercentile, type Distribution } from './distribution.js';
 import { formatP, formatPercentChange, metricKey, withoutLabel } from './format.js';
 import { bootstrapMedianDiff, rankTest, type RankTest } from './significance.js';
+import { compareServerRuns, compareServerVariants, type ServerComparison } from '../server-metrics/analysis.js';
 
 export interface CompareCriteria {
   alpha: number;
@@ -116,6 +117,8 @@ export interface Comparison {
   /** Metric keys present on one side only (not compared). */
   onlyInA: string[];
   onlyInB: string[];
+  /** Server metrics side by side (when a run scraped them): time split per action, memory per LiveView. */
+  server?: ServerComparison;
 }
 
 function difference(a: number, b: number): Difference {
@@ -330,7 +333,9 @@ function collectSide(r: Results, name: string, keep: (labels: Labels) => boolean
 export function compareResults(a: Results, b: Results, opts: CompareOptions = {}): Comparison {
   const names = opts.names ?? defaultNames(a, b);
   const all = (): boolean => true;
-  return compareSides(collectSide(a, names[0], all, byAction), collectSide(b, names[1], all, byAction), opts);
+  const c = compareSides(collectSide(a, names[0], all, byAction), collectSide(b, names[1], all, byAction), opts);
+  const server = compareServerRuns(a, b, names);
+  return server ? { ...c, server } : c;
 }
 
 /** Variant names present in a run: `meta.variants` in order, else any `variant` labels seen. */
@@ -362,7 +367,9 @@ export function compareVariants(results: Results, opts: CompareOptions & { a?: s
     return foldView ? withoutLabel(l, 'view') : l;
   };
   const side = (variant: string): Side => collectSide(results, variant, (l) => l.variant === variant, keyLabels);
-  return compareSides(side(va), side(vb), opts);
+  const c = compareSides(side(va), side(vb), opts);
+  const server = compareServerVariants(results, va, vb);
+  return server ? { ...c, server } : c;
 }
 
 /** Two summaries of one metric merged exactly through their HDR distributions. */

@@ -323,3 +323,89 @@ export function memoryPerLiveView(results: Results): MemoryEstimate[] {
     };
   });
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Two sides (two runs, or two variants of one run).
+
+export interface ServerSidePair<T> {
+  a: T | undefined;
+  b: T | undefined;
+}
+
+export interface ServerComparison {
+  /** False for interleaved variants: the server's figures cover both, so they are not compared per variant. */
+  attributable: boolean;
+  note: string;
+  /** Server / network / client split per action (events) and per mount, side by side. */
+  rows: Array<{ kind: 'event' | 'mount'; action: string } & ServerSidePair<SplitRow>>;
+  memory: ServerSidePair<MemoryEstimate> & {
+    /** `A smaller` / `B smaller` when the 95 % intervals do not overlap, else `no clear difference`. */
+    verdict: string;
+  };
+}
+
+function memoryVerdict(a: MemoryEstimate | undefined, b: MemoryEstimate | undefined, names: [string, string]): string {
+  const fa = a?.fit;
+  const fb = b?.fit;
+  if (!fa || !fb) return 'not compared (no estimate on one side)';
+  if (fa.ci95[1] < fb.ci95[0]) return `${names[0]} smaller`;
+  if (fb.ci95[1] < fa.ci95[0]) return `${names[1]} smaller`;
+  return 'no clear difference';
+}
+
+function pairRows(a: readonly SplitRow[], b: readonly SplitRow[], key: (r: SplitRow) => string): ServerComparison['rows'] {
+  const keys = [...new Set([...a.map(key), ...b.map(key)])];
+  return keys.map((k) => {
+    const ra = a.find((r) => key(r) === k);
+    const rb = b.find((r) => key(r) === k);
+    const base = (ra ?? rb)!;
+    return { kind: base.kind, action: base.kind === 'mount' && ra && rb && ra.action !== rb.action ? `${ra.action} / ${rb.action}` : base.action, a: ra, b: rb };
+  });
+}
+
+/** Two variants of one run: attributable only when they ran sequentially (or the run has one variant). */
+export function compareServerVariants(results: Results, va: string, vb: string): ServerComparison | undefined {
+  if (!results.server) return undefined;
+  const attributable = serverAttributable(results);
+  if (!attributable) {
+    return {
+      attributable,
+      note: 'Variants ran interleaved on one server: its figures cover both variants and cannot be split between them. Run with --variant-mode sequential to attribute them.',
+      rows: [],
+      memory: { a: undefined, b: undefined, verdict: 'not attributable (interleaved variants)' },
+    };
+  }
+  const split = timeSplit(results);
+  const of = (v: string) => split.filter((r) => r.variant === v);
+  const mountsA = of(va).filter((r) => r.kind === 'mount');
+  const mountsB = of(vb).filter((r) => r.kind === 'mount');
+  // Variants on different routes: their single mount rows are the same thing (the page's mount).
+  const key = (r: SplitRow): string => (r.kind === 'mount' && mountsA.length === 1 && mountsB.length === 1 ? 'mount|' : `${r.kind}|${r.action}`);
+  const mem = memoryPerLiveView(results);
+  const ma = mem.find((m) => m.variant === va);
+  const mb = mem.find((m) => m.variant === vb);
+  return {
+    attributable,
+    note: 'Variants ran one after the other (sequential): each variant’s server figures are those of its own segment.',
+    rows: pairRows(of(va), of(vb), key),
+    memory: { a: ma, b: mb, verdict: memoryVerdict(ma, mb, [va, vb]) },
+  };
+}
+
+/** Two runs: each run's server figures (whole run, or per variant when attributable), paired by action. */
+export function compareServerRuns(a: Results, b: Results, names: [string, string]): ServerComparison | undefined {
+  if (!a.server && !b.server) return undefined;
+  const key = (r: SplitRow): string => `${r.kind}|${r.variant ?? ''}|${r.action}`;
+  const whole = (r: Results): MemoryEstimate | undefined => {
+    const all = memoryPerLiveView(r);
+    return all.length === 1 ? all[0] : undefined;
+  };
+  const ma = whole(a);
+  const mb = whole(b);
+  return {
+    attributable: true,
+    note: 'Each run’s server figures over the whole run.',
+    rows: pairRows(a.server ? timeSplit(a) : [], b.server ? timeSplit(b) : [], key),
+    memory: { a: ma, b: mb, verdict: memoryVerdict(ma, mb, names) },
+  };
+}

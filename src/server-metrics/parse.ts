@@ -32,6 +32,7 @@ export type Family =
 interface RawSample {
   labels?: Record<string, string>;
   value?: string;
+  timestamp_ms?: string;
 }
 interface RawFamily {
   name: string;
@@ -49,23 +50,41 @@ export function promNumber(text: string | undefined): number {
 }
 
 const TYPE_LINE = /^#\s*TYPE\s+([a-zA-Z_:][a-zA-Z0-9_:]*)\s+(\w+)\s*$/;
+const HELP_LINE = /^#\s*HELP\s+([a-zA-Z_:][a-zA-Z0-9_:]*)(\s|$)/;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/** The library accepts almost any text; an error page or JSON must not pass for metrics. */
+function checkRaw(raw: readonly RawFamily[], text: string): void {
+  for (const f of raw) {
+    if (!METRIC_NAME.test(f.name)) throw new Error(`not a metric name: ${JSON.stringify(f.name.slice(0, 60))}`);
+    for (const s of f.metrics) {
+      if (s.value === undefined) continue;
+      const v = s.value.trim();
+      if (Number.isNaN(promNumber(v)) && v !== 'NaN') throw new Error(`${f.name}: value ${JSON.stringify(v.slice(0, 40))} is not a number`);
+      if (s.timestamp_ms !== undefined && !/^-?\d+$/.test(s.timestamp_ms.trim())) throw new Error(`${f.name}: timestamp ${JSON.stringify(s.timestamp_ms.slice(0, 40))} is not an integer`);
+    }
+  }
+  if (raw.length === 0 && text.split('\n').some((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))) {
+    throw new Error('no metric found in the text');
+  }
+}
 
 /** Parses one exposition. Throws (with the offending line) on text that is not Prometheus exposition format. */
 export function parseExposition(text: string): Family[] {
   const types = new Map<string, FamilyType>();
-  const kept: string[] = [];
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  for (const line of lines) {
     const m = TYPE_LINE.exec(line);
-    if (m) {
-      const type = m[2]!.toLowerCase();
-      const t: FamilyType = type === 'counter' || type === 'gauge' || type === 'histogram' || type === 'summary' ? type : 'untyped';
-      types.set(m[1]!, t);
-      if (t === 'histogram' || t === 'summary') continue;
-    }
-    kept.push(line);
+    if (!m) continue;
+    const type = m[2]!.toLowerCase();
+    types.set(m[1]!, type === 'counter' || type === 'gauge' || type === 'histogram' || type === 'summary' ? type : 'untyped');
   }
+  const grouped = (name: string | undefined): boolean => name !== undefined && (types.get(name) === 'histogram' || types.get(name) === 'summary');
+  // Histogram and summary families lose their TYPE and HELP lines (see the module comment).
+  const kept = lines.filter((line) => !grouped(TYPE_LINE.exec(line)?.[1]) && !grouped(HELP_LINE.exec(line)?.[1]));
   // The library needs a trailing newline to flush the last family.
   const raw = parsePrometheusTextFormat(kept.join('\n') + '\n') as RawFamily[];
+  checkRaw(raw, text);
 
   const out: Family[] = [];
   const histograms = new Map<string, Map<string, HistogramSample & { buckets: Map<number, number> }>>();
@@ -98,6 +117,7 @@ export function parseExposition(text: string): Family[] {
       continue;
     }
     const type = types.get(f.name) ?? (f.type.toLowerCase() as FamilyType);
+    if (type === 'summary') continue;
     const t = type === 'counter' || type === 'gauge' ? type : 'untyped';
     const samples = f.metrics.map((s) => ({ labels: { ...(s.labels ?? {}) }, value: promNumber(s.value) })).filter((s) => !Number.isNaN(s.value));
     out.push({ name: f.name, type: t, samples });
