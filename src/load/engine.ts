@@ -224,6 +224,7 @@ export class LoadEngine {
       if (this.stopRequested || elapsed >= total) break;
       if (!this.iterationBudgetLeft() && this.slots.every((s) => !s.busy)) break;
       const target = this.currentTarget(elapsed);
+      if (this.cfg.sequential) this.endSegments(elapsed);
       const live = this.slots.filter((s) => !s.retiring);
       if (live.length < target && this.iterationBudgetLeft()) {
         for (let i = live.length; i < target; i++) this.spawnUser();
@@ -232,6 +233,21 @@ export class LoadEngine {
         for (const s of live.slice(target)) s.retiring = true;
       }
       await this.sleepTick(100);
+    }
+  }
+
+  /**
+   * Sequential variants: a user still running when its variant's segment is over (ramp-down and settle gap
+   * spent) is stopped, so no variant's traffic spills into the next one's segment.
+   */
+  private endSegments(elapsed: number): void {
+    for (const slot of this.slots) {
+      const variant = this.userVariants.get(slot.userId);
+      const seg = this.cfg.sequential?.find((s) => s.variant === variant);
+      if (seg && elapsed >= seg.endMs && !slot.abort.signal.aborted) {
+        slot.retiring = true;
+        slot.abort.abort();
+      }
     }
   }
 

@@ -145,8 +145,9 @@ function serverStat(server: ServerMetricsResults, hists: readonly ServerHistogra
   for (const h of hists) {
     const same = le !== undefined && h.le.length === le.length && h.le.every((b, i) => b === le[i]);
     server.t.forEach((t, i) => {
-      // A point covers the interval ending at t: inside the window when its end is.
-      if (t <= w.fromMs || t > w.toMs + server.intervalMs) return;
+      // A point covers the interval ending at t: it belongs to the window its middle falls in.
+      const mid = t - server.intervalMs / 2;
+      if (mid <= w.fromMs || mid > w.toMs) return;
       count += h.count[i] ?? 0;
       sum += h.sum[i] ?? 0;
       if (same) {
