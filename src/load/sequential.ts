@@ -5,7 +5,7 @@
  * time. The plan is pure: a stages profile for the engine plus each variant's segment.
  */
 import type { VariantSegment } from '../metrics/model.js';
-import { LoadConfigError } from './config-error.js';
+import { LoadConfigError } from '../common/config-error.js';
 import { describeProfile, totalDurationMs, type LoadProfile, type StagesProfile } from './profile.js';
 
 export const DEFAULT_SETTLE_MS = 5_000;

@@ -4,7 +4,7 @@
  * Report writers (src/report) read only Results.
  */
 
-import type { ServerMetricsResults } from '../server-metrics/types.js';
+import type { ServerMetricsResults } from './server-results.js';
 
 export type Labels = Readonly<Record<string, string>>;
 

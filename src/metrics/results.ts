@@ -6,7 +6,7 @@
 import { compareSeries } from './labels.js';
 import { summarize } from './summary.js';
 import type { ErrorEntry, HealthSummary, Results, ResultsMeta, Series, Snapshot, ThresholdResult } from './model.js';
-import { checkServerResults } from '../server-metrics/validate.js';
+import { checkServerResults } from './server-results.js';
 import { array, boolean, each, fail, labels, nullableNumber, number, numberRecord, object, ShapeError, string, stringRecord } from './shape.js';
 
 export const RESULTS_SCHEMA = 'rookery/results@1';

@@ -12,7 +12,7 @@ import { histogramStats } from '../metrics/summary.js';
 import { scaleOfUnit } from '../metrics/hdr.js';
 import type { Labels, Results, VariantSegment } from '../metrics/model.js';
 import { bucketQuantile } from './derive.js';
-import type { ServerHistogramSeries, ServerMetricsResults } from './types.js';
+import type { ServerHistogramSeries, ServerMetricsResults } from '../metrics/server-results.js';
 
 export interface Stat {
   count: number;

@@ -20,7 +20,7 @@ import { compareSeries } from '../metrics/labels.js';
 import type { Labels } from '../metrics/model.js';
 import { compileRules, matchFamily, renameLabels, type CompiledRule, type MappingRule } from './mapping.js';
 import { parseExposition } from './parse.js';
-import type { ServerHistogramSeries, ServerMetricsResults, ServerTarget, ServerValueSeries } from './types.js';
+import type { ServerHistogramSeries, ServerMetricsResults, ServerTarget, ServerValueSeries } from '../metrics/server-results.js';
 
 export const DEFAULT_MAX_POINTS = 600;
 /** Series kept per role; further label sets are dropped (a PromEx endpoint can export thousands). */

@@ -4,4 +4,4 @@ export { DEFAULT_RULES, compileRules, matchFamily, type MappingRule, type Role }
 export { ServerMetricsBuilder, bucketQuantile, type RoundInput } from './derive.js';
 export { ServerScraper, validateServerMetrics, type ServerMetricsConfig, type FetchText } from './scraper.js';
 export { fitLine, memoryPerLiveView, timeSplit, serverAttributable, type MemoryEstimate, type MemoryFit, type SplitRow, type Stat } from './analysis.js';
-export type { ServerMetricsResults, ServerHistogramSeries, ServerValueSeries, ServerTarget } from './types.js';
+export type { ServerMetricsResults, ServerHistogramSeries, ServerValueSeries, ServerTarget } from '../metrics/server-results.js';

@@ -7,7 +7,7 @@
  */
 import { ServerMetricsBuilder } from './derive.js';
 import type { MappingRule } from './mapping.js';
-import type { ServerMetricsResults } from './types.js';
+import type { ServerMetricsResults } from '../metrics/server-results.js';
 import type { Labels } from '../metrics/model.js';
 
 export interface ServerMetricsConfig {

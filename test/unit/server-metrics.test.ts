@@ -4,7 +4,7 @@ import { compileRules, matchFamily } from '../../src/server-metrics/mapping.js';
 import { ServerMetricsBuilder, bucketQuantile } from '../../src/server-metrics/derive.js';
 import { fitLine, t95 } from '../../src/server-metrics/analysis.js';
 import { resolveServerMetrics, stableCounts } from '../../src/server-metrics/scraper.js';
-import { checkServerResults } from '../../src/server-metrics/validate.js';
+import { checkServerResults } from '../../src/metrics/server-results.js';
 import { sequentialPlan, segmentAt } from '../../src/load/sequential.js';
 import { targetUsersAt } from '../../src/load/profile.js';
 
