@@ -14,6 +14,8 @@ import { renderHtml } from '../../src/report/html.js';
 import { formatSummary } from '../../src/report/console.js';
 import { validateResults } from '../../src/metrics/results.js';
 import type { Results } from '../../src/metrics/model.js';
+import { runDistributed } from '../../src/cluster/run-distributed.js';
+import { LocalBackend } from '../../src/cluster/backends/local.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const LV_BYTES = { '/stream': 30_000, '/list': 90_000 };
@@ -108,5 +110,27 @@ describe('server metrics on a real sequential run', () => {
     expect(page).toContain('data-mode="sequential"');
     expect(page).toMatch(/data-variant="stream" data-bytes-per-lv="\d+"/);
     expect(formatSummary(r)).toMatch(/memory per LiveView \(list\): \d/);
+  }, 120_000);
+
+  it('distributed run: the collector scrapes once for the whole app; handle counts equal the fixture truth', async () => {
+    fixture.reset();
+    const { results } = await runDistributed({
+      scenarioFile: resolve(ROOT, 'scenarios/counter.ts'),
+      overrides: { target: fixture.url, users: 2, ramp: '1s', duration: '4s', serverMetricsUrls: [`${fixture.url}/metrics`] },
+      runners: 2,
+      backend: new LocalBackend({ stdio: 'ignore' }),
+      runnerArgs: ['--capacity', '1'],
+      control: false,
+    });
+    const server = results.server!;
+    expect(server.scrapedBy).toBe('collector');
+    expect(server.targets[0]!.failures).toBe(0);
+    expect(server.connected).toBeUndefined(); // pages live on the runners: counts come from their series
+    const row = timeSplit(results).find((x) => x.kind === 'event' && x.action === 'inc');
+    const truth = fixture.stats().events.filter((e) => e.event === 'inc');
+    expect(row!.server!.count).toBe(truth.length);
+    expect(row!.rtt!.count).toBe(truth.length);
+    expect(row!.server!.mean).toBeCloseTo(truth.reduce((a, e) => a + e.handleMs, 0) / truth.length, 6);
+    expect(results.series.gauges.some((g) => g.name === 'lv_connected' && g.values.some((v) => (v ?? 0) >= 1))).toBe(true);
   }, 120_000);
 });
