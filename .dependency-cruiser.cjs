@@ -8,6 +8,9 @@
  *   liveview  pure LiveView protocol: WebSocket frames → decoded messages → session state, observations.
  *   probe     CDP capture and the in-page agent: turn a page's WebSocket traffic into liveview observations.
  *   metrics   observations → counters/HDR histograms; the results@1 model, its validator and its file.
+ *   server-metrics  the app's own Prometheus metrics: parse, map, derive per interval, scrape (a thin edge), and
+ *             relate them to client figures (time split, memory per LiveView). Reads metrics; its results shape
+ *             lives in metrics (server-results.ts) so metrics never imports it.
  *   health    the harness machine itself: cgroup capacity, /proc readers, event-loop lag, the self-health sampler.
  *             It sits below browser because the pool sizes itself from the machine's capacity and tracks its
  *             Chromium processes with the same /proc readers; health knows nothing about browsers (the
@@ -38,7 +41,7 @@
 'use strict';
 
 /** Lowest first. */
-const LAYERS = ['common', 'liveview', 'probe', 'metrics', 'health', 'scenario', 'browser', 'visual', 'load', 'cluster', 'report', 'spec', 'cli'];
+const LAYERS = ['common', 'liveview', 'probe', 'metrics', 'server-metrics', 'health', 'scenario', 'browser', 'visual', 'load', 'cluster', 'report', 'spec', 'cli'];
 
 /** Exact alternation of folder names for a path regex. */
 const anyOf = (names) => `(${names.join('|')})`;

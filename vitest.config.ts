@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** Run alone afterwards by vitest.timing.config.ts (see there). */
-export const TIMING_SENSITIVE = ['test/integration/probe-accuracy.test.ts', 'test/integration/compare-runs.test.ts'];
+export const TIMING_SENSITIVE = ['test/integration/probe-accuracy.test.ts', 'test/integration/compare-runs.test.ts', 'test/integration/server-metrics.test.ts'];
 
 export default defineConfig({
   test: {

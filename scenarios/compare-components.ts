@@ -12,7 +12,7 @@ export default defineScenario({
   async user(u) {
     await u.lv.goto(u.variantValue!);
     for (let i = 0; i < 5; i++) {
-      await u.lv.click(`#bump-${((u.userId + i) % 50) + 1}`);
+      await u.lv.click(`#bump-${((u.userId + i) % 50) + 1}`, { action: 'bump' });
       await u.think([300, 800]);
     }
   },

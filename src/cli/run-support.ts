@@ -41,6 +41,9 @@ export interface RunFlags {
   quiet?: boolean;
   visualDir?: string;
   visualSample?: number;
+  serverMetrics?: string[];
+  variantMode?: 'interleaved' | 'sequential';
+  settle?: string;
 }
 
 export function commonRunFlags(cmd: Command): Command {
@@ -66,6 +69,9 @@ export function commonRunFlags(cmd: Command): Command {
     .option('--checkpoint <duration>', 'write the results so far to <out>.partial this often while the run lasts (default 10s; 0 turns it off)')
     .option('--visual-dir <dir>', 'visual checks: baselines folder written by `rookery baseline` (default visual-baselines)')
     .option('--visual-sample <share>', 'visual checks: share of iterations whose u.snapshot() captures, 0..1 (default: options.visualSample, else 0.05)', (v: string) => parseSampleRate(v))
+    .option('--server-metrics <url>', "the app's Prometheus endpoint, scraped each second (repeatable: one per app node)", collect)
+    .addOption(new Option('--variant-mode <mode>', 'variants at the same time (interleaved, default) or one after the other (sequential: server metrics per variant)').choices(['interleaved', 'sequential']))
+    .option('--settle <duration>', 'sequential variants: idle gap after each variant (default 5s)')
     .option('--quiet', 'no live progress');
 }
 
@@ -90,6 +96,9 @@ export function overridesFrom(f: RunFlags): RunLocalOptions['overrides'] {
     abortOnError: f.abortOnError,
     visualSample: f.visualSample,
     visualDir: f.visualDir,
+    variantMode: f.variantMode,
+    settle: f.settle,
+    serverMetricsUrls: f.serverMetrics,
   };
 }
 

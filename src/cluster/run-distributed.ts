@@ -12,6 +12,7 @@ import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { loadFeeder } from '../scenario/feeder.js';
 import type { InputMode, ScenarioOptions } from '../scenario/define.js';
 import { resolveProfile, totalDurationMs } from '../load/profile.js';
+import { ServerScraper, resolveServerMetrics } from '../server-metrics/scraper.js';
 import { parseDuration } from '../load/duration.js';
 import { LoadConfigError } from '../common/config-error.js';
 import { checkTarget, interruptionNote, type RunLocalOptions, type RunLocalOutcome } from '../load/run-local.js';
@@ -90,6 +91,11 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
   const target = options.target;
   if (!target) throw new LoadConfigError(`no target: pass --target URL or set options.target in ${loaded.file}`);
   const profile = resolveProfile(scenario.options ?? {}, opts.overrides);
+  if (options.variantMode === 'sequential') {
+    throw new LoadConfigError("variantMode 'sequential' runs on one machine only for now; drop --runners, or use interleaved variants");
+  }
+  // The collector scrapes the app's metrics: one process, one clock, and the app counted once (not per runner).
+  const serverMetrics = resolveServerMetrics(options.serverMetrics, opts.overrides.serverMetricsUrls);
   const thresholdExprs = [...(scenario.options?.thresholds ?? []), ...(opts.thresholds ?? [])];
   for (const t of thresholdExprs) parseThreshold(t);
   const input: InputMode = options.input ?? 'fast';
@@ -130,6 +136,7 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
   let setupData: unknown;
   let setupDone = false;
   let launched = false;
+  let scraper: ServerScraper | undefined;
   const startedWall = Date.now();
   try {
     if (opts.control !== false) {
@@ -181,6 +188,8 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
 
     const startedAt = collector.start({ startDelayMs: opts.startDelayMs ?? 1_000, onRunnerLoss: opts.onRunnerLoss ?? 'rebalance', ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     log(`started ${ready.length} runner${ready.length === 1 ? '' : 's'}: ${ready.map((r) => `${r.id} (${r.name}, capacity ${r.capacity})`).join(', ')}`);
+    scraper = serverMetrics ? new ServerScraper(serverMetrics, startedAt) : undefined;
+    await scraper?.start();
     let interrupted: string | undefined;
     const onAbort = () => {
       interrupted = interruptionNote(opts.signal);
@@ -217,6 +226,7 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
       opts.signal?.removeEventListener('abort', onAbort);
       await checkpoints?.stop();
     }
+    const server = await scraper?.stop('collector');
     const summary = collector.finish();
     const accumulator = collector.accumulator;
     if (!accumulator) throw new Error('collector has no accumulator after the start');
@@ -238,9 +248,11 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
       interrupted: [interrupted, summary.interrupted].filter(Boolean).join('; ') || undefined,
       thresholds: thresholdExprs,
       runners: summary.runners,
+      server,
     });
     return { results, passed: results.thresholds.every((t) => t.pass), runners: collector.runners() };
   } finally {
+    await scraper?.stop('collector'); // idempotent; stops the timer when the run failed midway
     collector.finish();
     if (launched) {
       await opts.backend.shutdown().catch((err: unknown) => log(`backend shutdown: ${err instanceof Error ? err.message : String(err)}`));

@@ -12,13 +12,14 @@ import type { Scenario, InputMode, User, ThrottleSpec, Throttle } from '../scena
 import { createVerbs, VerbError, type VerbRecorder } from '../scenario/verbs.js';
 import { PageProbe } from '../probe/page-probe.js';
 import { PAGE_AGENT_SCRIPT } from '../probe/page-agent.js';
-import type { Snapshot } from '../metrics/model.js';
+import type { Labels, Snapshot, VariantSegment } from '../metrics/model.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { recordObservation } from '../metrics/record.js';
 import { withLabels, type LabelledRecorder } from '../metrics/labelled.js';
 import { arrivalsDue, globalIndex, targetUsersAt, totalDurationMs, splitVariants, type LoadProfile } from './profile.js';
 import { createThrottle } from './throttle.js';
 import { ITERATION_BACKOFF, backoffDelay } from './backoff.js';
+import { segmentAt } from './sequential.js';
 import type { Feeder } from '../scenario/feeder.js';
 import type { Lease } from '../browser/pool.js';
 import pLimit from 'p-limit';
@@ -54,6 +55,11 @@ export interface EngineConfig {
   /** The LiveView client version a page reported (`liveSocket.version()`), once per distinct value. */
   onClientVersion?: (version: string) => void;
   log?: (line: string) => void;
+  /**
+   * Sequential variants (src/load/sequential.ts): a user runs the variant whose segment it started in, instead
+   * of the interleaved split by user id.
+   */
+  sequential?: readonly VariantSegment[];
 }
 
 export type EnginePhase = 'idle' | 'running' | 'stopping' | 'done';
@@ -106,6 +112,10 @@ export class LoadEngine {
   private extraUsers = 0;
   private inFlight = new Set<Promise<void>>();
   private probes = new Set<PageProbe>();
+  private readonly probeVariants = new Map<PageProbe, string | undefined>();
+  /** Sequential variants: the variant each user was given when it started. */
+  private readonly userVariants = new Map<number, string>();
+  private readonly connectedSeen = new Map<string, Labels>();
   private interrupted: string | undefined;
   private stopRequested = false;
   private hardAbort = new AbortController();
@@ -218,6 +228,7 @@ export class LoadEngine {
       if (this.stopRequested || elapsed >= total) break;
       if (!this.iterationBudgetLeft() && this.slots.every((s) => !s.busy)) break;
       const target = this.currentTarget(elapsed);
+      if (this.cfg.sequential) this.endSegments(elapsed);
       const live = this.slots.filter((s) => !s.retiring);
       if (live.length < target && this.iterationBudgetLeft()) {
         for (let i = live.length; i < target; i++) this.spawnUser();
@@ -226,6 +237,21 @@ export class LoadEngine {
         for (const s of live.slice(target)) s.retiring = true;
       }
       await this.sleepTick(100);
+    }
+  }
+
+  /**
+   * Sequential variants: a user still running when its variant's segment is over (ramp-down and settle gap
+   * spent) is stopped, so no variant's traffic spills into the next one's segment.
+   */
+  private endSegments(elapsed: number): void {
+    for (const slot of this.slots) {
+      const variant = this.userVariants.get(slot.userId);
+      const seg = this.cfg.sequential?.find((s) => s.variant === variant);
+      if (seg && elapsed >= seg.endMs && !slot.abort.signal.aborted) {
+        slot.retiring = true;
+        slot.abort.abort();
+      }
     }
   }
 
@@ -263,6 +289,7 @@ export class LoadEngine {
 
   private spawnUser(): void {
     const slot: UserSlot = { userId: this.allocateUserId(), retiring: false, abort: new AbortController(), done: Promise.resolve(), probe: undefined, busy: false };
+    this.variantOf(slot.userId); // fixes a sequential user's variant at the moment it starts
     slot.done = this.userLoop(slot).finally(() => {
       this.slots = this.slots.filter((s) => s !== slot);
     });
@@ -341,14 +368,16 @@ export class LoadEngine {
     const recorder = this.recorderFor(userId);
     // Init scripts survive a context's release, so a reused context already has the agent.
     if (lease.fresh) await lease.context.addInitScript({ content: PAGE_AGENT_SCRIPT });
-    const probe = await PageProbe.attach(lease.page, { sink: (obs) => recordObservation(recorder, obs) });
+    const probe = await PageProbe.attach(lease.page, { sink: (obs, action) => recordObservation(recorder, obs, action) });
     this.probes.add(probe);
+    this.probeVariants.set(probe, this.variantOf(userId).name);
     return probe;
   }
 
   private async dropLease(lease: Lease, probe: PageProbe | undefined, reusable = false): Promise<void> {
     if (probe) {
       this.probes.delete(probe);
+      this.probeVariants.delete(probe);
       await probe.detach();
     }
     try {
@@ -362,6 +391,15 @@ export class LoadEngine {
   private variantOf(userId: number): { name: string | undefined; value: string | undefined } {
     const variants = this.cfg.scenario.variants;
     if (!variants) return { name: undefined, value: undefined };
+    if (this.cfg.sequential) {
+      let name = this.userVariants.get(userId);
+      if (name === undefined) {
+        const elapsed = this.phase === 'idle' ? 0 : performance.now() - this.startedAt;
+        name = segmentAt(this.cfg.sequential, elapsed)?.variant ?? Object.keys(variants)[0]!;
+        this.userVariants.set(userId, name);
+      }
+      return { name, value: variants[name] };
+    }
     const names = Object.keys(variants);
     const name = splitVariants(names, userId);
     return { name, value: variants[name] };
@@ -477,12 +515,35 @@ export class LoadEngine {
     }
   }
 
+  /** Main LiveViews this engine's pages hold connected right now, by view and variant. */
+  connectedCounts(): Array<{ labels: Labels; value: number }> {
+    const now = new Map<string, { labels: Labels; value: number }>();
+    for (const p of this.probes) {
+      const view = p.connectedView();
+      if (view === undefined) continue;
+      const variant = this.probeVariants.get(p);
+      const key = `${variant ?? ''}\u0000${view}`;
+      const row = now.get(key) ?? { labels: variant === undefined ? { view } : { view, variant }, value: 0 };
+      row.value++;
+      now.set(key, row);
+    }
+    for (const [key, labels] of this.connectedSeen) if (!now.has(key)) now.set(key, { labels, value: 0 });
+    for (const [key, row] of now) this.connectedSeen.set(key, row.labels);
+    return [...now.values()];
+  }
+
+  /** `lv_connected{view,variant}`: what memory per LiveView is fitted against. Views that emptied read 0. */
+  private recordConnected(): void {
+    for (const row of this.connectedCounts()) this.cfg.registry.gauge('lv_connected', row.labels, row.value);
+  }
+
   private emitSnapshot(): void {
     for (const p of this.probes) p.expire();
     this.cfg.beforeSnapshot?.();
     const st = this.status();
     this.cfg.registry.gauge('users_active', {}, st.active);
     this.cfg.registry.gauge('users_target', {}, this.phase === 'done' ? 0 : st.target);
+    this.recordConnected();
     this.cfg.onSnapshot(this.cfg.registry.takeSnapshot());
   }
 }

@@ -17,7 +17,9 @@ import { formatHealthLine, sampleWarnings } from '../health/format.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import { Accumulator } from '../metrics/accumulator.js';
 import { parseThreshold } from '../metrics/thresholds.js';
-import type { Results, Snapshot } from '../metrics/model.js';
+import type { Results, Snapshot, VariantSegment } from '../metrics/model.js';
+import { ServerScraper, resolveServerMetrics } from '../server-metrics/scraper.js';
+import { DEFAULT_SETTLE_MS, sequentialPlan } from './sequential.js';
 import { assembleResults, pkgVersion } from './run-results.js';
 import type { ProgressState } from './progress-state.js';
 import { createRunVisual, type VisualRunOptions } from '../visual/run-visual.js';
@@ -27,7 +29,11 @@ import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOpt
 export interface RunLocalOptions {
   scenarioFile: string;
   /** CLI overrides of the scenario's options (CLI wins). */
-  overrides: ProfileOverrides & Pick<ScenarioOptions, 'target' | 'browsers' | 'contextsPerBrowser' | 'input' | 'abortOnError' | 'actionTimeout' | 'blockResources'> & { visualDir?: string };
+  overrides: ProfileOverrides & Pick<ScenarioOptions, 'target' | 'browsers' | 'contextsPerBrowser' | 'input' | 'abortOnError' | 'actionTimeout' | 'blockResources' | 'variantMode' | 'settle'> & {
+    visualDir?: string;
+    /** --server-metrics URLs (replace options.serverMetrics' URLs, keep its mapping). */
+    serverMetricsUrls?: string[];
+  };
   /** Thresholds added on the command line (the scenario's own are kept). */
   thresholds?: string[];
   /** Called once per interval with the live state. */
@@ -89,7 +95,9 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   const options: ScenarioOptions = { ...scenario.options, ...definedOnly(opts.overrides) };
   const target = options.target;
   if (!target) throw new LoadConfigError(`no target: pass --target URL or set options.target in ${loaded.file}`);
-  const profile = resolveProfile(scenario.options ?? {}, opts.overrides);
+  const variantSetup = resolveVariantMode(scenario.variants, options, resolveProfile(scenario.options ?? {}, opts.overrides));
+  const profile = variantSetup.profile;
+  const serverMetrics = resolveServerMetrics(options.serverMetrics, opts.overrides.serverMetricsUrls);
   const thresholdExprs = [...(scenario.options?.thresholds ?? []), ...(opts.thresholds ?? [])];
   for (const t of thresholdExprs) parseThreshold(t); // bad expressions fail before any browser starts
   const actionTimeoutMs = options.actionTimeout === undefined ? 15_000 : parseDuration(options.actionTimeout, 'actionTimeout');
@@ -133,13 +141,17 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
     variants: scenario.variants ? Object.keys(scenario.variants) : undefined,
     thresholds: thresholdExprs,
     visual: visual.summary(),
+    variantMode: variantSetup.mode,
+    segments: variantSetup.segments,
   });
   let engine: LoadEngine | undefined;
+  let scraper: ServerScraper | undefined;
   let lastInterval: Snapshot | undefined;
   let lvErrors = 0;
   let interrupted: string | undefined;
   let setupData: unknown;
   let checkpoints: Checkpointer | undefined;
+  let server: Results['server'];
   const onAbort = () => {
     interrupted = interruptionNote(opts.signal);
     engine?.stop(interrupted);
@@ -148,6 +160,10 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   health.start();
   try {
     setupData = await scenario.setup?.({ target, options });
+    if (serverMetrics) {
+      scraper = new ServerScraper(serverMetrics, startedAt, undefined, () => engine?.connectedCounts() ?? []);
+      await scraper.start();
+    }
     engine = new LoadEngine({
       scenario,
       profile,
@@ -179,6 +195,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
         versions.phoenix_live_view = v;
       },
       log: opts.log,
+      ...(variantSetup.segments ? { sequential: variantSetup.segments } : {}),
     });
     if (opts.signal?.aborted) onAbort();
     if (opts.checkpoint) {
@@ -197,6 +214,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     await checkpoints?.stop();
+    server = await scraper?.stop('local');
     try {
       await scenario.teardown?.({ target, options }, setupData);
     } catch (err) {
@@ -208,8 +226,23 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
 
   const chromium = pool.browserVersion();
   if (chromium) versions.chromium = chromium;
-  const results = assembleResults({ ...resultsInput(Date.now()), interrupted });
+  const results = assembleResults({ ...resultsInput(Date.now()), interrupted, server });
   return { results, passed: results.thresholds.every((t) => t.pass), visual };
+}
+
+/** Interleaved (default) or sequential variants; sequential replaces the profile by its plan (sequential.ts). */
+export function resolveVariantMode(
+  variants: Readonly<Record<string, string>> | undefined,
+  options: Pick<ScenarioOptions, 'variantMode' | 'settle'>,
+  profile: LoadProfile,
+): { mode: 'interleaved' | 'sequential'; profile: LoadProfile; segments: VariantSegment[] | undefined } {
+  const mode = options.variantMode ?? 'interleaved';
+  if (mode !== 'interleaved' && mode !== 'sequential') throw new LoadConfigError(`variantMode must be interleaved or sequential, got ${JSON.stringify(mode)}`);
+  if (mode === 'interleaved') return { mode, profile, segments: undefined };
+  if (!variants || Object.keys(variants).length === 0) throw new LoadConfigError("variantMode 'sequential' needs the scenario to declare variants");
+  const settleMs = options.settle === undefined ? DEFAULT_SETTLE_MS : parseDuration(options.settle, 'settle');
+  const plan = sequentialPlan(profile, Object.keys(variants), settleMs);
+  return { mode, profile: plan.profile, segments: plan.segments };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

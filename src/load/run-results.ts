@@ -67,6 +67,10 @@ export interface AssembleInput {
   thresholds: readonly string[];
   runners?: ResultsMeta['runners'];
   visual?: Results['visual'];
+  /** Sequential variants: the mode and each variant's segment. */
+  variantMode?: ResultsMeta['variantMode'];
+  segments?: ResultsMeta['segments'];
+  server?: Results['server'];
 }
 
 export function assembleResults(input: AssembleInput): Results {
@@ -82,7 +86,8 @@ export function assembleResults(input: AssembleInput): Results {
       durationMs: input.endedAt - input.startedAt,
       machine: machineInfo(),
       load: { description: describeProfile(input.profile), ...input.profile, plannedMs: totalDurationMs(input.profile) },
-      ...(input.variants ? { variants: input.variants } : {}),
+      ...(input.variants ? { variants: input.variants, variantMode: input.variantMode ?? 'interleaved' } : {}),
+      ...(input.segments ? { segments: input.segments } : {}),
       ...(input.runners ? { runners: input.runners } : {}),
       ...(input.interrupted ? { interrupted: input.interrupted } : {}),
     },
@@ -92,6 +97,7 @@ export function assembleResults(input: AssembleInput): Results {
     health: input.health,
     ...(input.visual ? { visual: input.visual } : {}),
   });
+  if (input.server) results.server = input.server;
   results.thresholds = evaluateThresholds(input.thresholds, results);
   return results;
 }

@@ -1,6 +1,9 @@
 /**
  * The metric names Rookery reports. They are a public contract (thresholds, dashboards and compare reports use
  * them): the unit is in the name, labels are listed per metric. Add here; never rename.
+ *
+ * `action` on per-event metrics is what the scenario calls the user's action (`u.lv.click(sel, { action })`),
+ * the event name by default; compare pairs variants by it, so differently named events can be compared.
  */
 
 export type MetricUnit = 'ms' | 'bytes' | 'count' | 'percent';
@@ -8,6 +11,8 @@ export type MetricUnit = 'ms' | 'bytes' | 'count' | 'percent';
 export interface MetricSpec {
   readonly unit: MetricUnit;
   readonly labels: readonly string[];
+  /** Label keys a series carries only when they were given (omitted, not '', otherwise), like `variant`. */
+  readonly optionalLabels?: readonly string[];
   readonly help: string;
 }
 
@@ -16,15 +21,15 @@ export const HISTOGRAMS = {
   ws_connect_ms: { unit: 'ms', labels: [], help: 'WebSocket handshake request → 101 response (CDP clock)' },
   lv_join_ms: { unit: 'ms', labels: ['view'], help: 'phx_join sent → matching phx_reply (CDP clock)' },
   lv_mount_ms: { unit: 'ms', labels: ['view'], help: 'Navigation start → LiveView connected and rendered (page clock)' },
-  lv_event_rtt_ms: { unit: 'ms', labels: ['event', 'view'], help: 'event push → phx_reply with the same topic and ref (CDP clock)' },
-  lv_patch_ms: { unit: 'ms', labels: ['event', 'view'], help: 'User action → DOM patched, measured in the page (page clock)' },
-  lv_diff_bytes: { unit: 'bytes', labels: ['event', 'view'], help: 'Event reply frame bytes (UTF-8 payload length)' },
+  lv_event_rtt_ms: { unit: 'ms', labels: ['event', 'view'], optionalLabels: ['action'], help: 'event push → phx_reply with the same topic and ref (CDP clock)' },
+  lv_patch_ms: { unit: 'ms', labels: ['event', 'view'], optionalLabels: ['action'], help: 'User action → DOM patched, measured in the page (page clock)' },
+  lv_diff_bytes: { unit: 'bytes', labels: ['event', 'view'], optionalLabels: ['action'], help: 'Event reply frame bytes (UTF-8 payload length)' },
   lv_join_bytes: { unit: 'bytes', labels: ['view'], help: 'Join reply frame bytes' },
   lv_push_bytes: { unit: 'bytes', labels: ['view'], help: 'Server-pushed diff frame bytes' },
-  lv_diff_static_bytes: { unit: 'bytes', labels: ['event', 'view'], help: 'Bytes of statics (s, p) in a diff' },
-  lv_diff_dynamic_bytes: { unit: 'bytes', labels: ['event', 'view'], help: 'Bytes of dynamics in a diff' },
-  lv_diff_components: { unit: 'count', labels: ['event', 'view'], help: 'Components (c) touched by a diff' },
-  lv_stream_ops: { unit: 'count', labels: ['event', 'view'], help: 'Stream inserts + deletes + resets in a diff' },
+  lv_diff_static_bytes: { unit: 'bytes', labels: ['event', 'view'], optionalLabels: ['action'], help: 'Bytes of statics (s, p) in a diff' },
+  lv_diff_dynamic_bytes: { unit: 'bytes', labels: ['event', 'view'], optionalLabels: ['action'], help: 'Bytes of dynamics in a diff' },
+  lv_diff_components: { unit: 'count', labels: ['event', 'view'], optionalLabels: ['action'], help: 'Components (c) touched by a diff' },
+  lv_stream_ops: { unit: 'count', labels: ['event', 'view'], optionalLabels: ['action'], help: 'Stream inserts + deletes + resets in a diff' },
   /** Scenario-level timings. */
   step_ms: { unit: 'ms', labels: ['step'], help: 'Duration of a u.step() block' },
   iteration_ms: { unit: 'ms', labels: [], help: 'Duration of one user iteration' },
@@ -36,7 +41,7 @@ export const HISTOGRAMS = {
 } as const satisfies Record<string, MetricSpec>;
 
 export const COUNTERS = {
-  lv_events: { unit: 'count', labels: ['event', 'view'], help: 'Event round trips matched (push ↔ phx_reply)' },
+  lv_events: { unit: 'count', labels: ['event', 'view'], optionalLabels: ['action'], help: 'Event round trips matched (push ↔ phx_reply)' },
   lv_pushes: { unit: 'count', labels: ['view'], help: 'Server pushes (diff, redirect, live_patch, live_redirect)' },
   lv_joins: { unit: 'count', labels: ['view', 'cause'], help: 'Joins answered' },
   lv_errors: { unit: 'count', labels: ['kind'], help: 'join_error, crash, timeout, disconnect, undecodable' },
@@ -57,6 +62,7 @@ export const GAUGES = {
   users_active: { unit: 'count', labels: [], help: 'Users running an iteration' },
   users_target: { unit: 'count', labels: [], help: 'Users the load profile asks for' },
   harness_cpu_percent: { unit: 'percent', labels: ['process'], help: 'CPU of the harness (node) and its browsers (chromium), % of one core' },
+  lv_connected: { unit: 'count', labels: ['view'], help: 'Main LiveViews Rookery holds connected (joined, not closed), by view' },
   harness_rss_bytes: { unit: 'bytes', labels: ['process'], help: 'Resident memory of the harness (node) and its browsers (chromium)' },
 } as const satisfies Record<string, MetricSpec>;
 

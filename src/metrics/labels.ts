@@ -20,7 +20,7 @@ export interface MetricInfo {
   readonly name: string;
   readonly kind: MetricKind;
   readonly spec: MetricSpec;
-  /** Catalogue label keys, then the common ones. */
+  /** Catalogue label keys, then the optional ones, then the common ones. */
   readonly labelKeys: readonly string[];
 }
 
@@ -31,7 +31,7 @@ for (const [kind, table] of [
   ['gauge', GAUGES],
 ] as const) {
   for (const [name, spec] of Object.entries(table as Record<string, MetricSpec>)) {
-    INFO.set(name, { name, kind, spec, labelKeys: [...spec.labels, ...COMMON_LABELS] });
+    INFO.set(name, { name, kind, spec, labelKeys: [...spec.labels, ...(spec.optionalLabels ?? []), ...COMMON_LABELS] });
   }
 }
 

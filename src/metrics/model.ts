@@ -4,6 +4,8 @@
  * Report writers (src/report) read only Results.
  */
 
+import type { ServerMetricsResults } from './server-results.js';
+
 export type Labels = Readonly<Record<string, string>>;
 
 export interface HistogramEntry {
@@ -121,6 +123,16 @@ export interface MachineInfo {
   node: string;
 }
 
+export interface VariantSegment {
+  variant: string;
+  /** Ramp-up starts. */
+  startMs: number;
+  /** Hold ends (ramp-down starts): [startMs, holdEndMs] is what memory per LiveView is fitted over. */
+  holdEndMs: number;
+  /** Ramp-down and settle gap over: the next variant starts here. */
+  endMs: number;
+}
+
 export interface ResultsMeta {
   tool: { name: 'rookery'; version: string };
   /** Versions seen: the LiveView client (from join replies / page), Chromium, Playwright. */
@@ -134,6 +146,13 @@ export interface ResultsMeta {
   /** Human description of the load profile, and its parameters. */
   load: { description: string; [key: string]: unknown };
   variants?: string[];
+  /**
+   * How variants ran: `interleaved` (default; at the same time, users split) or `sequential` (one after the
+   * other with the same load shape, so server-side figures are attributable per variant; see `segments`).
+   */
+  variantMode?: 'interleaved' | 'sequential';
+  /** Sequential variants: when each variant's users ran, in ms since the run started. */
+  segments?: VariantSegment[];
   runners?: Array<{ id: string; host: string; capacity: number; lost: boolean; lostAt?: string }>;
   /** Set when the run ended early (SIGINT, collector lost, fatal error): results are partial. */
   interrupted?: string;
@@ -149,6 +168,8 @@ export interface Results {
   thresholds: ThresholdResult[];
   health: HealthSummary;
   /** Visual regression outcome (present when the scenario took snapshots). */
+  /** What was scraped from the app's own metrics endpoints (`--server-metrics`). */
+  server?: ServerMetricsResults;
   visual?: {
     checkpoints: Array<{ name: string; snapshots: number; mismatches: number; worst?: { diffPixels: number; ratio: number; baseline: string; actual: string; diff: string } }>;
   };

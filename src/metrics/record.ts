@@ -11,14 +11,17 @@
  *   `lv_events` and `lv_event_rtt_ms` always have the same count per label set.
  * - push: server pushes without a ref; composition histograms use `event='push:<name>'` (e.g. `push:diff`).
  * - frame: `ws_heartbeats` counts heartbeats sent (one per heartbeat; its reply is not counted again).
+ * - action: on event round trips, the name the scenario gave the action that caused it (`{ action: 'insert' }`),
+ *   else the event name; joins and pushes have none.
  */
 import type { DiffAnatomy, Observation } from '../liveview/observations.js';
 import type { MetricsRegistry } from './registry.js';
+import type { Labels } from './model.js';
 
 /** The part of the registry the recorder needs (tests and wrappers can supply their own). */
 export type ObservationSink = Pick<MetricsRegistry, 'record' | 'count' | 'error'>;
 
-export function recordObservation(reg: ObservationSink, obs: Observation): void {
+export function recordObservation(reg: ObservationSink, obs: Observation, action?: string): void {
   switch (obs.type) {
     case 'join': {
       reg.count('lv_joins', { view: obs.view, cause: obs.cause });
@@ -29,10 +32,10 @@ export function recordObservation(reg: ObservationSink, obs: Observation): void 
       return;
     }
     case 'event': {
-      const labels = { event: obs.event, view: obs.view };
+      const labels = { event: obs.event, view: obs.view, action: action ?? obs.event };
       reg.record('lv_event_rtt_ms', labels, obs.ms);
       reg.record('lv_diff_bytes', labels, obs.anatomy.bytes);
-      recordComposition(reg, obs.event, obs.view, obs.anatomy);
+      recordComposition(reg, obs.event, obs.view, obs.anatomy, labels.action);
       reg.count('lv_events', labels);
       return;
     }
@@ -76,8 +79,8 @@ export function recordObservation(reg: ObservationSink, obs: Observation): void 
   }
 }
 
-function recordComposition(reg: ObservationSink, event: string, view: string, a: DiffAnatomy): void {
-  const labels = { event, view };
+function recordComposition(reg: ObservationSink, event: string, view: string, a: DiffAnatomy, action?: string): void {
+  const labels: Labels = action === undefined ? { event, view } : { event, view, action };
   reg.record('lv_diff_static_bytes', labels, a.staticBytes);
   reg.record('lv_diff_dynamic_bytes', labels, a.dynamicBytes);
   reg.record('lv_diff_components', labels, a.components);

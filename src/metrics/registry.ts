@@ -243,6 +243,13 @@ export class MetricsRegistry {
       const v = labels[keys[i] as string] ?? '';
       key += i === 0 ? clip(v, MAX_LABEL_VALUE_LENGTH) : '\u0001' + clip(v, MAX_LABEL_VALUE_LENGTH);
     }
+    const optional = fam.info.spec.optionalLabels;
+    if (optional !== undefined) {
+      for (const k of optional) {
+        const v = labels[k];
+        if (v) key += '\u0003' + k + '\u0001' + clip(v, MAX_LABEL_VALUE_LENGTH);
+      }
+    }
     for (const k of COMMON_LABELS) {
       const v = labels[k] ?? this.constLabels[k];
       if (v) key += '\u0002' + clip(v, MAX_LABEL_VALUE_LENGTH);
@@ -269,6 +276,10 @@ export class MetricsRegistry {
   private normalize(fam: Family<unknown>, labels: Labels, fold: boolean): Labels {
     const out: Record<string, string> = {};
     for (const k of fam.info.spec.labels) out[k] = fold ? OTHER_LABEL_VALUE : clip(labels[k] ?? '', MAX_LABEL_VALUE_LENGTH);
+    for (const k of fam.info.spec.optionalLabels ?? []) {
+      const v = labels[k];
+      if (v) out[k] = fold ? OTHER_LABEL_VALUE : clip(v, MAX_LABEL_VALUE_LENGTH);
+    }
     for (const k of COMMON_LABELS) {
       const v = labels[k] ?? this.constLabels[k];
       if (v) out[k] = clip(v, MAX_LABEL_VALUE_LENGTH);

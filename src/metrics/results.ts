@@ -6,6 +6,7 @@
 import { compareSeries } from './labels.js';
 import { summarize } from './summary.js';
 import type { ErrorEntry, HealthSummary, Results, ResultsMeta, Series, Snapshot, ThresholdResult } from './model.js';
+import { checkServerResults } from './server-results.js';
 import { array, boolean, each, fail, labels, nullableNumber, number, numberRecord, object, ShapeError, string, stringRecord } from './shape.js';
 
 export const RESULTS_SCHEMA = 'rookery/results@1';
@@ -93,6 +94,7 @@ export function validateResults(x: unknown): Results {
   numberRecord(h.cpuPeakPercent, 'results.health.cpuPeakPercent');
   numberRecord(h.rssPeakBytes, 'results.health.rssPeakBytes');
   number(h.cores, 'results.health.cores');
+  if (o.server !== undefined) checkServerResults(o.server);
   if (o.visual !== undefined) {
     const v = object(o.visual, 'results.visual');
     each(v.checkpoints, 'results.visual.checkpoints', (c, p) => {
@@ -129,6 +131,14 @@ function checkMeta(x: unknown): void {
     });
   }
   if (m.interrupted !== undefined) string(m.interrupted, 'results.meta.interrupted');
+  if (m.variantMode !== undefined && m.variantMode !== 'interleaved' && m.variantMode !== 'sequential') fail('results.meta.variantMode', "'interleaved' or 'sequential'", m.variantMode);
+  if (m.segments !== undefined) {
+    each(m.segments, 'results.meta.segments', (s, p) => {
+      const e = object(s, p);
+      string(e.variant, `${p}.variant`);
+      for (const f of ['startMs', 'holdEndMs', 'endMs'] as const) number(e[f], `${p}.${f}`);
+    });
+  }
 }
 
 function checkSeries(x: unknown): void {

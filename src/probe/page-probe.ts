@@ -9,7 +9,8 @@ import type { Observation } from '../liveview/observations.js';
 import type { SocketEvent } from '../liveview/socket-events.js';
 import { attachCdpCapture, type CdpCapture } from './cdp-capture.js';
 
-export type ObservationSink = (obs: Observation) => void;
+/** `action` is the name the scenario gave the action in progress (see `beginAction`), if any. */
+export type ObservationSink = (obs: Observation, action: string | undefined) => void;
 export type EventObservation = Extract<Observation, { type: 'event' }>;
 export type JoinObservation = Extract<Observation, { type: 'join' }>;
 /** A crash that left an event push unanswered (`event` names it). */
@@ -42,6 +43,9 @@ export class PageProbe {
   private lastCdpAtNodeMs = 0;
   private ended = false;
   private unwatch: (() => void) | undefined;
+  private action: string | undefined;
+  /** The main LiveView connected on this page, and the socket it lives on. */
+  private connected: { socket: string; view: string } | undefined;
 
   private constructor(
     private readonly session: LiveViewSession,
@@ -66,6 +70,8 @@ export class PageProbe {
   /** Feed an event directly (tests, replays). */
   onSocketEvent(ev: SocketEvent): void {
     if (this.ended) return;
+    // The browser closed the connected view's socket (the old document unloaded, or the connection failed).
+    if ((ev.kind === 'closed' || ev.kind === 'error') && ev.requestId === this.connected?.socket) this.connected = undefined;
     if (this.options.keepRawEvents) this.raw.push(ev);
     if (ev.timestamp !== undefined) {
       this.lastCdpTs = ev.timestamp;
@@ -87,6 +93,23 @@ export class PageProbe {
       throw new Error(`evaluate failed: ${res.exceptionDetails.exception?.description ?? res.exceptionDetails.text}`);
     }
     return res.result.value as T;
+  }
+
+  /**
+   * Names what the page does next (one user per page, actions run one at a time): event round trips observed
+   * until `endAction` carry this name as their `action` label.
+   */
+  beginAction(name: string | undefined): void {
+    this.action = name;
+  }
+
+  endAction(): void {
+    this.action = undefined;
+  }
+
+  /** The view of the main LiveView this page holds connected (joined and not closed), if any. */
+  connectedView(): string | undefined {
+    return this.connected?.view;
   }
 
   /** A position in the observation stream; pass it to `waitFor` to see only what came after. */
@@ -156,7 +179,11 @@ export class PageProbe {
    */
   newDocument(): void {
     if (this.ended) return;
+    // The old view stays connected (on the server too) until the browser unloads its document and closes the
+    // socket, which CDP reports later (onSocketEvent), or until the new view joins.
+    const held = this.connected;
     this.emit(this.session.end(this.lastCdpTs));
+    this.connected = held;
   }
 
   /** Expected end of the page: closes sockets without counting disconnects; pending pushes are dropped. */
@@ -164,6 +191,7 @@ export class PageProbe {
     if (this.ended) return;
     this.emit(this.session.end(this.lastCdpTs));
     this.ended = true;
+    this.connected = undefined;
     for (const w of this.waiters) {
       clearTimeout(w.timer);
       w.resolve(undefined);
@@ -173,10 +201,19 @@ export class PageProbe {
     await this.capture?.detach();
   }
 
+  private track(obs: Observation): void {
+    // Only the connected view's own socket counts: the previous document's socket may report its close after
+    // the new page has already joined.
+    if (obs.type === 'join' && obs.ok && !obs.nested) this.connected = { socket: obs.socket, view: obs.view };
+    else if (obs.type === 'socket_closed' && obs.socket === this.connected?.socket) this.connected = undefined;
+    else if (obs.type === 'error' && (obs.kind === 'crash' || obs.kind === 'disconnect') && obs.socket === this.connected?.socket) this.connected = undefined;
+  }
+
   private emit(observations: readonly Observation[]): void {
     for (const obs of observations) {
       const seq = ++this.seq;
-      this.options.sink(obs);
+      this.track(obs);
+      this.options.sink(obs, obs.type === 'event' ? this.action : undefined);
       if (obs.type === 'frame') continue;
       this.recent.push({ seq, obs });
       if (this.recent.length > RECENT_LIMIT) this.recent.splice(0, this.recent.length - RECENT_LIMIT);

@@ -21,6 +21,7 @@ import type { Labels, MetricSummary, Results } from '../metrics/model.js';
 import { decodeDistribution, meanOf, valueAtPercentile, type Distribution } from './distribution.js';
 import { formatP, formatPercentChange, metricKey, withoutLabel } from './format.js';
 import { bootstrapMedianDiff, rankTest, type RankTest } from './significance.js';
+import { compareServerRuns, compareServerVariants, type ServerComparison } from '../server-metrics/analysis.js';
 
 export interface CompareCriteria {
   alpha: number;
@@ -116,6 +117,8 @@ export interface Comparison {
   /** Metric keys present on one side only (not compared). */
   onlyInA: string[];
   onlyInB: string[];
+  /** Server metrics side by side (when a run scraped them): time split per action, memory per LiveView. */
+  server?: ServerComparison;
 }
 
 function difference(a: number, b: number): Difference {
@@ -234,7 +237,8 @@ function compareSides(a: Side, b: Side, opts: CompareOptions): Comparison {
     metrics.push({
       key,
       name: ma.name,
-      labels: ma.labels,
+      // Paired by action: the event is shown only when both sides call it the same.
+      labels: ma.labels.event === mb.labels.event ? ma.labels : withoutLabel(ma.labels, 'event'),
       unit: ma.unit,
       a: sideStats(ma),
       b: sideStats(mb),
@@ -262,7 +266,8 @@ function compareSides(a: Side, b: Side, opts: CompareOptions): Comparison {
       const bv = cb?.value ?? 0;
       const aRate = av / secA;
       const bRate = bv / secB;
-      return { key, name: base.name, labels: base.labels, a: av, b: bv, aRate, bRate, rateDiffPct: difference(aRate, bRate).pct };
+      const labels = ca && cb && ca.labels.event !== cb.labels.event ? withoutLabel(base.labels, 'event') : base.labels;
+      return { key, name: base.name, labels, a: av, b: bv, aRate, bRate, rateDiffPct: difference(aRate, bRate).pct };
     })
     .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
 
@@ -284,16 +289,53 @@ function defaultNames(a: Results, b: Results): [string, string] {
   return ['A', 'B'];
 }
 
+/**
+ * Per-event series are paired by `action`, not by event name: variants (or two versions of an app) often name
+ * the same user action differently (`append` vs `add`), and the action is what the scenario says it compares.
+ * Results written before actions existed have no `action` label and keep pairing by event.
+ */
+function byAction(labels: Labels): Labels {
+  return labels.action === undefined ? labels : withoutLabel(labels, 'event');
+}
+
+/**
+ * One side: the series `keep` selects, keyed by `keyLabels`; series that collide are merged exactly. A series
+ * paired by action keeps its `event` label for display while every merged series had the same event.
+ */
+function collectSide(r: Results, name: string, keep: (labels: Labels) => boolean, keyLabels: (labels: Labels) => Labels): Side {
+  const display = (labels: Labels, key: Labels, prev: Labels | undefined): Labels => {
+    const event = labels.event;
+    if (event === undefined || key.event !== undefined) return key;
+    if (prev !== undefined && prev.event !== event) return key;
+    return { ...key, event };
+  };
+  const metrics = new Map<string, MetricSummary>();
+  for (const m of r.metrics) {
+    if (!keep(m.labels)) continue;
+    const labels = keyLabels(m.labels);
+    const key = metricKey(m.name, labels);
+    const prev = metrics.get(key);
+    const shown = display(m.labels, labels, prev?.labels);
+    metrics.set(key, prev ? mergeSummaries(prev, m, shown) : { ...m, labels: shown });
+  }
+  const counters = new Map<string, { name: string; labels: Labels; value: number }>();
+  for (const c of r.counters) {
+    if (!keep(c.labels)) continue;
+    const labels = keyLabels(c.labels);
+    const key = metricKey(c.name, labels);
+    const prev = counters.get(key);
+    counters.set(key, { name: c.name, labels: display(c.labels, labels, prev?.labels), value: (prev?.value ?? 0) + c.value });
+  }
+  return { info: sideInfo(r, name), metrics, counters, errors: r.errors.reduce((s, e) => s + e.count, 0) };
+}
+
 /** Two runs: every metric+labels present in both, side by side with a verdict. */
 export function compareResults(a: Results, b: Results, opts: CompareOptions = {}): Comparison {
   const names = opts.names ?? defaultNames(a, b);
-  const side = (r: Results, name: string): Side => ({
-    info: sideInfo(r, name),
-    metrics: new Map(r.metrics.map((m) => [metricKey(m.name, m.labels), m])),
-    counters: new Map(r.counters.map((c) => [metricKey(c.name, c.labels), c])),
-    errors: r.errors.reduce((s, e) => s + e.count, 0),
-  });
-  return compareSides(side(a, names[0]), side(b, names[1]), opts);
+  const all = (): boolean => true;
+  const c = compareSides(collectSide(a, names[0], all, byAction), collectSide(b, names[1], all, byAction), opts);
+  const server = compareServerRuns(a, b, names);
+  return server ? { ...c, server } : c;
 }
 
 /** Variant names present in a run: `meta.variants` in order, else any `variant` labels seen. */
@@ -321,29 +363,13 @@ export function compareVariants(results: Results, opts: CompareOptions & { a?: s
   const viewsA = viewsOf(va);
   const foldView = [...viewsOf(vb)].every((view) => view === undefined || !viewsA.has(view));
   const keyLabels = (labels: Labels): Labels => {
-    const l = withoutLabel(labels, 'variant');
+    const l = byAction(withoutLabel(labels, 'variant'));
     return foldView ? withoutLabel(l, 'view') : l;
   };
-  const side = (variant: string): Side => {
-    const metrics = new Map<string, MetricSummary>();
-    for (const m of results.metrics) {
-      if (m.labels.variant !== variant) continue;
-      const labels = keyLabels(m.labels);
-      const key = metricKey(m.name, labels);
-      const prev = metrics.get(key);
-      metrics.set(key, prev ? mergeSummaries(prev, m, labels) : { ...m, labels });
-    }
-    const counters = new Map<string, { name: string; labels: Labels; value: number }>();
-    for (const c of results.counters) {
-      if (c.labels.variant !== variant) continue;
-      const labels = keyLabels(c.labels);
-      const key = metricKey(c.name, labels);
-      counters.set(key, { name: c.name, labels, value: (counters.get(key)?.value ?? 0) + c.value });
-    }
-    const errors = results.errors.reduce((s, e) => s + e.count, 0);
-    return { info: sideInfo(results, variant), metrics, counters, errors };
-  };
-  return compareSides(side(va), side(vb), opts);
+  const side = (variant: string): Side => collectSide(results, variant, (l) => l.variant === variant, keyLabels);
+  const c = compareSides(side(va), side(vb), opts);
+  const server = compareServerVariants(results, va, vb);
+  return server ? { ...c, server } : c;
 }
 
 /** Two summaries of one metric merged exactly through their HDR distributions. */

@@ -4,6 +4,7 @@
  */
 import { COUNTERS, HISTOGRAMS, unitOf } from '../metrics/catalog.js';
 import type { CounterEntry, MetricSummary, Results } from '../metrics/model.js';
+import { serverComparisonText, serverSummaryText } from './console-server.js';
 import type { Comparison } from './compare.js';
 import {
   formatCount,
@@ -151,7 +152,7 @@ export function formatSummary(results: Results, opts: ConsoleOptions = {}): stri
     paint(`Rookery · ${m.scenario} → ${m.target}`, 'bold', color),
     `  ${m.load.description} · ${formatDuration(m.durationMs)} · started ${m.startedAt}`,
   ];
-  if (m.variants && m.variants.length > 0) head.push(`  variants: ${m.variants.join(', ')}`);
+  if (m.variants && m.variants.length > 0) head.push(`  variants: ${m.variants.join(', ')}${m.variantMode === 'sequential' ? ' (sequential: one after the other)' : ''}`);
   if (m.interrupted) head.push(paint(`  Interrupted (${m.interrupted}): results are partial.`, 'yellow', color));
   const sections = [
     head.join('\n'),
@@ -159,6 +160,7 @@ export function formatSummary(results: Results, opts: ConsoleOptions = {}): stri
     countersSection(results.counters, m.durationMs, color, width),
     errorsSection(results, color, width),
     thresholdsSection(results, color, width),
+    serverSummaryText(results),
     healthLine(results, color),
   ];
   return `${sections.filter((s) => s !== '').join('\n\n')}\n`;
@@ -217,5 +219,6 @@ export function formatComparison(c: Comparison, opts: ConsoleOptions = {}): stri
   if (c.onlyInA.length > 0) extra.push(`Only in A (not compared): ${c.onlyInA.join(', ')}`);
   if (c.onlyInB.length > 0) extra.push(`Only in B (not compared): ${c.onlyInB.join(', ')}`);
   extra.push(`Errors: A ${formatCount(c.errors.a)} · B ${formatCount(c.errors.b)}`);
-  return `${[head.join('\n'), table, summary, extra.join('\n'), method].join('\n\n')}\n`;
+  const server = serverComparisonText(c.server, [na, nb]);
+  return `${[head.join('\n'), table, summary, ...(server ? [server] : []), extra.join('\n'), method].join('\n\n')}\n`;
 }

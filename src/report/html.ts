@@ -23,13 +23,14 @@ import {
 } from './format.js';
 import { html, safeRelativeUrl, type SafeHtml } from './html-escape.js';
 import { chartCard, renderPage } from './html-page.js';
+import { serverBlock, serverComparisonBlock, variantModeNote } from './html-server.js';
 
 export interface HtmlOptions {
   /** Page title (default: `Rookery · <scenario>`). */
   title?: string;
 }
 
-const LABEL_ORDER = ['event', 'view', 'variant', 'step'];
+const LABEL_ORDER = ['action', 'event', 'view', 'variant', 'step'];
 
 function labelColumns(labelSets: readonly Labels[], omit: readonly string[] = []): string[] {
   const keys = new Set<string>();
@@ -380,9 +381,9 @@ function variantsBlock(results: Results, charts: ReportCharts): SafeHtml {
     const c = compareVariants(results, { a: baseline, b: other });
     const clear = c.metrics.filter((m) => m.verdict.direction !== 'none');
     return html`<div class="card span-all"><div class="card-head"><h3>${baseline} vs ${other}</h3><span class="note">${clear.length === 0 ? 'no clear difference in any metric' : `${clear.length} clear difference${clear.length === 1 ? '' : 's'} of ${c.metrics.length} metrics`}</span></div>
-${comparisonTable(c, `variants-table-${other}`)}${criteriaNote(c)}</div>`;
+${comparisonTable(c, `variants-table-${other}`)}${criteriaNote(c)}</div>${serverComparisonBlock(c)}`;
   });
-  return html`<section class="block" id="variants"><div class="block-head"><h2>Variants</h2><p>Users split evenly and run interleaved on the same machine at the same time, so the comparison is fair on a noisy machine.</p></div>
+  return html`<section class="block" id="variants"><div class="block-head"><h2>Variants</h2><p id="variant-mode" data-mode="${results.meta.variantMode ?? 'interleaved'}">${variantModeNote(results) ?? ''}</p></div>
 <div class="grid">${chartCard(charts.variants, 'Distribution per variant', 'merged over events and views', 'span-all')}${tables}</div></section>`;
 }
 
@@ -439,6 +440,7 @@ ${hasDiffs
     )
   : ''}
 ${variantsBlock(results, charts)}
+${serverBlock(results)}
 ${section('errors', 'Errors', 'Grouped by kind, with the first samples kept.', errorsBlock(results))}
 ${section(
   'harness',
@@ -457,6 +459,7 @@ ${section('visual', 'Visual checks', 'Snapshots compared against committed basel
   ];
   if (hasDiffs) nav.push(['diffs', 'Diffs']);
   if (variants.length >= 2) nav.push(['variants', 'Variants']);
+  if (results.server) nav.push(['server', 'Server']);
   nav.push(['errors', 'Errors'], ['harness', 'Harness'], ['visual', 'Visual']);
 
   return renderPage({
@@ -521,6 +524,7 @@ ${clear.length > 0
   ? html`<section class="block"><div class="grid kpis">${clear.slice(0, 8).map((m) => kpi(m.name, m.verdict.text, `${formatLabels(m.labels)} · p50 ${formatValue(m.a.p50, m.unit)} → ${formatValue(m.b.p50, m.unit)} (${formatPercentChange(m.diff.p50.pct)})`, '', 'mono'))}</div></section>`
   : ''}
 ${section('comparison', 'Per metric', 'Side by side, with the difference and a significance call.', html`<div class="card">${comparisonTable(c)}${criteriaNote(c)}</div>`)}
+${serverComparisonBlock(c)}
 ${chart ? section('distributions', 'Distributions', 'Percentile curves of both sides; pick a metric.', html`<div class="grid">${chartCard(chart, `${c.a.name} vs ${c.b.name}`, 'percentile curves', 'span-all')}</div>`) : ''}
 ${c.onlyInA.length + c.onlyInB.length > 0
   ? html`<section class="block"><div class="card"><h3>Not compared</h3><p class="muted">Only in ${c.a.name}: ${c.onlyInA.join(', ') || '—'}<br>Only in ${c.b.name}: ${c.onlyInB.join(', ') || '—'}</p></div></section>`

@@ -7,6 +7,7 @@ import type { Results } from '../metrics/model.js';
 import type { Comparison } from './compare.js';
 import { sortEntries } from './console.js';
 import { formatCount, formatDelta, formatDuration, formatLabels, formatP, formatPercentChange, formatPlain, formatValue } from './format.js';
+import { serverComparisonText } from './console-server.js';
 
 /** Escapes a table cell: pipes, backticks, HTML-significant characters, newlines. */
 export function mdCell(s: string): string {
@@ -75,6 +76,8 @@ export function formatComparisonMarkdown(c: Comparison, opts: { title?: string }
     '',
     `Errors: ${a} ${formatCount(c.errors.a)} · ${b} ${formatCount(c.errors.b)}`,
   ];
+  const server = serverComparisonText(c.server, [c.a.name, c.b.name]);
+  if (server) parts.push('', ...server.split('\n').map((l) => `${mdCell(l.trimStart())}  `));
   if (c.onlyInA.length + c.onlyInB.length > 0) {
     parts.push('', `Not compared (one side only): ${[...c.onlyInA, ...c.onlyInB].map(code).join(', ')}`);
   }

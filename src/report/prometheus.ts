@@ -43,15 +43,15 @@ export class LiveMetrics {
   constructor() {
     const r = [this.registry];
     for (const [name, spec] of Object.entries(HISTOGRAMS) as Array<[string, MetricSpec]>) {
-      const labelNames = [...spec.labels, ...COMMON_LABELS];
+      const labelNames = [...spec.labels, ...(spec.optionalLabels ?? []), ...COMMON_LABELS];
       this.quantiles.set(name, new Gauge({ name: `${METRIC_PREFIX}${name}`, help: `${spec.help}; latest interval's quantiles (1 = max)`, labelNames: [...labelNames, 'quantile'], registers: r }));
       this.intervalCounts.set(name, new Gauge({ name: `${METRIC_PREFIX}${name}_interval_count`, help: `${spec.help}; records in the latest interval`, labelNames, registers: r }));
     }
     for (const [name, spec] of Object.entries(COUNTERS) as Array<[string, MetricSpec]>) {
-      this.counters.set(name, new Counter({ name: `${METRIC_PREFIX}${name}_total`, help: `${spec.help}; run total so far`, labelNames: [...spec.labels, ...COMMON_LABELS], registers: r }));
+      this.counters.set(name, new Counter({ name: `${METRIC_PREFIX}${name}_total`, help: `${spec.help}; run total so far`, labelNames: [...spec.labels, ...(spec.optionalLabels ?? []), ...COMMON_LABELS], registers: r }));
     }
     for (const [name, spec] of Object.entries(GAUGES) as Array<[string, MetricSpec]>) {
-      this.gauges.set(name, new Gauge({ name: `${METRIC_PREFIX}${name}`, help: spec.help, labelNames: [...spec.labels, ...COMMON_LABELS], registers: r }));
+      this.gauges.set(name, new Gauge({ name: `${METRIC_PREFIX}${name}`, help: spec.help, labelNames: [...spec.labels, ...(spec.optionalLabels ?? []), ...COMMON_LABELS], registers: r }));
     }
     this.errors = new Counter({ name: `${METRIC_PREFIX}errors_total`, help: 'Errors by kind (results.json errors), run total so far', labelNames: ['kind'], registers: r });
     this.run = {

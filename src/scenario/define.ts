@@ -3,6 +3,7 @@
  * `defineScenario({...})`; Rookery loads it (src/scenario/load.ts), then runs many users of it by a load profile.
  */
 import type { BrowserContext, Page } from 'playwright';
+import type { ServerMetricsConfig } from '../server-metrics/scraper.js';
 
 /** A duration: milliseconds as a number, or a string like `500ms`, `30s`, `2m`, `1h`, `1m30s`. */
 export type Duration = number | string;
@@ -53,6 +54,21 @@ export interface ScenarioOptions {
   data?: string | ReadonlyArray<Record<string, unknown>>;
   /** Visual regression: share of iterations whose u.snapshot() calls capture (0..1). */
   visualSample?: number;
+  /**
+   * The app's Prometheus endpoints (one per node), scraped each interval during the run: a URL, a list, or
+   * `{ urls, mapping, intervalMs, timeoutMs }` (mapping adds rules for your own metric names; see the README).
+   * CLI: --server-metrics (repeatable; replaces the URLs, keeps the mapping).
+   */
+  serverMetrics?: string | string[] | ServerMetricsConfig;
+  /**
+   * `interleaved` (default): variants run at the same time, users split between them — the fair comparison of
+   * client figures on a noisy machine. `sequential`: each variant runs alone with the same load shape (ramp,
+   * hold, ramp-down, `settle` gap), one after the other, so server metrics are attributable per variant.
+   * CLI: --variant-mode.
+   */
+  variantMode?: 'interleaved' | 'sequential';
+  /** Sequential variants: idle gap after each variant's ramp-down (default 5s). CLI: --settle. */
+  settle?: Duration;
 }
 
 /** What a LiveView verb observed. Round-trip and bytes come from the WebSocket frames (CDP clock); patch time
@@ -60,6 +76,8 @@ export interface ScenarioOptions {
 export interface ActionTiming {
   /** LiveView event name of the push this action caused (undefined when it caused none). */
   event: string | undefined;
+  /** The action's name: `opts.action`, else the event name (undefined when it caused no event). */
+  action: string | undefined;
   view: string;
   /** push → phx_reply, from frames. */
   rttMs: number | undefined;
@@ -81,17 +99,28 @@ export interface MountTiming {
   joinBytes: number | undefined;
 }
 
+/** Per-call options of the action verbs. */
+export interface ActionOptions {
+  input?: InputMode;
+  /**
+   * What this action is, in the scenario's words (default: the LiveView event name). Recorded as the `action`
+   * label on per-event metrics; `rookery compare` pairs variants by it, so `insert` on a stream page (event
+   * `append`) is compared with `insert` on a list page (event `add`).
+   */
+  action?: string;
+}
+
 export interface LiveViewVerbs {
   /** Navigate to `path` (relative to the target) and resolve when the LiveView is connected and settled. */
   goto(path: string): Promise<MountTiming>;
   /** Click (phx-click) and wait for the reply to patch the page; live navigation links wait for the new view. */
-  click(selector: string, opts?: { input?: InputMode }): Promise<ActionTiming>;
+  click(selector: string, opts?: ActionOptions): Promise<ActionTiming>;
   /** Set a field's value at once (one phx-change) and wait for the reply. */
-  fill(selector: string, text: string, opts?: { input?: InputMode }): Promise<ActionTiming>;
+  fill(selector: string, text: string, opts?: ActionOptions): Promise<ActionTiming>;
   /** Type key by key (one phx-change per key), waiting for each reply; optional delay between keys. */
-  type(selector: string, text: string, opts?: { delayMs?: number; input?: InputMode }): Promise<ActionTiming[]>;
+  type(selector: string, text: string, opts?: ActionOptions & { delayMs?: number }): Promise<ActionTiming[]>;
   /** Submit a form (phx-submit) and wait for the reply. */
-  submit(selector: string, opts?: { input?: InputMode }): Promise<ActionTiming>;
+  submit(selector: string, opts?: ActionOptions): Promise<ActionTiming>;
   /** Wait until connected, no phx-*-loading, no pending refs and no unanswered pushes. */
   waitSettled(opts?: { timeoutMs?: number }): Promise<void>;
 }

@@ -7,7 +7,7 @@ import type { HistogramName } from '../metrics/catalog.js';
 import type { Labels } from '../metrics/model.js';
 import type { ActionResult, MountInfo, PageAction, PageAgentApi, SettleResult } from '../probe/page-agent.js';
 import type { PageProbe } from '../probe/page-probe.js';
-import type { ActionTiming, InputMode, LiveViewVerbs, MountTiming } from './define.js';
+import type { ActionOptions, ActionTiming, InputMode, LiveViewVerbs, MountTiming } from './define.js';
 
 /** What verbs record themselves: the page-clock metrics only they can see. */
 export interface VerbRecorder {
@@ -59,7 +59,20 @@ export function createVerbs(ctx: VerbContext): LiveViewVerbs {
     }
   };
 
-  async function act(verb: string, action: PageAction, input: InputMode): Promise<ActionTiming> {
+  async function act(verb: string, action: PageAction, opts: ActionOptions | undefined): Promise<ActionTiming> {
+    const name = opts?.action;
+    if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) {
+      throw new TypeError(`${verb}(${JSON.stringify(action.selector)}): { action } must be a non-empty string, got ${JSON.stringify(name)}`);
+    }
+    probe.beginAction(name);
+    try {
+      return await perform(verb, action, opts?.input ?? ctx.input, name);
+    } finally {
+      probe.endAction();
+    }
+  }
+
+  async function perform(verb: string, action: PageAction, input: InputMode, name: string | undefined): Promise<ActionTiming> {
     const mark = probe.mark();
     let result: ActionResult;
     if (input === 'playwright') {
@@ -82,10 +95,10 @@ export function createVerbs(ctx: VerbContext): LiveViewVerbs {
     if (result.navigation) {
       const join = await probe.waitForJoin(mark, grace);
       const view = join?.view ?? where;
-      ctx.recorder.record('lv_patch_ms', { event: 'navigate', view }, result.patchMs);
-      return { event: undefined, view, rttMs: join?.ms, patchMs: result.patchMs, bytes: join?.anatomy.bytes, pushed: false };
+      ctx.recorder.record('lv_patch_ms', { event: 'navigate', view, action: name ?? 'navigate' }, result.patchMs);
+      return { event: undefined, action: name, view, rttMs: join?.ms, patchMs: result.patchMs, bytes: join?.anatomy.bytes, pushed: false };
     }
-    if (!result.pushed) return { event: undefined, view: where, rttMs: undefined, patchMs: result.patchMs, bytes: undefined, pushed: false };
+    if (!result.pushed) return { event: undefined, action: name, view: where, rttMs: undefined, patchMs: result.patchMs, bytes: undefined, pushed: false };
     // The page saw the reply, so the frames exist; CDP may just not have delivered them to us yet.
     const answer = await probe.waitForEventOrCrash(mark, grace);
     if (answer?.type === 'error') {
@@ -95,8 +108,8 @@ export function createVerbs(ctx: VerbContext): LiveViewVerbs {
     const ev = answer;
     const event = ev?.event ?? 'unmatched';
     const view = ev?.view ?? where;
-    ctx.recorder.record('lv_patch_ms', { event, view }, result.patchMs);
-    return { event: ev?.event, view, rttMs: ev?.ms, patchMs: result.patchMs, bytes: ev?.anatomy.bytes, pushed: true };
+    ctx.recorder.record('lv_patch_ms', { event, view, action: name ?? event }, result.patchMs);
+    return { event: ev?.event, action: name ?? ev?.event, view, rttMs: ev?.ms, patchMs: result.patchMs, bytes: ev?.anatomy.bytes, pushed: true };
   }
 
   const settle = async (timeoutMs: number): Promise<void> => {
@@ -149,17 +162,17 @@ export function createVerbs(ctx: VerbContext): LiveViewVerbs {
       await settle(ctx.actionTimeoutMs);
       return { view, mountMs: info.mountMs ?? 0, documentMs: info.documentMs, joinMs: join?.ms, joinBytes: join?.anatomy.bytes };
     },
-    click: (selector, opts) => act('click', { kind: 'click', selector }, opts?.input ?? ctx.input),
-    fill: (selector, text, opts) => act('fill', { kind: 'input', selector, value: text }, opts?.input ?? ctx.input),
+    click: (selector, opts) => act('click', { kind: 'click', selector }, opts),
+    fill: (selector, text, opts) => act('fill', { kind: 'input', selector, value: text }, opts),
     async type(selector, text, opts) {
       const out: ActionTiming[] = [];
       for (let i = 1; i <= text.length; i++) {
-        out.push(await act('type', { kind: 'input', selector, value: text.slice(0, i) }, opts?.input ?? ctx.input));
+        out.push(await act('type', { kind: 'input', selector, value: text.slice(0, i) }, opts));
         if (opts?.delayMs && i < text.length) await new Promise((r) => setTimeout(r, opts.delayMs));
       }
       return out;
     },
-    submit: (selector, opts) => act('submit', { kind: 'submit', selector }, opts?.input ?? ctx.input),
+    submit: (selector, opts) => act('submit', { kind: 'submit', selector }, opts),
     waitSettled: (opts) => settle(opts?.timeoutMs ?? ctx.actionTimeoutMs),
   };
 }

@@ -10,6 +10,7 @@ import { compareResults, compareVariants } from '../../src/report/compare.js';
 import { renderCompareHtml, renderHtml } from '../../src/report/html.js';
 import type { ChartSpec } from '../../src/report/chart-specs.js';
 import { DEFAULT_EVENTS, fakeResults } from '../support/fake-results.js';
+import { ServerMetricsBuilder } from '../../src/server-metrics/derive.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -186,6 +187,62 @@ test.describe('HTML report from disk', () => {
     const compareShot = testInfo.outputPath('compare.png');
     await page.screenshot({ path: compareShot, fullPage: true });
     await testInfo.attach('compare', { path: compareShot, contentType: 'image/png' });
+    expect(g.problems).toEqual([]);
+  });
+
+  test('server section: where the time goes and memory per LiveView, sequential variants', async ({ page }, testInfo) => {
+    const list = [{ event: 'add', view: '/list', count: 600, rttMs: { median: 9, sigma: 0.3 }, diffBytes: { median: 6000, sigma: 0.1 }, streamOps: 0 }];
+    const stream = [{ event: 'append', view: '/stream', count: 600, rttMs: { median: 7, sigma: 0.3 }, diffBytes: { median: 300, sigma: 0.1 }, streamOps: 1 }];
+    const results = fakeResults({ seed: 5, scenario: 'compare-streams', intervals: 60, variants: { stream: { events: stream }, list: { events: list } } });
+    const started = Date.parse(results.meta.startedAt);
+    results.meta.variantMode = 'sequential';
+    results.meta.segments = [
+      { variant: 'stream', startMs: 0, holdEndMs: 20_000, endMs: 30_000 },
+      { variant: 'list', startMs: 30_000, holdEndMs: 50_000, endMs: 60_000 },
+    ];
+    // An app exporting PromEx names; memory grows 30 kB per stream LiveView, 90 kB per list LiveView.
+    const name = 'app_prom_ex_phoenix_live_view_handle_event_duration_milliseconds';
+    const text = (n: number, stream: number, list: number, event: string) => `# TYPE ${name} histogram
+${name}_bucket{event="${event}",module="${XSS.replace(/"/g, '\\"')}",le="5"} ${n}
+${name}_bucket{event="${event}",module="${XSS.replace(/"/g, '\\"')}",le="+Inf"} ${n}
+${name}_sum{event="${event}",module="${XSS.replace(/"/g, '\\"')}"} ${n * 4}
+${name}_count{event="${event}",module="${XSS.replace(/"/g, '\\"')}"} ${n}
+# TYPE app_prom_ex_beam_memory_allocated_bytes gauge
+app_prom_ex_beam_memory_allocated_bytes ${1e8 + stream * 30_000 + list * 90_000}
+`;
+    const b = new ServerMetricsBuilder(['http://app/metrics'], { startedAt: started, intervalMs: 1000 });
+    let appended = 0;
+    let added = 0;
+    for (let i = 0; i <= 60; i++) {
+      const t = i * 1000;
+      const ramp = (from: number) => Math.max(0, Math.min(10, Math.floor((t - from) / 1000)));
+      const s = t < 20_000 ? ramp(0) : 0;
+      const l = t >= 30_000 && t < 50_000 ? ramp(30_000) : 0;
+      if (s > 0) appended += 10;
+      if (l > 0) added += 10;
+      const body = text(appended, s, l, 'append') + text(added, 0, 0, 'add').split('\n').slice(0, 5).join('\n') + '\n';
+      b.addRound(started + t, [{ node: 0, text: body }], [
+        { labels: { view: '/stream', variant: 'stream' }, value: s },
+        { labels: { view: '/list', variant: 'list' }, value: l },
+      ]);
+    }
+    results.server = b.result('local');
+
+    const file = testInfo.outputPath('server.html');
+    writeFileSync(file, renderHtml(results));
+    const g = guard(page);
+    await page.goto(pathToFileURL(file).href);
+    await expect(page.locator('#variant-mode')).toHaveAttribute('data-mode', 'sequential');
+    await expect(page.locator('#server')).toBeVisible();
+    const row = page.locator('#time-split-table tr[data-kind="event"][data-variant="stream"][data-action="append"]');
+    await expect(row).toContainText('4.00 ms');
+    await expect(page.locator('#memory-per-liveview tr[data-variant="stream"]')).toHaveAttribute('data-bytes-per-lv', '30000');
+    await expect(page.locator('#memory-per-liveview tr[data-variant="list"]')).toHaveAttribute('data-bytes-per-lv', '90000');
+    await expect(page.locator('#server-compare #memory-compare')).toHaveAttribute('data-verdict', 'stream smaller');
+    await expect(page.locator('#server-targets')).toContainText('http://app/metrics');
+    const shot = testInfo.outputPath('server.png');
+    await page.locator('#server').screenshot({ path: shot });
+    await testInfo.attach('server', { path: shot, contentType: 'image/png' });
     expect(g.problems).toEqual([]);
   });
 });

@@ -41,17 +41,25 @@ describe('compare on real runs', () => {
     }
   }, 90_000);
 
-  it('stream vs list variants: the list sends bigger diffs per insert, and compare says the stream is smaller', async () => {
+  it('stream vs list variants with differently named events (append vs add), paired by action: the stream is smaller', async () => {
     const { results } = await runLocal({
       scenarioFile: resolve(ROOT, 'scenarios/compare-streams.ts'),
       overrides: { target: fixture.url, users: 4, ramp: '1s', duration: '6s', gracefulStop: '5s' },
     });
     expect(results.meta.variants).toEqual(['stream', 'list']);
+    expect(results.meta.variantMode).toBe('interleaved');
+    // The scenario clicks `append` on the stream page and `add` on the list page, both named `insert`.
+    expect(results.metrics.filter((m) => m.name === 'lv_diff_bytes' && m.labels.action === 'insert').map((m) => m.labels.event).sort()).toEqual(['add', 'append']);
     const c = compareVariants(results);
-    const bytes = c.metrics.find((m) => m.name === 'lv_diff_bytes' && m.labels.event === 'add');
+    const bytes = c.metrics.find((m) => m.name === 'lv_diff_bytes' && m.labels.action === 'insert');
     expect(bytes, JSON.stringify(c.onlyInA)).toBeDefined();
     expect(bytes!.b.p50).toBeGreaterThan(5 * bytes!.a.p50);
     expect(bytes!.verdict.direction).toBe('a-lower');
     expect(bytes!.verdict.text).toBe('stream smaller');
+    const rtt = c.metrics.find((m) => m.name === 'lv_event_rtt_ms' && m.labels.action === 'insert');
+    expect(rtt!.a.count).toBeGreaterThanOrEqual(20);
+    expect(rtt!.b.count).toBeGreaterThanOrEqual(20);
+    expect(['stream faster', 'list faster', 'no clear difference']).toContain(rtt!.verdict.text);
+    expect([...c.onlyInA, ...c.onlyInB].filter((k) => k.includes('append') || k.includes('{event=add'))).toEqual([]);
   }, 90_000);
 });

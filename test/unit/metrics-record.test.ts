@@ -70,16 +70,28 @@ describe('recordObservation', () => {
     const event = (push: string, name: string, ms: number): Observation => ({
       type: 'event', socket: 's1', topic: 'lv:phx-1', view: '/counter', push, event: name, ref: '5', t: 2, ms, ok: true, cid: undefined, anatomy: anatomy(),
     });
+
     const r = recorded([event('event', 'inc', 4), event('event', 'inc', 6), event('live_patch', 'live_patch', 9)]);
-    expect(r.histograms['lv_event_rtt_ms{event=inc,view=/counter}']?.count).toBe(2);
-    expect(r.histograms['lv_event_rtt_ms{event=inc,view=/counter}']?.p50).toBe(4);
-    expect(r.histograms['lv_event_rtt_ms{event=live_patch,view=/counter}']).toEqual({ count: 1, p50: 9 });
-    expect(r.histograms['lv_diff_bytes{event=inc,view=/counter}']).toEqual({ count: 2, p50: 500 });
-    expect(r.histograms['lv_diff_static_bytes{event=inc,view=/counter}']?.p50).toBe(300);
-    expect(r.histograms['lv_diff_dynamic_bytes{event=inc,view=/counter}']?.p50).toBe(150);
-    expect(r.histograms['lv_diff_components{event=inc,view=/counter}']?.p50).toBe(2);
-    expect(r.histograms['lv_stream_ops{event=inc,view=/counter}']?.p50).toBe(5); // 3 inserts + 1 delete + 1 reset
-    expect(r.counters).toEqual({ 'lv_events{event=inc,view=/counter}': 2, 'lv_events{event=live_patch,view=/counter}': 1 });
+    expect(r.histograms['lv_event_rtt_ms{event=inc,view=/counter,action=inc}']?.count).toBe(2);
+    expect(r.histograms['lv_event_rtt_ms{event=inc,view=/counter,action=inc}']?.p50).toBe(4);
+    expect(r.histograms['lv_event_rtt_ms{event=live_patch,view=/counter,action=live_patch}']).toEqual({ count: 1, p50: 9 });
+    expect(r.histograms['lv_diff_bytes{event=inc,view=/counter,action=inc}']).toEqual({ count: 2, p50: 500 });
+    expect(r.histograms['lv_diff_static_bytes{event=inc,view=/counter,action=inc}']?.p50).toBe(300);
+    expect(r.histograms['lv_diff_dynamic_bytes{event=inc,view=/counter,action=inc}']?.p50).toBe(150);
+    expect(r.histograms['lv_diff_components{event=inc,view=/counter,action=inc}']?.p50).toBe(2);
+    expect(r.histograms['lv_stream_ops{event=inc,view=/counter,action=inc}']?.p50).toBe(5); // 3 inserts + 1 delete + 1 reset
+    expect(r.counters).toEqual({ 'lv_events{event=inc,view=/counter,action=inc}': 2, 'lv_events{event=live_patch,view=/counter,action=live_patch}': 1 });
+  });
+
+  it('event → the action named by the scenario replaces the event name in the action label', () => {
+    const obs: Observation = {
+      type: 'event', socket: 's1', topic: 'lv:phx-1', view: '/stream', push: 'event', event: 'append', ref: '5', t: 2, ms: 3, ok: true, cid: undefined, anatomy: anatomy(),
+    };
+    const reg = new MetricsRegistry();
+    recordObservation(reg, obs, 'insert');
+    const snap = reg.takeSnapshot();
+    expect(snap.histograms.filter((h) => h.name === 'lv_event_rtt_ms').map((h) => h.labels)).toEqual([{ event: 'append', view: '/stream', action: 'insert' }]);
+    expect(snap.counters.find((c) => c.name === 'lv_events')?.labels).toEqual({ event: 'append', view: '/stream', action: 'insert' });
   });
 
   it('push → lv_push_bytes, lv_pushes and composition with event=push:<name>', () => {

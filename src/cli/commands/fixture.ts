@@ -1,6 +1,6 @@
 /** `rookery fixture`: serve the built-in LiveView fixture app (fixtures/server) until SIGINT/SIGTERM. */
 import type { Command } from 'commander';
-import { startFixture } from '../../../fixtures/server/index.js';
+import { parseLvBytes, startFixture } from '../../../fixtures/server/index.js';
 
 interface FixtureFlags {
   port: string;
@@ -9,6 +9,8 @@ interface FixtureFlags {
   jitterMs: string;
   seed: string;
   maxRecords: string;
+  lvBytes?: string;
+  memoryBaseBytes: string;
   allowRemote?: boolean;
 }
 
@@ -36,6 +38,8 @@ export function registerFixture(program: Command): void {
     .option('--jitter-ms <ms>', 'extra uniform random delay in [0, ms] per event', '0')
     .option('--seed <n>', 'seed for glitches and jitter', '1')
     .option('--max-records <n>', 'ground-truth ring buffer size', '100000')
+    .option('--lv-bytes <spec>', 'synthetic server memory per connected LiveView at /metrics, by route: /stream=20000,/list=60000,*=50000')
+    .option('--memory-base-bytes <n>', 'synthetic server memory with no LiveView connected', String(64 * 1024 * 1024))
     .option('--allow-remote', 'allow binding a non-loopback interface (the fixture has no authentication)')
     .action(async (flags: FixtureFlags) => {
       if (!isLoopbackHost(flags.host) && !flags.allowRemote) {
@@ -48,6 +52,8 @@ export function registerFixture(program: Command): void {
         jitterMs: parseNumber('--jitter-ms', flags.jitterMs),
         seed: parseNumber('--seed', flags.seed, { integer: true }),
         maxRecords: parseNumber('--max-records', flags.maxRecords, { integer: true }),
+        lvBytes: flags.lvBytes === undefined ? {} : parseLvBytes(flags.lvBytes),
+        memoryBaseBytes: parseNumber('--memory-base-bytes', flags.memoryBaseBytes),
       });
       process.stdout.write(`Rookery fixture listening on ${fixture.url}\n`);
       await new Promise<void>((resolve) => {

@@ -1,0 +1,136 @@
+/**
+ * Issue 14's acceptance on a real run (real Chromium, fixture with known server truth): stream vs list run
+ * sequentially with --server-metrics; the report's server handle time per event is the fixture's own measured
+ * time, memory per LiveView is within 10 % of the fixture's configured bytes per LiveView for each variant, the
+ * differently named events are compared as one action, and a dead metrics endpoint is counted, never fatal.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { runLocal } from '../../src/load/run-local.js';
+import { compareVariants } from '../../src/report/compare.js';
+import { memoryPerLiveView, timeSplit } from '../../src/server-metrics/analysis.js';
+import { renderHtml } from '../../src/report/html.js';
+import { formatSummary } from '../../src/report/console.js';
+import { validateResults } from '../../src/metrics/results.js';
+import type { Results } from '../../src/metrics/model.js';
+import { runDistributed } from '../../src/cluster/run-distributed.js';
+import { LocalBackend } from '../../src/cluster/backends/local.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const LV_BYTES = { '/stream': 30_000, '/list': 90_000 };
+let fixture: FixtureServer;
+
+beforeAll(async () => {
+  fixture = await startFixture({ port: 0, eventDelayMs: 20, lvBytes: LV_BYTES });
+});
+afterAll(async () => {
+  await fixture?.close();
+});
+
+describe('server metrics on a real sequential run', () => {
+  it('time split, memory per LiveView per variant, action pairing and failed scrapes against the fixture’s truth', async () => {
+    fixture.reset();
+    const { results } = await runLocal({
+      scenarioFile: resolve(ROOT, 'scenarios/compare-streams.ts'),
+      overrides: {
+        target: fixture.url,
+        users: 8,
+        ramp: '3s',
+        duration: '6s',
+        gracefulStop: '5s',
+        variantMode: 'sequential',
+        // Long enough for the users the ramp-down retired to finish their iteration (~3 s) before the next variant.
+        settle: '3s',
+        // The second node is dead: its failures are counted and shown, and the run goes on.
+        serverMetricsUrls: [`${fixture.url}/metrics`, 'http://127.0.0.1:9/metrics'],
+      },
+    });
+    const r: Results = validateResults(JSON.parse(JSON.stringify(results)));
+    expect(r.meta.variantMode).toBe('sequential');
+    expect(r.meta.segments?.map((s) => s.variant)).toEqual(['stream', 'list']);
+    const server = r.server!;
+    expect(server.scrapedBy).toBe('local');
+    expect(server.targets[0]).toMatchObject({ failures: 0 });
+    expect(server.targets[0]!.scrapes).toBeGreaterThanOrEqual(20);
+    expect(server.targets[1]!.scrapes).toBe(0);
+    expect(server.targets[1]!.failures).toBe(server.targets[0]!.scrapes);
+    expect(server.targets[1]!.lastError).toContain('127.0.0.1:9');
+
+    // Server handle time per event: exactly what the fixture measured (count and mean; the mean is sum/count).
+    const truth = fixture.stats().events;
+    const split = timeSplit(r);
+    for (const [variant, event] of [['stream', 'append'], ['list', 'add']] as const) {
+      const row = split.find((x) => x.kind === 'event' && x.variant === variant && x.action === 'insert');
+      expect(row, variant).toBeDefined();
+      expect(row!.events).toEqual([event]);
+      const measured = truth.filter((e) => e.event === event).map((e) => e.handleMs);
+      expect(row!.server!.count).toBe(measured.length);
+      const mean = measured.reduce((a, b) => a + b, 0) / measured.length;
+      expect(row!.server!.mean).toBeCloseTo(mean, 6);
+      expect(row!.server!.mean).toBeGreaterThanOrEqual(Math.min(...measured));
+      expect(row!.server!.mean).toBeLessThanOrEqual(Math.max(...measured));
+      expect(row!.server!.mean).toBeGreaterThanOrEqual(19); // the fixture's 20 ms delay (timers may fire ≤ 1 ms early)
+      // The split adds up: server + network/queueing = RTT; + client = patched.
+      expect(row!.split.serverMs! + row!.split.networkMs!).toBeCloseTo(row!.rtt!.mean, 6);
+      expect(row!.rtt!.mean + row!.split.clientMs!).toBeCloseTo(row!.patch!.mean, 6);
+      expect(row!.shared).toBe(false);
+      // Mounts: the fixture's mount count for this variant's route.
+      const mount = split.find((x) => x.kind === 'mount' && x.variant === variant);
+      const joins = fixture.stats().joins.filter((j) => j.status === 'ok' && j.url !== null && new URL(j.url).pathname === `/${variant}`);
+      expect(mount!.server!.count).toBe(joins.length);
+    }
+
+    // Memory per LiveView per variant, within 10 % of the configured truth.
+    const memory = memoryPerLiveView(r);
+    for (const [variant, bytes] of [['stream', LV_BYTES['/stream']], ['list', LV_BYTES['/list']]] as const) {
+      const m = memory.find((x) => x.variant === variant);
+      expect(m?.fit, `${variant}: ${m?.reason}`).toBeDefined();
+      expect(Math.abs(m!.fit!.bytesPerLiveView - bytes) / bytes, `${variant}: ${m!.fit!.bytesPerLiveView}`).toBeLessThan(0.1);
+      expect(m!.fit!.maxConnected).toBe(8);
+    }
+
+    // Compare: one action across differently named events, with verdicts; memory per LiveView side by side.
+    const c = compareVariants(r);
+    const bytes = c.metrics.find((m) => m.name === 'lv_diff_bytes' && m.labels.action === 'insert');
+    expect(bytes, JSON.stringify({ onlyA: c.onlyInA, onlyB: c.onlyInB })).toBeDefined();
+    expect(bytes!.labels.event).toBeUndefined(); // append vs add: not one event name
+    expect(bytes!.verdict.text).toBe('stream smaller');
+    const rtt = c.metrics.find((m) => m.name === 'lv_event_rtt_ms' && m.labels.action === 'insert');
+    expect(rtt!.a.count).toBeGreaterThanOrEqual(20);
+    expect(rtt!.b.count).toBeGreaterThanOrEqual(20);
+    expect(c.onlyInA.filter((k) => k.includes('insert'))).toEqual([]);
+    expect(c.server?.attributable).toBe(true);
+    expect(c.server?.memory.verdict).toBe('stream smaller');
+    expect(c.server?.rows.find((x) => x.kind === 'event' && x.action === 'insert')?.a?.server?.count).toBeGreaterThan(0);
+
+    // The report and the summary show it.
+    const page = renderHtml(r);
+    expect(page).toContain('id="time-split-table"');
+    expect(page).toContain('data-mode="sequential"');
+    expect(page).toMatch(/data-variant="stream" data-bytes-per-lv="\d+"/);
+    expect(formatSummary(r)).toMatch(/memory per LiveView \(list\): \d/);
+  }, 120_000);
+
+  it('distributed run: the collector scrapes once for the whole app; handle counts equal the fixture truth', async () => {
+    fixture.reset();
+    const { results } = await runDistributed({
+      scenarioFile: resolve(ROOT, 'scenarios/counter.ts'),
+      overrides: { target: fixture.url, users: 2, ramp: '1s', duration: '4s', serverMetricsUrls: [`${fixture.url}/metrics`] },
+      runners: 2,
+      backend: new LocalBackend({ stdio: 'ignore' }),
+      runnerArgs: ['--capacity', '1'],
+      control: false,
+    });
+    const server = results.server!;
+    expect(server.scrapedBy).toBe('collector');
+    expect(server.targets[0]!.failures).toBe(0);
+    expect(server.connected).toBeUndefined(); // pages live on the runners: counts come from their series
+    const row = timeSplit(results).find((x) => x.kind === 'event' && x.action === 'inc');
+    const truth = fixture.stats().events.filter((e) => e.event === 'inc');
+    expect(row!.server!.count).toBe(truth.length);
+    expect(row!.rtt!.count).toBe(truth.length);
+    expect(row!.server!.mean).toBeCloseTo(truth.reduce((a, e) => a + e.handleMs, 0) / truth.length, 6);
+    expect(results.series.gauges.some((g) => g.name === 'lv_connected' && g.values.some((v) => (v ?? 0) >= 1))).toBe(true);
+  }, 120_000);
+});
