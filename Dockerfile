@@ -49,9 +49,10 @@ RUN npx tsc -p tsconfig.json && npm prune --omit=dev --no-audit --no-fund
 
 FROM node
 # chromium-headless-shell installs /usr/lib/chromium/chromium-headless-shell, which rookery discovers by itself;
-# fonts so pages render (and measure) as they do for people; tini reaps Chromium's children.
+# fonts so pages render (and measure) as they do for people (without DejaVu, fontconfig maps sans-serif and serif to
+# Liberation Mono); tini reaps Chromium's children.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends chromium-headless-shell fonts-liberation fonts-noto-color-emoji fontconfig ca-certificates tini \
+ && apt-get install -y --no-install-recommends chromium-headless-shell fonts-liberation fonts-dejavu-core fonts-noto-color-emoji fontconfig ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /opt/rookery

@@ -271,12 +271,12 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
   }
 }
 
-/** The address local runners dial: loopback for a wildcard listener on this machine, else the host name. */
+/** The address runners dial: loopback for a wildcard listener on this machine (local processes, host-network containers), else the host name. */
 function joinUrlFor(collector: Collector, backend: RunnerBackend['name']): string {
   const url = new URL(collector.url);
   const wildcard = url.hostname === '0.0.0.0' || url.hostname === '[::]';
   if (!wildcard) return collector.url;
-  return `ws://${backend === 'local' ? '127.0.0.1' : hostname()}:${url.port}`;
+  return `ws://${backend === 'local' || backend === 'docker' ? '127.0.0.1' : hostname()}:${url.port}`;
 }
 
 /** Setup data travels as JSON: what does not survive JSON is refused here, with a clear message. */

@@ -8,6 +8,7 @@ import { runDistributed } from '../../cluster/run-distributed.js';
 import { BACKEND_NAMES, type BackendName, type RunnerBackend } from '../../cluster/backends/types.js';
 import { LocalBackend } from '../../cluster/backends/local.js';
 import { ManualBackend } from '../../cluster/backends/manual.js';
+import { DockerBackend, DEFAULT_DOCKER_IMAGE } from '../../cluster/backends/docker.js';
 import { KubernetesBackend } from '../../cluster/backends/kubernetes.js';
 import { manifestsForPrinting, runnerManifests } from '../../cluster/backends/kubernetes-manifests.js';
 import { generateToken } from '../../cluster/auth.js';
@@ -30,6 +31,11 @@ export interface ClusterFlags {
   browserEndpoint?: string;
   partialDir?: string;
   idleTimeout?: string;
+  dockerImage?: string;
+  dockerCpus?: string;
+  dockerMemory?: string;
+  dockerShmSize?: string;
+  dockerEnv?: string[];
   k8sImage?: string;
   k8sNamespace?: string;
   k8sCpu?: string;
@@ -63,6 +69,11 @@ export function clusterRunFlags(cmd: Command): Command {
     .option('--browser-endpoint <url>', 'runners: drive remote browsers here (Playwright server or CDP) instead of launching')
     .option('--partial-dir <dir>', 'runners: where to write partial results if the collector is lost')
     .option('--idle-timeout <duration>', 'runners: leave when given no work for this long (default 5m)')
+    .option('--docker-image <image>', `docker: runner image (default ${DEFAULT_DOCKER_IMAGE}; build it from the Dockerfile)`)
+    .option('--docker-cpus <n>', 'docker: CPUs per runner container, e.g. 1 or 0.5')
+    .option('--docker-memory <size>', 'docker: memory per runner container, e.g. 2g')
+    .option('--docker-shm-size <size>', "docker: /dev/shm size (default: the engine's; rookery's Chromium does not need it)")
+    .option('--docker-env <KEY=VALUE>', 'docker: environment for runners (repeatable)', collect)
     .option('--k8s-image <image>', 'kubernetes: runner image (see the Dockerfile)')
     .option('--k8s-namespace <ns>', 'kubernetes: namespace (default "default")')
     .option('--k8s-cpu <cpu>', 'kubernetes: CPU per runner pod, e.g. 2')
@@ -82,11 +93,11 @@ export function runnerArgsFrom(f: ClusterFlags): string[] {
   return args;
 }
 
-function envPairs(list: readonly string[] | undefined): Record<string, string> {
+function envPairs(list: readonly string[] | undefined, flag = '--k8s-env'): Record<string, string> {
   const env: Record<string, string> = {};
   for (const kv of list ?? []) {
     const i = kv.indexOf('=');
-    if (i <= 0) throw new Error(`--k8s-env: ${JSON.stringify(kv)} is not KEY=VALUE`);
+    if (i <= 0) throw new Error(`${flag}: ${JSON.stringify(kv)} is not KEY=VALUE`);
     env[kv.slice(0, i)] = kv.slice(i + 1);
   }
   return env;
@@ -108,12 +119,22 @@ function kubernetesOptions(f: ClusterFlags) {
 function backendFor(f: ClusterFlags, log: (line: string) => void): RunnerBackend {
   if (f.backend === 'kubernetes') return new KubernetesBackend(kubernetesOptions(f));
   if (f.backend === 'manual') return new ManualBackend({ print: (t) => log(t.trimEnd()), tokenFromEnv: !f.token && Boolean(process.env.ROOKERY_TOKEN) });
+  if (f.backend === 'docker') {
+    return new DockerBackend({
+      ...(f.dockerImage ? { image: f.dockerImage } : {}),
+      ...(f.dockerCpus ? { cpus: f.dockerCpus } : {}),
+      ...(f.dockerMemory ? { memory: f.dockerMemory } : {}),
+      ...(f.dockerShmSize ? { shmSize: f.dockerShmSize } : {}),
+      env: envPairs(f.dockerEnv, '--docker-env'),
+    });
+  }
   return new LocalBackend();
 }
 
 export async function runClusterCommand(scenarioFile: string, flags: RunFlags & ClusterFlags & MetricsFlags): Promise<number> {
   const runners = flags.runners as number;
-  const local = flags.backend === 'local';
+  // Docker runners share the host's network: like local ones, they dial the collector on loopback.
+  const local = flags.backend === 'local' || flags.backend === 'docker';
   const port = flags.collectorPort ?? (local ? 0 : 7700);
   if (flags.dryRun) {
     if (flags.backend !== 'kubernetes') throw new Error('--dry-run applies to --backend kubernetes');

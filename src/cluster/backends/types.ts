@@ -19,7 +19,7 @@ export interface BackendLaunch {
 }
 
 export interface RunnerBackend {
-  readonly name: 'local' | 'kubernetes' | 'manual';
+  readonly name: 'local' | 'docker' | 'kubernetes' | 'manual';
   launch(request: BackendLaunch): Promise<void>;
   /** Why runners did not show up, when the backend can tell (exit codes, pod states). */
   diagnose(): Promise<string | undefined>;
@@ -28,4 +28,4 @@ export interface RunnerBackend {
 }
 
 export type BackendName = RunnerBackend['name'];
-export const BACKEND_NAMES: readonly BackendName[] = ['local', 'kubernetes', 'manual'];
+export const BACKEND_NAMES: readonly BackendName[] = ['local', 'docker', 'kubernetes', 'manual'];
