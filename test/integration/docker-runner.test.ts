@@ -143,6 +143,9 @@ describe.skipIf(unsupported !== undefined)('runner image and --backend docker', 
     expect(await until(() => containers(crashedOwner).length === 3 && fixture.stats().events.length > 0, 60_000)).toBe(true);
     crashed.kill('SIGKILL');
     await exited(crashed);
+    // Its runners notice, give their users a grace period, write partial results and exit; the containers stay.
+    const running = () => docker(['ps', '--quiet', '--filter', `label=${crashedOwner}`, '--filter', 'status=running']).out;
+    expect(await until(() => running() === '', 60_000)).toBe(true);
     expect(containers(crashedOwner)).toHaveLength(3);
 
     // …and the next docker-backend run removes them before starting its own.

@@ -1,7 +1,17 @@
 // The Kubernetes backend without a cluster: the manifests it generates, and the calls it makes on the client's
 // API objects (a fake recording them). Not exercised against a live cluster here (see docs/distributed.md).
 import { describe, expect, it } from 'vitest';
-import type { V1Job, V1Secret } from '@kubernetes/client-node';
+import type {
+  BatchV1ApiCreateNamespacedJobRequest,
+  BatchV1ApiDeleteNamespacedJobRequest,
+  CoreV1ApiCreateNamespacedSecretRequest,
+  CoreV1ApiDeleteNamespacedSecretRequest,
+  CoreV1ApiListNamespacedPodRequest,
+  V1Job,
+  V1PodList,
+  V1Secret,
+  V1Status,
+} from '@kubernetes/client-node';
 import { RUN_LABEL, jobName, manifestsForPrinting, runnerManifests } from '../../src/cluster/backends/kubernetes-manifests.js';
 import { KubernetesBackend, type KubeClients } from '../../src/cluster/backends/kubernetes.js';
 import type { BackendLaunch } from '../../src/cluster/backends/types.js';
@@ -77,22 +87,40 @@ describe('kubernetes manifests', () => {
   });
 });
 
-type Call = { method: string; param: Record<string, unknown> };
+type Call = { method: string; param: object };
 
+/** A fake of the client's API objects, typed against @kubernetes/client-node: a call it does not have fails to compile. */
 function fakeClients(opts: { failJob?: boolean } = {}): { clients: KubeClients; calls: Call[] } {
   const calls: Call[] = [];
-  const record = (method: string) => async (param: Record<string, unknown>) => {
-    calls.push({ method, param });
-    if (method === 'createNamespacedJob' && opts.failJob) throw Object.assign(new Error('forbidden'), { code: 403, body: { reason: 'Forbidden' } });
-    if (method === 'listNamespacedPod') {
-      return { items: [{ metadata: { name: 'rookery-x-0' }, status: { phase: 'Pending', containerStatuses: [{ state: { waiting: { reason: 'ImagePullBackOff', message: 'not found' } } }] } }] };
-    }
-    return param.body ?? {};
+  const record = (method: string, param: object) => calls.push({ method, param });
+  const status: V1Status = { kind: 'Status', apiVersion: 'v1', status: 'Success' };
+  const clients: KubeClients = {
+    batch: {
+      async createNamespacedJob(param: BatchV1ApiCreateNamespacedJobRequest): Promise<V1Job> {
+        record('createNamespacedJob', param);
+        if (opts.failJob) throw Object.assign(new Error('forbidden'), { code: 403, body: { reason: 'Forbidden' } });
+        return param.body;
+      },
+      async deleteNamespacedJob(param: BatchV1ApiDeleteNamespacedJobRequest): Promise<V1Status> {
+        record('deleteNamespacedJob', param);
+        return status;
+      },
+    },
+    core: {
+      async createNamespacedSecret(param: CoreV1ApiCreateNamespacedSecretRequest): Promise<V1Secret> {
+        record('createNamespacedSecret', param);
+        return param.body;
+      },
+      async deleteNamespacedSecret(param: CoreV1ApiDeleteNamespacedSecretRequest): Promise<V1Status> {
+        record('deleteNamespacedSecret', param);
+        return status;
+      },
+      async listNamespacedPod(param: CoreV1ApiListNamespacedPodRequest): Promise<V1PodList> {
+        record('listNamespacedPod', param);
+        return { items: [{ metadata: { name: 'rookery-x-0' }, status: { phase: 'Pending', containerStatuses: [{ name: 'runner', image: 'img:1', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'not found' } } }] } }] };
+      },
+    },
   };
-  const clients = {
-    batch: { createNamespacedJob: record('createNamespacedJob'), deleteNamespacedJob: record('deleteNamespacedJob') },
-    core: { createNamespacedSecret: record('createNamespacedSecret'), deleteNamespacedSecret: record('deleteNamespacedSecret'), listNamespacedPod: record('listNamespacedPod') },
-  } as unknown as KubeClients;
   return { clients, calls };
 }
 
@@ -105,9 +133,9 @@ describe('kubernetes backend calls', () => {
     const backend = new KubernetesBackend({ image: 'img:1', namespace: 'perf', clients });
     await backend.launch(launch(logs));
     expect(calls.map((c) => c.method)).toEqual(['createNamespacedSecret', 'createNamespacedJob']);
-    expect(calls[0]?.param.namespace).toBe('perf');
-    expect((calls[0]?.param.body as V1Secret).stringData).toEqual({ token: TOKEN });
-    expect((calls[1]?.param.body as V1Job).spec?.completions).toBe(3);
+    expect((calls[0]?.param as CoreV1ApiCreateNamespacedSecretRequest).namespace).toBe('perf');
+    expect((calls[0]?.param as CoreV1ApiCreateNamespacedSecretRequest).body.stringData).toEqual({ token: TOKEN });
+    expect((calls[1]?.param as BatchV1ApiCreateNamespacedJobRequest).body.spec?.completions).toBe(3);
     expect(logs.join('\n')).toMatch(/created Job perf\/rookery-run-1 \(3 runner pods/);
 
     expect(await backend.diagnose()).toBe('rookery-x-0 Pending (ImagePullBackOff: not found)');

@@ -11,6 +11,7 @@ import { ManualBackend } from '../../cluster/backends/manual.js';
 import { DockerBackend, DEFAULT_DOCKER_IMAGE } from '../../cluster/backends/docker.js';
 import { KubernetesBackend } from '../../cluster/backends/kubernetes.js';
 import { manifestsForPrinting, runnerManifests } from '../../cluster/backends/kubernetes-manifests.js';
+import { validateManifests } from '../../cluster/backends/kubernetes-validate.js';
 import { generateToken } from '../../cluster/auth.js';
 import { parseDuration } from '../../load/duration.js';
 import { checkOutputFlags, reportRun, overridesFrom, signalExitCode, prepareOutputs, progressPrinter, sigintController, type RunFlags } from '../run-support.js';
@@ -147,6 +148,7 @@ export async function runClusterCommand(scenarioFile: string, flags: RunFlags & 
       token: flags.token ?? generateToken(),
       runnerArgs: runnerArgsFrom(flags),
     });
+    await validateManifests([m.secret, m.job]);
     process.stdout.write(manifestsForPrinting(m));
     return 0;
   }

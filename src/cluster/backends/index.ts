@@ -5,3 +5,4 @@ export { DockerBackend, dockerRunArgs, containerName, DEFAULT_DOCKER_IMAGE, DOCK
 export { ManualBackend, runnerCommand, type ManualBackendOptions } from './manual.js';
 export { KubernetesBackend, defaultKubeClients, type KubeClients, type KubernetesBackendOptions } from './kubernetes.js';
 export { runnerManifests, manifestsForPrinting, jobName, RUN_LABEL, type KubernetesOptions, type ManifestInput, type RunnerManifests } from './kubernetes-manifests.js';
+export { validateManifests, manifestProblems, ManifestValidationError, type KubeObject } from './kubernetes-validate.js';

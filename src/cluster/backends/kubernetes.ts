@@ -3,11 +3,13 @@
  * @kubernetes/client-node with the current kubeconfig (or the in-cluster service account). The collector waits
  * for the pods to dial in; at the end the Job (and its pods) and the token Secret are deleted: scale to zero.
  *
- * Not exercised against a live cluster in this repository's tests: they check the manifests and the API calls
- * against a fake API object (docs/distributed.md says how to run it for real).
+ * Not exercised against a live cluster in this repository's tests: they validate the manifests against the
+ * Kubernetes API schema (kubernetes-validate.ts) and check the API calls against a typed fake of the client's
+ * API objects (docs/distributed.md says how to run it for real).
  */
 import type { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { RUN_LABEL, jobName, manifestsForPrinting, runnerManifests, type KubernetesOptions, type RunnerManifests } from './kubernetes-manifests.js';
+import { validateManifests } from './kubernetes-validate.js';
 import type { BackendLaunch, RunnerBackend } from './types.js';
 
 /** The slice of the client's API objects this backend calls (the real ones, or fakes in tests). */
@@ -48,6 +50,8 @@ export class KubernetesBackend implements RunnerBackend {
 
   async launch(req: BackendLaunch): Promise<void> {
     const m = this.manifests(req);
+    // The API server would refuse a malformed object half-way (Secret created, Job not): refuse it here, whole.
+    await validateManifests([m.secret, m.job]);
     if (this.options.dryRun) {
       (this.options.print ?? ((t: string) => process.stdout.write(t)))(manifestsForPrinting(m));
       return;
