@@ -13,7 +13,7 @@
 # than rookery/playwright: build FROM this image and install them in /home/rookery (runners resolve packages
 # from their working directory first).
 #
-# What Chromium needs in a container (docs/docker.md): nothing special. rookery starts it with
+# What Chromium needs in a container (docs/docker.md, tested by test/integration/docker-runner.test.ts): nothing special. rookery starts it with
 # --disable-dev-shm-usage (shared memory goes to /tmp, so the engine's default 64 MiB /dev/shm is enough) and
 # --no-sandbox (Chromium's sandbox needs user namespaces, which the default seccomp profile denies; the
 # container is the isolation boundary); it runs as the unprivileged user 10001; fonts come from apt below.

@@ -21,6 +21,7 @@ export class ManifestValidationError extends Error {
 }
 
 interface SchemaError {
+  keyword?: string;
   instancePath?: string;
   message?: string;
   params?: Record<string, unknown>;
@@ -50,7 +51,10 @@ export async function manifestProblems(objects: readonly KubeObject[]): Promise<
     } catch (err) {
       const errors = (err as { errors?: SchemaError[] }).errors;
       if (!Array.isArray(errors)) throw err;
-      for (const e of errors) problems.push(`${id}: ${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.params?.allowedValues ? ` (${JSON.stringify(e.params.allowedValues)})` : ''}`);
+      // A quantity is "a string in quantity format, or a number": keep the format error, not the alternatives'.
+      const formatted = new Set(errors.filter((e) => e.keyword === 'format').map((e) => e.instancePath));
+      const useful = errors.filter((e) => e.keyword !== 'oneOf' && !(e.keyword === 'type' && formatted.has(e.instancePath)));
+      for (const e of useful) problems.push(`${id}: ${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.params?.allowedValues ? ` (${JSON.stringify(e.params.allowedValues)})` : ''}`);
     }
   }
   return [...new Set(problems)];
