@@ -272,6 +272,7 @@ describe('no Chromium survives the harness process', () => {
 
   it('an uncaught exception: the exit hook kills Chromium', async () => {
     const { run, pids } = await start('uncaught');
+    run.signal('SIGUSR2');
     expect((await run.exited).code).toBe(1);
     expect(run.stderr()).toContain('deliberate uncaught exception');
     expect(await waitUntil(() => chromiumLeftovers({ groups: pids }).length === 0, 5_000)).toBe(true);

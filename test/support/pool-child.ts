@@ -1,7 +1,7 @@
 /**
  * Child process for the "no Chromium survives" tests: opens a pool with two pages, prints the browser pids
  * as one JSON line, then waits to be signalled (or crashes on purpose, by mode).
- *   argv[2]: 'idle' (wait for a signal) | 'uncaught' (throw after printing) | 'app-handles-sigint'
+ *   argv[2]: 'idle' (wait for a signal) | 'uncaught' (throw on SIGUSR2) | 'app-handles-sigint'
  */
 import { BrowserPool } from '../../src/browser/pool.js';
 
@@ -24,8 +24,10 @@ process.stdout.write(`${JSON.stringify({ pids: pool.pids() })}\n`);
 const keepAlive = setInterval(() => {}, 1000);
 
 if (mode === 'uncaught') {
-  setTimeout(() => {
+  // Thrown when the test says so (SIGUSR2), after it has seen the browser tree: a fixed delay raced the test's
+  // own check on a loaded machine.
+  process.on('SIGUSR2', () => {
     clearInterval(keepAlive);
     throw new Error('deliberate uncaught exception');
-  }, 100);
+  });
 }
