@@ -17,7 +17,14 @@ cd "$(dirname "$0")/../.."
 BASE="${ROOKERY_DOCKER_BASE:-rookery-base:trixie}"
 IMAGE="${ROOKERY_DOCKER_IMAGE:-rookery-runner:local}"
 CACHE="${ROOKERY_DOCKER_CACHE:-$PWD/.cache/docker}"
-MIRROR="${ROOKERY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The mirror this machine's apt already uses (deb822 or one-line format), unless ROOKERY_DEBIAN_MIRROR says otherwise.
+machine_mirror() {
+  { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
+    grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; break }}'
+  } | grep -v -- '-security' | head -n 1
+}
+MIRROR="${ROOKERY_DEBIAN_MIRROR:-$(machine_mirror)}"
+[ -n "$MIRROR" ] || { echo "docker-engine: no Debian mirror found in /etc/apt; set ROOKERY_DEBIAN_MIRROR" >&2; exit 69; }
 SUITE=trixie
 LOG="${ROOKERY_DOCKERD_LOG:-/var/log/rookery-dockerd.log}"
 build_image=false
