@@ -199,3 +199,11 @@ export function isAlive(pid: number, root = '/proc'): boolean {
   const s = readProcStat(pid, root);
   return s !== undefined && s.state !== 'Z' && s.state !== 'X';
 }
+
+/** Clock ticks since boot, from /proc/uptime (the unit of ProcStat.startTicks). */
+export function readUptimeTicks(root = '/proc'): number | undefined {
+  const text = readText(`${root}/uptime`);
+  if (text === undefined) return undefined;
+  const s = Number(text.trim().split(/\s+/)[0]);
+  return Number.isFinite(s) ? Math.floor(s * CLOCK_TICKS_PER_SECOND) : undefined;
+}
