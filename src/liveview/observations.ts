@@ -87,4 +87,6 @@ export type Observation =
       /** crash: the LiveView event (payload.event) whose push the crash left unanswered, when there was one. */
       event?: string;
     }
+  /** A Phoenix heartbeat answered: `heartbeat` sent (at `t`) → `phx_reply` with the same ref, in ms. */
+  | { type: 'heartbeat'; socket: string; t: number; ms: number }
   | { type: 'frame'; socket: string; dir: 'sent' | 'received'; t: number; bytes: number; channel: FrameChannel };

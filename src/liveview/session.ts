@@ -77,7 +77,12 @@ interface SocketState {
   mainView: string | undefined;
   pending: Map<string, PendingPush>;
   topics: Map<string, TopicState>;
+  /** Heartbeats sent and not yet answered: ref → CDP time sent. phoenix.js keeps at most one pending. */
+  heartbeats: Map<string, number>;
 }
+
+/** Unanswered heartbeats remembered per socket (the client gives up on one when the next is due). */
+const MAX_PENDING_HEARTBEATS = 4;
 
 export class LiveViewSession {
   private readonly timeoutS: number;
@@ -188,6 +193,7 @@ export class LiveViewSession {
       mainView: undefined,
       pending: new Map(),
       topics: new Map(),
+      heartbeats: new Map(),
     };
     this.sockets.set(id, s);
     return s;
@@ -202,10 +208,33 @@ export class LiveViewSession {
     }
     const channel = channelOf(msg.topic);
     out.push({ type: 'frame', socket: s.id, dir, t, bytes: msg.bytes, channel });
+    if (channel === 'heartbeat' && !s.closed) {
+      this.heartbeat(s, dir, msg, t, out);
+      return;
+    }
     // After end() or a close, late frames are counted but change nothing (a late push must not time out later).
     if (channel !== 'lv' || s.closed) return;
     if (dir === 'sent') this.clientPush(s, msg, t, out);
     else this.serverMessage(s, msg, t, out);
+  }
+
+  /**
+   * `heartbeat` on topic `phoenix` → `phx_reply` with the same ref. The server answers without app work, so the
+   * round trip is the probe's floor: network plus the renderer's delay in stamping frames on this machine now.
+   */
+  private heartbeat(s: SocketState, dir: 'sent' | 'received', msg: PhoenixMessage, t: number, out: Observation[]): void {
+    if (msg.ref === null) return;
+    if (dir === 'sent') {
+      if (msg.event !== 'heartbeat') return;
+      s.heartbeats.set(msg.ref, t);
+      if (s.heartbeats.size > MAX_PENDING_HEARTBEATS) s.heartbeats.delete(s.heartbeats.keys().next().value!);
+      return;
+    }
+    if (msg.event !== 'phx_reply') return;
+    const sent = s.heartbeats.get(msg.ref);
+    if (sent === undefined) return;
+    s.heartbeats.delete(msg.ref);
+    out.push({ type: 'heartbeat', socket: s.id, t: sent, ms: (t - sent) * 1000 });
   }
 
   private clientPush(s: SocketState, msg: PhoenixMessage, t: number, out: Observation[]): void {

@@ -21,6 +21,7 @@ export const HISTOGRAMS = {
   ws_connect_ms: { unit: 'ms', labels: [], help: 'WebSocket handshake request → 101 response (CDP clock)' },
   lv_join_ms: { unit: 'ms', labels: ['view'], help: 'phx_join sent → matching phx_reply (CDP clock)' },
   lv_mount_ms: { unit: 'ms', labels: ['view'], help: 'Navigation start → LiveView connected and rendered (page clock)' },
+  ws_heartbeat_rtt_ms: { unit: 'ms', labels: [], help: 'Phoenix heartbeat → phx_reply (CDP clock): no app work, so the probe floor on this machine under this load' },
   lv_event_rtt_ms: { unit: 'ms', labels: ['event', 'view'], optionalLabels: ['action'], help: 'event push → phx_reply with the same topic and ref (CDP clock)' },
   lv_patch_ms: { unit: 'ms', labels: ['event', 'view'], optionalLabels: ['action'], help: 'User action → DOM patched, measured in the page (page clock)' },
   lv_diff_bytes: { unit: 'bytes', labels: ['event', 'view'], optionalLabels: ['action'], help: 'Event reply frame bytes (UTF-8 payload length)' },

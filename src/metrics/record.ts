@@ -13,6 +13,7 @@
  * - frame: `ws_heartbeats` counts heartbeats sent (one per heartbeat; its reply is not counted again).
  * - action: on event round trips, the name the scenario gave the action that caused it (`{ action: 'insert' }`),
  *   else the event name; joins and pushes have none.
+ * - heartbeat: `ws_heartbeat_rtt_ms`, heartbeat → its reply; the server does no app work, so it is the probe's floor.
  */
 import type { DiffAnatomy, Observation } from '../liveview/observations.js';
 import type { MetricsRegistry } from './registry.js';
@@ -58,6 +59,10 @@ export function recordObservation(reg: ObservationSink, obs: Observation, action
       reg.count('ws_frames', { dir: obs.dir });
       reg.count('ws_bytes', { dir: obs.dir }, obs.bytes);
       if (obs.channel === 'heartbeat' && obs.dir === 'sent') reg.count('ws_heartbeats', {});
+      return;
+    }
+    case 'heartbeat': {
+      reg.record('ws_heartbeat_rtt_ms', {}, obs.ms);
       return;
     }
     case 'socket_connected': {

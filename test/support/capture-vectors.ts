@@ -69,6 +69,29 @@ export const FLOWS: Record<string, Flow> = {
     await lv.goto('/nested');
     await page.waitForFunction(() => document.querySelectorAll('[data-phx-session].phx-connected').length >= 2);
   },
+  heartbeat: async (lv, page) => {
+    await lv.goto('/counter');
+    await lv.click('#inc');
+    // Exactly three heartbeats, 100 ms apart: phoenix.js's 30 s default sent none yet. After the second reply the
+    // next heartbeat is already scheduled, so a long interval from then on stops the series after the third.
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          type PhxSocket = { heartbeatIntervalMs: number; resetHeartbeat(): void; onMessage(cb: (m: { topic: string }) => void): void };
+          const socket = (window as unknown as { liveSocket: { socket: PhxSocket } }).liveSocket.socket;
+          let replies = 0;
+          socket.onMessage((m) => {
+            if (m.topic !== 'phoenix') return;
+            replies++;
+            if (replies === 2) socket.heartbeatIntervalMs = 3_600_000;
+            if (replies === 3) resolve();
+          });
+          socket.heartbeatIntervalMs = 100;
+          socket.resetHeartbeat();
+        }),
+    );
+    await lv.click('#inc');
+  },
   crash: async (lv, page) => {
     await lv.goto('/counter?crash=1');
     await page.evaluate(() => (document.querySelector('#inc') as HTMLElement).click());

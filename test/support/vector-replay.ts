@@ -23,6 +23,8 @@ export interface ObservationCounts {
   pushes: Record<string, number>;
   errors: Record<string, number>;
   reconnects: number;
+  /** Heartbeats answered (heartbeat → phx_reply with the same ref). */
+  heartbeats: number;
   frames: Record<string, number>;
 }
 
@@ -31,13 +33,14 @@ const inc = (m: Record<string, number>, k: string): void => {
 };
 
 export function observationCounts(obs: readonly Observation[]): ObservationCounts {
-  const c: ObservationCounts = { joins: {}, events: {}, pushes: {}, errors: {}, reconnects: 0, frames: {} };
+  const c: ObservationCounts = { joins: {}, events: {}, pushes: {}, errors: {}, reconnects: 0, heartbeats: 0, frames: {} };
   for (const o of obs) {
     if (o.type === 'join') inc(c.joins, `${o.view} ${o.cause}${o.nested ? ' nested' : ''}${o.ok ? '' : ` error:${o.reason}`}`);
     else if (o.type === 'event') inc(c.events, `${o.view} ${o.push}:${o.event}${o.ok ? '' : ' error'}`);
     else if (o.type === 'push') inc(c.pushes, `${o.view} ${o.event}`);
     else if (o.type === 'error') inc(c.errors, o.kind);
     else if (o.type === 'reconnect') c.reconnects++;
+    else if (o.type === 'heartbeat') c.heartbeats++;
     else if (o.type === 'frame' && o.channel !== 'heartbeat') inc(c.frames, `${o.channel} ${o.dir}`);
   }
   return c;

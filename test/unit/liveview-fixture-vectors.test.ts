@@ -87,8 +87,31 @@ describe('decoder on real 1.2 client traffic (fixture)', () => {
     expect(c.events).toEqual({ '/counter event:inc': 1 });
   });
 
+  it('heartbeat: each of the three heartbeats is paired with its own reply by ref, apart from LiveView events', () => {
+    const text = readFileSync(`${DIR}/heartbeat.jsonl`, 'utf8');
+    const obs = decodeVectorFile(text);
+    const c = observationCounts(obs);
+    expect(c.heartbeats).toBe(3);
+    expect(c.events).toEqual({ '/counter event:inc': 2 });
+    expect(c.errors).toEqual({});
+    // Expected RTTs straight from the raw lines: reply timestamp minus heartbeat timestamp, same ref.
+    const raw = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; timestamp?: number; payloadData?: string });
+    const sentAt = new Map<string, number>();
+    const expected: number[] = [];
+    for (const e of raw) {
+      if (e.kind !== 'sent' && e.kind !== 'received') continue;
+      const [, ref, topic, event] = JSON.parse(e.payloadData!) as [unknown, string, string, string];
+      if (topic !== 'phoenix') continue;
+      if (event === 'heartbeat') sentAt.set(ref, e.timestamp!);
+      else expected.push((e.timestamp! - sentAt.get(ref)!) * 1000);
+    }
+    const hb = obs.filter((o): o is Extract<Observation, { type: 'heartbeat' }> => o.type === 'heartbeat');
+    expect(hb.map((h) => h.ms)).toEqual(expected);
+    expect(hb.every((h) => h.ms > 0)).toBe(true);
+  });
+
   it('every frame of every flow is accounted for: sent = received pairs, byte sizes are UTF-8 payload lengths', () => {
-    for (const name of ['counter', 'form', 'stream', 'list', 'components', 'components-function', 'async', 'navigation', 'nested', 'crash']) {
+    for (const name of ['counter', 'form', 'stream', 'list', 'components', 'components-function', 'async', 'navigation', 'nested', 'crash', 'heartbeat']) {
       const text = readFileSync(`${DIR}/${name}.jsonl`, 'utf8');
       const raw = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; payloadData?: string });
       const frames = decodeVectorFile(text).filter((o): o is Extract<Observation, { type: 'frame' }> => o.type === 'frame');

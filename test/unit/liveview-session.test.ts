@@ -201,4 +201,21 @@ describe('labels', () => {
   ] as const)('channelOf(%s) = %s', (topic, channel) => {
     expect(channelOf(topic)).toBe(channel);
   });
+
+  it('pairs a heartbeat only with a phx_reply on topic phoenix carrying the same ref, once', () => {
+    const s = script();
+    s.created();
+    s.join(1, '4');
+    s.joinOk(1.01, '4');
+    s.send(2, [null, '7', 'phoenix', 'heartbeat', {}]);
+    // Same ref on a LiveView topic, and a phoenix reply with another ref: neither answers the heartbeat.
+    expect(only(s.recv(2.001, ['4', '7', T, 'phx_reply', { status: 'ok', response: {} }]), 'heartbeat')).toEqual([]);
+    expect(only(s.recv(2.002, [null, '8', 'phoenix', 'phx_reply', { status: 'ok', response: {} }]), 'heartbeat')).toEqual([]);
+    const hb = only(s.recv(2.004, [null, '7', 'phoenix', 'phx_reply', { status: 'ok', response: {} }]), 'heartbeat');
+    expect(hb).toHaveLength(1);
+    expect(hb[0]!.t).toBe(2);
+    expect(hb[0]!.ms).toBeCloseTo(4, 9);
+    expect(only(s.recv(2.005, [null, '7', 'phoenix', 'phx_reply', { status: 'ok', response: {} }]), 'heartbeat')).toEqual([]);
+    expect(s.session.pendingCount()).toBe(0); // heartbeats are not LiveView pushes
+  });
 });

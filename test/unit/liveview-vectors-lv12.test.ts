@@ -35,6 +35,10 @@ describe('hand-written LiveView 1.2 sequences', () => {
     ]);
     const frames = only(obs, 'frame');
     expect(frames.filter((f) => f.channel === 'heartbeat')).toHaveLength(4);
+    expect(only(obs, 'heartbeat').map((h) => [h.t, Math.round(h.ms * 1000) / 1000])).toEqual([
+      [100.3, 1],
+      [130.3, 2],
+    ]);
     expect(frames.filter((f) => f.channel === 'lv')).toHaveLength(frames.length - 4);
     expect(only(obs, 'socket_connected')[0]!.ms).toBeCloseTo(4, 9);
     expect(only(obs, 'join')[0]).toMatchObject({ view: '/v2', cause: 'initial', mounts: 0, nested: false });
@@ -188,6 +192,7 @@ describe('hand-written LiveView 1.2 sequences', () => {
       },
     ]);
     expect(session.expire(900)).toEqual([]);
+    expect(only(obs, 'heartbeat')).toEqual([]); // the heartbeat was never answered: no round trip
     expect(session.pendingCount()).toBe(0);
     // A reply after the timeout is only a frame: the client gave up on it too.
     const late = session.push({
@@ -269,5 +274,6 @@ describe('hand-written LiveView 1.2 sequences', () => {
     ]);
     expect(only(obs, 'push').map((p) => p.event)).toEqual(['diff']);
     expect(only(obs, 'frame').filter((f) => f.channel === 'heartbeat')).toHaveLength(2);
+    expect(only(obs, 'heartbeat').map((h) => Math.round(h.ms * 1000) / 1000)).toEqual([1]);
   });
 });

@@ -11,6 +11,7 @@ interface FixtureFlags {
   maxRecords: string;
   lvBytes?: string;
   memoryBaseBytes: string;
+  heartbeatMs?: string;
   allowRemote?: boolean;
 }
 
@@ -40,6 +41,7 @@ export function registerFixture(program: Command): void {
     .option('--max-records <n>', 'ground-truth ring buffer size', '100000')
     .option('--lv-bytes <spec>', 'synthetic server memory per connected LiveView at /metrics, by route: /stream=20000,/list=60000,*=50000')
     .option('--memory-base-bytes <n>', 'synthetic server memory with no LiveView connected', String(64 * 1024 * 1024))
+    .option('--heartbeat-ms <ms>', "the pages' Phoenix heartbeat interval (default: phoenix.js's 30 s)")
     .option('--allow-remote', 'allow binding a non-loopback interface (the fixture has no authentication)')
     .action(async (flags: FixtureFlags) => {
       if (!isLoopbackHost(flags.host) && !flags.allowRemote) {
@@ -54,6 +56,7 @@ export function registerFixture(program: Command): void {
         maxRecords: parseNumber('--max-records', flags.maxRecords, { integer: true }),
         lvBytes: flags.lvBytes === undefined ? {} : parseLvBytes(flags.lvBytes),
         memoryBaseBytes: parseNumber('--memory-base-bytes', flags.memoryBaseBytes),
+        ...(flags.heartbeatMs === undefined ? {} : { heartbeatIntervalMs: parseNumber('--heartbeat-ms', flags.heartbeatMs, { integer: true }) }),
       });
       process.stdout.write(`Rookery fixture listening on ${fixture.url}\n`);
       await new Promise<void>((resolve) => {
