@@ -32,6 +32,8 @@ import {
 import { machineCpuPercent, nodeCpuPercent, treeCpuPercent, treeTicks, type TreeTicks } from './cpu.js';
 import { ProcessTree } from './tree.js';
 import { healthVerdict, type HealthThresholds } from './verdict.js';
+import { sampleWarnings } from './format.js';
+import { SATURATED_GAUGE } from '../metrics/windows.js';
 import type { HealthSummary } from '../metrics/model.js';
 
 /** The slice of the metrics registry the sampler writes to (src/metrics/registry.ts satisfies it). */
@@ -228,6 +230,8 @@ export class HealthSampler {
     sink.gauge(GAUGE_RSS, { process: 'node' }, sample.rssBytes.node);
     if (sample.cpuPercent.chromium !== null) sink.gauge(GAUGE_CPU, { process: 'chromium' }, sample.cpuPercent.chromium);
     if (sample.rssBytes.chromium !== null) sink.gauge(GAUGE_RSS, { process: 'chromium' }, sample.rssBytes.chromium);
+    // Per-interval saturation flag: results use it to keep saturated seconds out of steady-state figures.
+    sink.gauge(SATURATED_GAUGE, {}, sampleWarnings(sample, this.cores).length > 0 ? 1 : 0);
   }
 
   // ---- Chromium processes ----

@@ -2,7 +2,8 @@
  * Was the load generator the bottleneck? A pure judgement over health samples: when it says `saturated`, the
  * run's latencies include the harness's own delays and its throughput is the harness's, not the app's.
  */
-import type { HealthSummary } from '../metrics/model.js';
+import type { HealthSummary, HistogramEntry } from '../metrics/model.js';
+import { createHistogram, decodeHistogram, scaleOf } from '../metrics/hdr.js';
 import { combinedLagQuantile } from './lag.js';
 import type { HealthSample } from './sampler.js';
 
@@ -128,4 +129,26 @@ export function bytes(v: number): string {
   const MB = 1024 * 1024;
   if (v >= 1024 * MB) return `${(v / (1024 * MB)).toFixed(1)} GB`;
   return `${Math.round(v / MB)} MB`;
+}
+
+const HEARTBEAT_RTT = 'ws_heartbeat_rtt_ms';
+
+/**
+ * Adds the probe's measured floor to a verdict: Phoenix heartbeats are answered without app work, so their round
+ * trip is what network, server socket and harness add to every latency (Chromium stamps frames on the renderer's
+ * main thread, late when the machine is short of CPU). A slow floor is a note, not a saturation reason: an
+ * overloaded server delays heartbeats too.
+ */
+export function withProbeFloor(health: HealthSummary, histograms: readonly HistogramEntry[]): HealthSummary {
+  const entries = histograms.filter((h) => h.name === HEARTBEAT_RTT);
+  if (entries.length === 0) return health;
+  const h = createHistogram();
+  for (const e of entries) h.add(decodeHistogram(e.hdr));
+  if (h.totalCount === 0) return health;
+  const scale = scaleOf(HEARTBEAT_RTT);
+  const floor = { p50: round(h.getValueAtPercentile(50) / scale), p95: round(h.getValueAtPercentile(95) / scale), count: h.totalCount };
+  const note =
+    `latencies include ≈ ${floor.p50} ms of network + harness delay (Phoenix heartbeat round trip p50 ${floor.p50} ms, ` +
+    `p95 ${floor.p95} ms over ${floor.count} heartbeat${floor.count === 1 ? '' : 's'}: the probe's floor on this machine under this load)`;
+  return { ...health, probeFloorMs: floor, notes: [...(health.notes ?? []), note] };
 }

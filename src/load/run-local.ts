@@ -129,6 +129,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   const playwright = pkgVersion('playwright');
   if (playwright) versions.playwright = playwright;
 
+  let loadStartedAt: number | undefined;
   const resultsInput = (endedAt: number) => ({
     scenario: scenario.name,
     target,
@@ -143,6 +144,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
     visual: visual.summary(),
     variantMode: variantSetup.mode,
     segments: variantSetup.segments,
+    loadStartedAt,
   });
   let engine: LoadEngine | undefined;
   let scraper: ServerScraper | undefined;
@@ -198,6 +200,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
       ...(variantSetup.segments ? { sequential: variantSetup.segments } : {}),
     });
     if (opts.signal?.aborted) onAbort();
+    loadStartedAt = Date.now(); // the profile's clock (phases of intervals) starts here, after launch and setup()
     if (opts.checkpoint) {
       checkpoints = startCheckpoints(opts.checkpoint, () => {
         const now = Date.now();

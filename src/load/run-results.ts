@@ -12,6 +12,9 @@ import { buildResults } from '../metrics/results.js';
 import { evaluateThresholds } from '../metrics/thresholds.js';
 import type { HealthSummary, MachineInfo, Results, ResultsMeta } from '../metrics/model.js';
 import { describeProfile, totalDurationMs, type LoadProfile } from './profile.js';
+import { tagIntervals } from './phases.js';
+import { STEADY, windowFigures } from '../metrics/windows.js';
+import { withProbeFloor } from '../health/verdict.js';
 
 /**
  * A dependency's version. Some packages (phoenix_live_view) do not export `./package.json`, so we resolve
@@ -71,10 +74,16 @@ export interface AssembleInput {
   variantMode?: ResultsMeta['variantMode'];
   segments?: ResultsMeta['segments'];
   server?: Results['server'];
+  /** When the load schedule began (epoch ms); default `startedAt`. Phases of intervals are counted from it. */
+  loadStartedAt?: number | undefined;
 }
 
 export function assembleResults(input: AssembleInput): Results {
   const { accumulator } = input;
+  const intervals = accumulator.intervals();
+  const tags = tagIntervals(intervals, input.profile, input.startedAt, input.loadStartedAt ?? input.startedAt);
+  const totals = accumulator.totals();
+  const steady = tags.some((t) => t.phase === 'hold') ? windowFigures(intervals, tags, STEADY, { onlyTimings: true }) : undefined;
   const results = buildResults({
     meta: {
       tool: { name: 'rookery', version: pkgVersion('rookery') ?? '0.0.0' },
@@ -91,13 +100,14 @@ export function assembleResults(input: AssembleInput): Results {
       ...(input.runners ? { runners: input.runners } : {}),
       ...(input.interrupted ? { interrupted: input.interrupted } : {}),
     },
-    totals: accumulator.totals(),
-    series: buildSeries(accumulator.intervals(), { startedAt: input.startedAt, intervalMs: accumulator.intervalMs }),
+    totals,
+    series: buildSeries(intervals, { startedAt: input.startedAt, intervalMs: accumulator.intervalMs, tags }),
     thresholds: [],
-    health: input.health,
+    health: withProbeFloor(input.health, totals.histograms),
     ...(input.visual ? { visual: input.visual } : {}),
   });
   if (input.server) results.server = input.server;
-  results.thresholds = evaluateThresholds(input.thresholds, results);
+  if (steady) results.steady = steady;
+  results.thresholds = evaluateThresholds(input.thresholds, results, (sel) => windowFigures(intervals, tags, sel));
   return results;
 }

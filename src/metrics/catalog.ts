@@ -65,6 +65,7 @@ export const GAUGES = {
   harness_cpu_percent: { unit: 'percent', labels: ['process'], help: 'CPU of the harness (node) and its browsers (chromium), % of one core' },
   lv_connected: { unit: 'count', labels: ['view'], help: 'Main LiveViews Rookery holds connected (joined, not closed), by view' },
   harness_rss_bytes: { unit: 'bytes', labels: ['process'], help: 'Resident memory of the harness (node) and its browsers (chromium)' },
+  harness_saturated: { unit: 'count', labels: [], help: '1 when the harness was saturated at its last health sample (summed over runners)' },
 } as const satisfies Record<string, MetricSpec>;
 
 export type HistogramName = keyof typeof HISTOGRAMS;

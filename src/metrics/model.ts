@@ -90,6 +90,14 @@ export interface Series {
   /** Per-interval deltas of counters. */
   counters: SeriesValues[];
   gauges: SeriesValues[];
+  /**
+   * Per point: the load phase (`setup`, `ramp`, `hold`, `ramp-down`, `stop`, or `mixed` when downsampling merged
+   * several), its 1-based stage, and whether the harness was saturated in any of its intervals. Absent in results
+   * written before phases were recorded.
+   */
+  phase?: string[];
+  stage?: (number | null)[];
+  saturated?: boolean[];
 }
 
 export interface ThresholdResult {
@@ -111,6 +119,13 @@ export interface HealthSummary {
   cpuPeakPercent: Readonly<Record<string, number>>;
   rssPeakBytes: Readonly<Record<string, number>>;
   cores: number;
+  /**
+   * The probe's floor: Phoenix heartbeat round trips (`ws_heartbeat_rtt_ms`), answered by the server without app
+   * work, so every latency includes about this much network + harness delay. Absent when no heartbeat was answered.
+   */
+  probeFloorMs?: { p50: number; p95: number; count: number };
+  /** Facts about the measurement that are not saturation reasons (e.g. the probe floor). */
+  notes?: string[];
 }
 
 export interface MachineInfo {
@@ -167,6 +182,11 @@ export interface Results {
   series: Series;
   thresholds: ThresholdResult[];
   health: HealthSummary;
+  /**
+   * Steady state: the run's figures over hold-phase intervals in which the harness was not saturated (timings only),
+   * with the excluded intervals counted and listed. Absent when the profile has no hold phase.
+   */
+  steady?: import('./windows.js').WindowFigures;
   /** Visual regression outcome (present when the scenario took snapshots). */
   /** What was scraped from the app's own metrics endpoints (`--server-metrics`). */
   server?: ServerMetricsResults;

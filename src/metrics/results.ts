@@ -95,6 +95,34 @@ export function validateResults(x: unknown): Results {
   numberRecord(h.rssPeakBytes, 'results.health.rssPeakBytes');
   number(h.cores, 'results.health.cores');
   if (o.server !== undefined) checkServerResults(o.server);
+  if (h.notes !== undefined) each(h.notes, 'results.health.notes', string);
+  if (h.probeFloorMs !== undefined) {
+    const f = object(h.probeFloorMs, 'results.health.probeFloorMs');
+    for (const k of ['p50', 'p95', 'count'] as const) number(f[k], `results.health.probeFloorMs.${k}`);
+  }
+  if (o.steady !== undefined) {
+    const w = object(o.steady, 'results.steady');
+    string(w.selector, 'results.steady.selector');
+    for (const k of ['intervals', 'durationMs', 'excludedIntervals'] as const) number(w[k], `results.steady.${k}`);
+    each(w.excluded, 'results.steady.excluded', (r, p) => {
+      const e = object(r, p);
+      for (const k of ['fromMs', 'toMs', 'intervals'] as const) number(e[k], `${p}.${k}`);
+      string(e.phase, `${p}.phase`);
+      each(e.reasons, `${p}.reasons`, string);
+    });
+    each(w.metrics, 'results.steady.metrics', (m, p) => {
+      const e = object(m, p);
+      string(e.name, `${p}.name`);
+      labels(e.labels, `${p}.labels`);
+      for (const f of ['count', 'p50', 'p95', 'p99'] as const) number(e[f], `${p}.${f}`);
+      string(e.hdr, `${p}.hdr`);
+    });
+    each(w.counters, 'results.steady.counters', (c, p) => {
+      const e = object(c, p);
+      string(e.name, `${p}.name`);
+      number(e.value, `${p}.value`);
+    });
+  }
   if (o.visual !== undefined) {
     const v = object(o.visual, 'results.visual');
     each(v.checkpoints, 'results.visual.checkpoints', (c, p) => {
@@ -163,4 +191,7 @@ function checkSeries(x: unknown): void {
       sameLength(array(e.values, `${p}.values`).map((v, i) => nullableNumber(v, `${p}.values[${i}]`)), `${p}.values`);
     });
   }
+  if (s.phase !== undefined) sameLength(each(s.phase, 'results.series.phase', string), 'results.series.phase');
+  if (s.stage !== undefined) sameLength(each(s.stage, 'results.series.stage', nullableNumber), 'results.series.stage');
+  if (s.saturated !== undefined) sameLength(each(s.saturated, 'results.series.saturated', boolean), 'results.series.saturated');
 }

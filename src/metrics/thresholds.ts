@@ -12,11 +12,23 @@
  *   histograms are added exactly (HDR) before the statistic is taken, several counters are summed.
  * - No matching histogram fails the threshold (there is nothing to judge). A counter with no matching series has
  *   not been incremented, so it is 0: `lv_errors:count==0` passes on a run without errors.
+ * - Window selectors pick intervals instead of series: `phase=ramp|hold|ramp-down|setup|stop`, `stage=N` (1-based
+ *   profile position) and `saturated=true|false|any`. With `phase` or `stage`, intervals where the harness was
+ *   saturated (or that straddle a phase boundary) are left out unless `saturated` says otherwise, so
+ *   `lv_event_rtt_ms{phase=hold}:p95<100` judges the steady state. `rate` is then per second of the selected
+ *   intervals. Without a window selector a threshold judges the whole run (the default).
  */
 import { createHistogram, decodeHistogram, scaleOf } from './hdr.js';
 import { formatSeries, metricInfo, metricNames, type MetricInfo } from './labels.js';
 import { histogramStats, type HistogramStats } from './summary.js';
 import type { Labels, Results, ThresholdResult } from './model.js';
+import { INTERVAL_PHASES, type IntervalPhaseName, type IntervalSelector, type WindowFigures } from './windows.js';
+
+/** Selector keys that choose intervals (phases, saturation), not series labels. */
+export const WINDOW_KEYS = ['phase', 'stage', 'saturated'] as const;
+
+/** Figures of the intervals a selector picks; undefined when per-interval data is not available. */
+export type WindowResolver = (sel: IntervalSelector) => WindowFigures | undefined;
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 export const HISTOGRAM_STATS = ['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'max', 'mean', 'stddev', 'count', 'rate'] as const;
@@ -33,6 +45,8 @@ export interface Threshold {
   stat: ThresholdStat;
   op: ThresholdOp;
   value: number;
+  /** Intervals to judge (from `phase`/`stage`/`saturated` in the selector); absent = the whole run. */
+  window?: IntervalSelector;
 }
 
 export class ThresholdError extends Error {
@@ -69,20 +83,25 @@ export function parseThreshold(expr: string): Threshold {
 
   skipSpace();
   const labels: Record<string, string> = {};
+  const window: IntervalSelector = {};
   if (expr[i] === '{') {
     i++;
     skipSpace();
     while (expr[i] !== '}') {
       const key = ident();
       if (key === '') bad(`expected a label name at position ${i + 1}`);
-      if (!info.labelKeys.includes(key)) {
-        throw new ThresholdError(`threshold '${expr}': '${key}' is not a label of ${metric} (labels: ${info.labelKeys.join(', ')})${suggest(key, info.labelKeys)}`);
+      const isWindow = !info.labelKeys.includes(key) && (WINDOW_KEYS as readonly string[]).includes(key);
+      if (!info.labelKeys.includes(key) && !isWindow) {
+        const keys = [...info.labelKeys, ...WINDOW_KEYS];
+        throw new ThresholdError(`threshold '${expr}': '${key}' is not a label of ${metric} (labels: ${info.labelKeys.join(', ')})${suggest(key, keys)}`);
       }
       skipSpace();
       if (expr[i] !== '=') bad(`expected '=' after label '${key}'`);
       i++;
       skipSpace();
-      labels[key] = expr[i] === '"' ? quoted() : unquoted();
+      const value = expr[i] === '"' ? quoted() : unquoted();
+      if (isWindow) windowPart(key, value);
+      else labels[key] = value;
       skipSpace();
       if (expr[i] === ',') {
         i++;
@@ -109,7 +128,25 @@ export function parseThreshold(expr: string): Threshold {
   i += (op as ThresholdOp).length;
   const rest = expr.slice(i).trim();
   if (!NUMBER.test(rest)) bad(rest === '' ? 'missing number' : `'${rest}' is not a number`);
-  return { expr, metric, kind: info.kind, labels, stat: stat as ThresholdStat, op: op as ThresholdOp, value: Number(rest) };
+  const parsed: Threshold = { expr, metric, kind: info.kind, labels, stat: stat as ThresholdStat, op: op as ThresholdOp, value: Number(rest) };
+  if (Object.keys(window).length > 0) parsed.window = window;
+  return parsed;
+
+  function windowPart(key: string, value: string): void {
+    if (key === 'phase') {
+      if (!(INTERVAL_PHASES as readonly string[]).includes(value)) {
+        throw new ThresholdError(`threshold '${expr}': phase must be one of ${INTERVAL_PHASES.join(', ')}, got '${value}'${suggest(value, INTERVAL_PHASES)}`);
+      }
+      window.phase = value as IntervalPhaseName;
+    } else if (key === 'stage') {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new ThresholdError(`threshold '${expr}': stage must be a whole number ≥ 1 (the profile's stages count from 1), got '${value}'`);
+      window.stage = n;
+    } else {
+      if (value !== 'true' && value !== 'false' && value !== 'any') throw new ThresholdError(`threshold '${expr}': saturated must be true, false or any, got '${value}'`);
+      window.saturated = value === 'any' ? 'any' : value === 'true';
+    }
+  }
 
   function quoted(): string {
     i++;
@@ -131,11 +168,20 @@ export function parseThreshold(expr: string): Threshold {
 }
 
 /** Parses and evaluates each expression (throws ThresholdError on a bad one: validate them before the run). */
-export function evaluateThresholds(exprs: readonly string[], results: Pick<Results, 'metrics' | 'counters' | 'meta'>): ThresholdResult[] {
-  return exprs.map((e) => evaluateThreshold(parseThreshold(e), results));
+export function evaluateThresholds(exprs: readonly string[], results: Pick<Results, 'metrics' | 'counters' | 'meta'>, windows?: WindowResolver): ThresholdResult[] {
+  return exprs.map((e) => evaluateThreshold(parseThreshold(e), results, windows));
 }
 
-export function evaluateThreshold(t: Threshold, results: Pick<Results, 'metrics' | 'counters' | 'meta'>): ThresholdResult {
+export function evaluateThreshold(t: Threshold, results: Pick<Results, 'metrics' | 'counters' | 'meta'>, windows?: WindowResolver): ThresholdResult {
+  if (t.window !== undefined) {
+    const w = windows?.(t.window);
+    if (w === undefined) return { expr: t.expr, pass: false, actual: undefined, detail: 'interval selectors (phase, stage, saturated) need the run\'s per-interval data, which is not available here' };
+    const left = w.excludedIntervals > 0 ? `, ${w.excludedIntervals} left out (${[...new Set(w.excluded.flatMap((r) => r.reasons.map((x) => x.replace(/ \d+ ms$/, ''))))].join(', ')})` : '';
+    const where = `in ${w.selector}: ${plural(w.intervals, 'interval', 'intervals')}${left}`;
+    if (w.intervals === 0) return { expr: t.expr, pass: false, actual: undefined, detail: `no interval matched ${where}` };
+    const r = evaluateThreshold({ ...t, window: undefined } as Threshold, { metrics: w.metrics, counters: w.counters, meta: { ...results.meta, durationMs: w.durationMs } });
+    return { ...r, detail: `${r.detail} (${where})` };
+  }
   const seconds = results.meta.durationMs / 1000;
   const selector = formatSeries(t.metric, t.labels);
   const limit = `must be ${t.op} ${t.value}`;

@@ -12,6 +12,7 @@ import { compareSeries, seriesKey } from './labels.js';
 import { unitOf } from './catalog.js';
 import { scaleOf } from './hdr.js';
 import type { Labels, Series, SeriesLatency, SeriesValues, Snapshot } from './model.js';
+import type { IntervalTag } from './windows.js';
 
 export const DEFAULT_MAX_POINTS = 600;
 
@@ -24,6 +25,8 @@ export interface TimelineOptions {
    */
   intervalMs?: number;
   maxPoints?: number;
+  /** One tag per input interval (see windows.ts): adds `phase`, `stage` and `saturated` to every point. */
+  tags?: readonly IntervalTag[];
 }
 
 /** Merges groups of ⌈n / maxPoints⌉ adjacent intervals (exact; gauges: latest reading). Input order is kept. */
@@ -69,6 +72,7 @@ export function buildSeries(intervals: readonly Snapshot[], options: TimelineOpt
     }
   });
 
+  const tagged = options.tags !== undefined && options.tags.length === intervals.length ? groupTags(options.tags, factor) : undefined;
   return {
     intervalMs: (options.intervalMs ?? (intervals[0] === undefined ? 1000 : intervals[0].to - intervals[0].from)) * factor,
     // A merged point ends where its last interval ends (the merger keeps the latest `to`).
@@ -76,7 +80,23 @@ export function buildSeries(intervals: readonly Snapshot[], options: TimelineOpt
     latency: [...latency.values()].sort(compareSeries),
     counters: [...counters.values()].sort(compareSeries),
     gauges: [...gauges.values()].sort(compareSeries),
+    ...(tagged ?? {}),
   };
+}
+
+/** Tags of merged points: a saturated interval marks its whole point; phases that differ become `mixed`. */
+function groupTags(tags: readonly IntervalTag[], factor: number): Required<Pick<Series, 'phase' | 'stage' | 'saturated'>> {
+  const phase: string[] = [];
+  const stage: (number | null)[] = [];
+  const saturated: boolean[] = [];
+  for (let i = 0; i < tags.length; i += factor) {
+    const group = tags.slice(i, i + factor);
+    const first = group[0]!;
+    phase.push(group.every((t) => t.phase === first.phase) ? first.phase : 'mixed');
+    stage.push(group.every((t) => t.stage === first.stage) ? first.stage : null);
+    saturated.push(group.some((t) => t.saturated));
+  }
+  return { phase, stage, saturated };
 }
 
 function groupFactor(n: number, maxPoints: number): number {
