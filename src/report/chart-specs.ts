@@ -40,6 +40,26 @@ export interface ChartSpec {
   x: AxisKind;
   datasets: ChartDataset[];
   height?: number;
+  /** Time charts: [from, to] seconds of intervals in which the harness was saturated, drawn as shaded bands. */
+  shade?: Array<[number, number]>;
+}
+
+/** Saturated intervals of the series as merged [from, to] spans in seconds since the start. */
+export function saturatedSpans(results: Results): Array<[number, number]> {
+  const flags = results.series.saturated;
+  if (!flags) return [];
+  const t = results.series.t;
+  const widths = intervalSeconds(results);
+  const spans: Array<[number, number]> = [];
+  flags.forEach((sat, i) => {
+    if (!sat || t[i] === undefined) return;
+    const to = Math.round(t[i]!) / 1000;
+    const from = Math.max(0, to - (widths[i] ?? results.series.intervalMs / 1000));
+    const last = spans[spans.length - 1];
+    if (last && Math.abs(last[1] - from) < 1e-6) last[1] = to;
+    else spans.push([from, to]);
+  });
+  return spans;
 }
 
 export const PALETTE = ['#2563eb', '#db2777', '#16a34a', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#475569'];
@@ -354,8 +374,14 @@ export function buildReportCharts(results: Results, variants: readonly string[] 
     .map((d, i) => spec(`chart-composition-${i}`, 'category', [d], 260))
     .filter((s): s is ChartSpec => s !== undefined);
   const charts: ReportCharts = { composition };
-  const assign = <K extends keyof ReportCharts>(key: K, value: ReportCharts[K] | undefined): void => {
+  const assignRaw = <K extends keyof ReportCharts>(key: K, value: ReportCharts[K] | undefined): void => {
     if (value !== undefined) charts[key] = value;
+  };
+  const shade = saturatedSpans(results);
+  const assign = <K extends keyof ReportCharts>(key: K, value: ReportCharts[K] | undefined): void => {
+    // Every chart over time shades the seconds in which the harness itself was saturated.
+    if (value !== undefined && !Array.isArray(value) && (value as ChartSpec).x === 'seconds' && shade.length > 0) (value as ChartSpec).shade = shade;
+    assignRaw(key, value);
   };
   assign('latencyOverTime', spec('chart-latency-time', 'seconds', percentilesOverTime(results, LATENCY_ORDER, isMs)));
   assign('users', spec('chart-users', 'seconds', [usersDataset(results)], 220));

@@ -18,6 +18,7 @@ import {
   metricKey,
 } from './format.js';
 import { paint, renderTable, type Cell } from './text-table.js';
+import { excludedLines, STEADY_ORDER, steadyHeadline, steadyRows } from './steady.js';
 
 export interface ConsoleOptions {
   /** ANSI colours (default false: the caller decides, see `shouldColor`). */
@@ -87,6 +88,32 @@ function metricsSection(metrics: readonly MetricSummary[], color: boolean, width
   );
 }
 
+/** Whole run beside steady state (hold phase, harness not saturated) for the timings, and what was left out. */
+function steadySection(results: Results, color: boolean, width: number): string {
+  const headline = steadyHeadline(results);
+  if (headline === undefined) return '';
+  const rows: Cell[][] = steadyRows(results, STEADY_ORDER).map((r) => [
+    { text: r.key, style: 'cyan' },
+    formatValue(r.whole.p50, 'ms'),
+    formatValue(r.whole.p95, 'ms'),
+    formatValue(r.whole.p99, 'ms'),
+    r.steady ? formatCount(r.steady.count) : '0',
+    formatValue(r.steady?.p50, 'ms'),
+    formatValue(r.steady?.p95, 'ms'),
+    formatValue(r.steady?.p99, 'ms'),
+  ]);
+  const table = rows.length === 0
+    ? ''
+    : renderTable(
+        [{ header: 'Whole run vs steady state' }, { header: 'p50' }, { header: 'p95' }, { header: 'p99' }, { header: 'steady n' }, { header: 'p50' }, { header: 'p95' }, { header: 'p99' }],
+        rows,
+        { color, maxWidth: width },
+      );
+  const excluded = excludedLines(results.steady?.excluded ?? []).map((l) => `  ${oneLine(`left out: ${l}`, width - 2)}`);
+  const head = results.steady && results.steady.excludedIntervals > 0 ? paint(headline, 'yellow', color) : headline;
+  return [head, table, ...excluded].filter((s) => s !== '').join('\n');
+}
+
 function countersSection(counters: readonly CounterEntry[], durationMs: number, color: boolean, width: number): string {
   if (counters.length === 0) return '';
   const seconds = Math.max(durationMs, 1) / 1000;
@@ -138,9 +165,10 @@ export function healthLine(results: Results, color = false): string {
     .map(([proc, pct]) => `${proc} ${Math.round(pct)} %`)
     .join(', ');
   const facts = `event-loop lag p99 ${formatValue(h.eventLoopLagP99Ms, 'ms')} (max ${formatValue(h.eventLoopLagMaxMs, 'ms')})${cpu ? `, CPU peak ${cpu}` : ''} of ${h.cores} cores`;
-  if (!h.saturated) return `${paint('Harness: OK', 'green', color)} — ${facts}`;
+  const notes = (h.notes ?? []).map((n) => `\n  ${n}`).join('');
+  if (!h.saturated) return `${paint('Harness: OK', 'green', color)} — ${facts}${notes}`;
   const reasons = h.reasons.length > 0 ? `: ${h.reasons.join('; ')}` : '';
-  return `${paint('Harness: SATURATED — results are suspect', 'red', color)}${reasons}\n  ${facts}`;
+  return `${paint('Harness: SATURATED — results are suspect', 'red', color)}${reasons}\n  ${facts}${notes}`;
 }
 
 /** The end-of-run summary printed by `rookery run` and `rookery demo`. */
@@ -157,6 +185,7 @@ export function formatSummary(results: Results, opts: ConsoleOptions = {}): stri
   const sections = [
     head.join('\n'),
     metricsSection(results.metrics, color, width),
+    steadySection(results, color, width),
     countersSection(results.counters, m.durationMs, color, width),
     errorsSection(results, color, width),
     thresholdsSection(results, color, width),

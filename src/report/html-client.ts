@@ -148,11 +148,31 @@ export function drawReportCharts(specs: ChartSpec[], UPlot: typeof uPlot): numbe
         legend: { show: true, live: true },
         cursor: { drag: { x: spec.x !== 'category', y: false } },
       };
+      const shade = spec.shade ?? [];
+      if (shade.length > 0) {
+        // Saturated seconds as red bands behind the lines: numbers there measure the harness, not the app.
+        opts.hooks = {
+          drawClear: [
+            (u: uPlot) => {
+              const ctx = u.ctx;
+              ctx.save();
+              ctx.fillStyle = 'rgba(239, 68, 68, 0.12)';
+              for (const [a, b] of shade) {
+                const x0 = u.valToPos(a, 'x', true);
+                const x1 = u.valToPos(b, 'x', true);
+                ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height);
+              }
+              ctx.restore();
+            },
+          ],
+        };
+      }
       chart = new UPlot(opts, ds.data as uPlot.AlignedData, plot);
       root.dataset.drawn = 'true';
       root.dataset.points = String(ds.data[0]?.length ?? 0);
       root.dataset.series = String(ds.series.length);
       root.dataset.dataset = ds.name;
+      root.dataset.shaded = String(shade.length);
     };
 
     if (picker && spec.datasets.length > 1) {

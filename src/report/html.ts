@@ -24,6 +24,7 @@ import {
 import { html, safeRelativeUrl, type SafeHtml } from './html-escape.js';
 import { chartCard, renderPage } from './html-page.js';
 import { serverBlock, serverComparisonBlock, variantModeNote } from './html-server.js';
+import { excludedLines, STEADY_ORDER, steadyHeadline, steadyRows } from './steady.js';
 
 export interface HtmlOptions {
   /** Page title (default: `Rookery · <scenario>`). */
@@ -141,6 +142,20 @@ function kpis(results: Results): SafeHtml {
   return html`<div class="grid kpis">${cards}</div>`;
 }
 
+/** Whole run beside the steady state (hold phase, harness not saturated), and the intervals left out. */
+function steadyCard(results: Results): SafeHtml {
+  const headline = steadyHeadline(results);
+  if (headline === undefined) return html``;
+  const rows = steadyRows(results, STEADY_ORDER);
+  const excluded = excludedLines(results.steady?.excluded ?? [], 50);
+  const cell = (m: MetricSummary | undefined, f: 'p50' | 'p95' | 'p99'): SafeHtml => (m && m.count > 0 ? num(m[f], 'ms') : html`<td class="num muted">—</td>`);
+  return html`<div class="card span-all" id="steady"><div class="card-head"><h3>Steady state</h3><span class="note">${headline}</span></div>
+<div class="table-wrap"><table id="steady-table"><thead><tr><th>Timing</th><th class="num">whole p50</th><th class="num">whole p95</th><th class="num">whole p99</th><th class="num">steady n</th><th class="num">steady p50</th><th class="num">steady p95</th><th class="num">steady p99</th></tr></thead><tbody>
+${rows.map((r) => html`<tr data-key="${r.key}"><td class="metric">${r.key}</td>${cell(r.whole, 'p50')}${cell(r.whole, 'p95')}${cell(r.whole, 'p99')}<td class="num">${formatCount(r.steady?.count ?? 0)}</td>${cell(r.steady, 'p50')}${cell(r.steady, 'p95')}${cell(r.steady, 'p99')}</tr>`)}
+</tbody></table></div>
+${excluded.length > 0 ? html`<div class="note" id="steady-excluded" data-excluded="${String(results.steady?.excludedIntervals ?? 0)}"><b>Left out:</b><ul>${excluded.map((l) => html`<li>${l}</li>`)}</ul></div>` : ''}</div>`;
+}
+
 function thresholdsCard(results: Results): SafeHtml {
   const t = results.thresholds;
   const body =
@@ -161,7 +176,8 @@ function healthCard(results: Results): SafeHtml {
       ${h.reasons.length > 0 ? html`<ul>${h.reasons.map((r) => html`<li>${r}</li>`)}</ul>` : ''}</div></div>`
     : html`<div class="verdict ok" data-verdict="ok"><span class="dot"></span><div><b>The harness kept up: latencies reflect the app, not the load generator.</b>
       ${h.reasons.length > 0 ? html`<ul>${h.reasons.map((r) => html`<li>${r}</li>`)}</ul>` : ''}</div></div>`;
-  return html`<div class="card" id="health"><div class="card-head"><h3>Harness health</h3></div>${verdict}
+  const notes = h.notes && h.notes.length > 0 ? html`<ul class="notes" data-notes="${String(h.notes.length)}">${h.notes.map((n) => html`<li>${n}</li>`)}</ul>` : '';
+  return html`<div class="card" id="health"><div class="card-head"><h3>Harness health</h3></div>${verdict}${notes}
   <div class="facts">
     <div>Event-loop lag p99<b>${formatValue(h.eventLoopLagP99Ms, 'ms')}</b></div>
     <div>Event-loop lag max<b>${formatValue(h.eventLoopLagMaxMs, 'ms')}</b></div>
@@ -417,11 +433,11 @@ export function renderHtml(results: Results, opts: HtmlOptions = {}): string {
   const hasDiffs = charts.sizeOverTime || charts.sizePercentiles || charts.composition.length > 0;
   const body = html`${hero(results)}
 ${kpis(results)}
-<section class="block"><div class="grid">${thresholdsCard(results)}${healthCard(results)}</div></section>
+<section class="block"><div class="grid">${thresholdsCard(results)}${healthCard(results)}${steadyCard(results)}</div></section>
 ${section(
   'over-time',
   'Load and latency over time',
-  'Per interval: latency percentiles of the selected metric, next to the users running and the throughput they produced.',
+  'Per interval: latency percentiles of the selected metric, next to the users running and the throughput they produced. Shaded bands: intervals in which the harness itself was saturated.',
   html`<div class="grid">${chartCard(charts.latencyOverTime, 'Latency over time', 'p50 / p95 / p99 per interval', 'span-all')}${chartCard(charts.users, 'Active users')}${chartCard(charts.throughput, 'Throughput')}</div>`,
 )}
 ${section(

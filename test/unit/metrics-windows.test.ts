@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../src/metrics/registry.js';
-import { Accumulator } from '../../src/metrics/accumulator.js';
 import { buildSeries } from '../../src/metrics/timeline.js';
 import { evaluateThresholds, parseThreshold } from '../../src/metrics/thresholds.js';
 import { intervalSaturation, selectIntervals, windowFigures, STEADY, type IntervalTag } from '../../src/metrics/windows.js';
 import { phaseOfInterval, profilePhases, tagIntervals } from '../../src/load/phases.js';
 import { assembleResults } from '../../src/load/run-results.js';
 import type { LoadProfile } from '../../src/load/profile.js';
-import type { HealthSummary, Snapshot } from '../../src/metrics/model.js';
-
-const START = 1_700_000_000_000;
-const constant = (users: number, rampMs: number, durationMs: number): LoadProfile => ({ kind: 'constant', users, rampMs, durationMs, gracefulStopMs: 0 });
-const HEALTH: HealthSummary = { saturated: false, reasons: [], eventLoopLagP99Ms: 1, eventLoopLagMaxMs: 2, cpuPeakPercent: {}, rssPeakBytes: {}, cores: 2 };
+import { constantProfile as constant, PHASED_START as START, QUIET_HEALTH as HEALTH, recordPhasedRun } from '../support/phased-run.js';
 
 describe('load phases', () => {
   it('splits each profile kind into ramp / hold / ramp-down spans', () => {
@@ -42,23 +36,7 @@ describe('load phases', () => {
   });
 });
 
-/**
- * 12 one-second intervals; the load starts 1 s after the run (browser launch): setup, ramp 3 s, hold 8 s.
- * Interval i records RTTs 10·(i+1) ms (i+1 times); intervals 6 and 7 are saturated (flag, then lag).
- */
-function recordRun(): { intervals: Snapshot[]; acc: Accumulator; rtts: (i: number) => number[] } {
-  const reg = new MetricsRegistry({ startedAt: START });
-  const acc = new Accumulator({ startedAt: START, intervalMs: 1000 });
-  const rtts = (i: number): number[] => Array.from({ length: i + 1 }, () => 10 * (i + 1));
-  for (let i = 0; i < 12; i++) {
-    for (const v of rtts(i)) reg.record('lv_event_rtt_ms', { event: 'inc', view: '/c' }, v);
-    reg.count('lv_events', { event: 'inc', view: '/c' }, i + 1);
-    reg.gauge('harness_saturated', {}, i === 6 ? 1 : 0);
-    reg.record('harness_event_loop_lag_ms', {}, i === 7 ? 120 : 2);
-    acc.add(reg.takeSnapshot(START + (i + 1) * 1000));
-  }
-  return { intervals: acc.intervals(), acc, rtts };
-}
+const recordRun = recordPhasedRun;
 
 describe('interval tags and windows', () => {
   it('flags saturation from the sampler gauge or the interval lag, with reasons', () => {
