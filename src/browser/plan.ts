@@ -42,7 +42,23 @@ export interface PoolPlanInput {
   perContextBytes?: number;
   /** Override the per-browser cap (default MAX_CONTEXTS_PER_BROWSER). */
   maxContextsPerBrowser?: number;
+  /**
+   * Costs measured on this machine for this scenario (`rookery calibrate`): replace the fixed memory guess, and
+   * bound the plan by CPU too.
+   */
+  measured?: MeasuredUserCosts;
 }
+
+/** What one user of a scenario costs here, measured (see src/load/calibrate.ts). */
+export interface MeasuredUserCosts {
+  /** Browser memory (PSS) per user, bytes. */
+  perUserBytes: number;
+  /** CPU-seconds per second of one active user (browser + harness). */
+  userCpuPerSecond: number;
+}
+
+/** Share of all cores the users may keep busy in steady state (the rest: opening contexts, bursts, the OS). */
+export const CPU_BUDGET_FRACTION = 0.7;
 
 export interface PoolPlan {
   browsers: number;
@@ -55,6 +71,8 @@ export interface PoolPlan {
   browserBudgetBytes: number;
   /** The most users whose contexts fit the budget with this plan's layout. */
   memoryCapacityUsers: number;
+  /** With measured costs: the most users that keep the cores below CPU_BUDGET_FRACTION. */
+  cpuCapacityUsers?: number;
   /** Plain-language problems with the request (the plan still honours it: the run decides). */
   warnings: string[];
 }
@@ -71,7 +89,7 @@ export function planPool(input: PoolPlanInput): PoolPlan {
   const cores = Math.max(1, positiveInt('cores', input.cores));
   const memoryBytes = positiveInt('memoryBytes', input.memoryBytes);
   const model = input.headlessShell ? MEMORY_MODEL.headlessShell : MEMORY_MODEL.full;
-  const perContext = input.perContextBytes ?? model.perContextBytes;
+  const perContext = input.perContextBytes ?? input.measured?.perUserBytes ?? model.perContextBytes;
   const cap = Math.max(1, positiveInt('maxContextsPerBrowser', input.maxContextsPerBrowser ?? MAX_CONTEXTS_PER_BROWSER));
 
   const browsers = Math.ceil(users / cap);
@@ -97,6 +115,14 @@ export function planPool(input: PoolPlanInput): PoolPlan {
         `about ${memoryCapacityUsers} users fit this machine`,
     );
   }
+  const m = input.measured;
+  const cpuCapacityUsers = m && m.userCpuPerSecond > 0 ? Math.floor((cores * CPU_BUDGET_FRACTION) / m.userCpuPerSecond) : undefined;
+  if (cpuCapacityUsers !== undefined && users > cpuCapacityUsers) {
+    warnings.push(
+      `${users} users need ~${Math.round(users * m!.userCpuPerSecond * 100)} % CPU (measured ${(m!.userCpuPerSecond * 1000).toFixed(1)} ms of CPU per user-second) ` +
+        `but ${cores} core${cores > 1 ? 's' : ''} at ${Math.round(CPU_BUDGET_FRACTION * 100)} % hold ≈ ${cpuCapacityUsers} users: the harness will saturate`,
+    );
+  }
   if (!input.headlessShell) {
     warnings.push('full Chromium uses ~2x the memory per context of chromium-headless-shell; install the shell for density');
   }
@@ -111,6 +137,7 @@ export function planPool(input: PoolPlanInput): PoolPlan {
     expectedBrowserBytes,
     browserBudgetBytes,
     memoryCapacityUsers,
+    ...(cpuCapacityUsers !== undefined ? { cpuCapacityUsers } : {}),
     warnings,
   };
 }

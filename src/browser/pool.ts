@@ -21,7 +21,7 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 import { launchChromium } from './launch.js';
 import type { DiscoverOptions } from './discover.js';
 import { BrowserNotFoundError, discoverChromium } from './discover.js';
-import { planPool, MAX_CONTEXTS_PER_BROWSER, type PoolPlan } from './plan.js';
+import { planPool, MAX_CONTEXTS_PER_BROWSER, type MeasuredUserCosts, type PoolPlan } from './plan.js';
 import { killProcessTree, trackBrowserProcess } from './process-guard.js';
 import { descendantsOf, readCmdline, readProcessTable } from '../health/procfs.js';
 import { machineCapacity, type MachineCapacity } from '../health/machine.js';
@@ -60,6 +60,8 @@ export interface BrowserPoolOptions {
   releaseTimeoutMs?: number;
   /** Overrides the machine's cores/memory for auto-sizing (tests, remote browsers). */
   machine?: MachineCapacity;
+  /** Measured per-user costs of the scenario on this machine (`rookery calibrate`): size from them, not a guess. */
+  measured?: MeasuredUserCosts;
 }
 
 export class BrowserCrashedError extends Error {
@@ -221,7 +223,7 @@ export class BrowserPool {
     const users =
       options.users ??
       (options.browsers !== undefined && options.contextsPerBrowser !== undefined ? options.browsers * options.contextsPerBrowser : undefined);
-    const plan = planPool({ users: users ?? 1, cores: machine.cores, memoryBytes: machine.memoryBytes, headlessShell });
+    const plan = planPool({ users: users ?? 1, cores: machine.cores, memoryBytes: machine.memoryBytes, headlessShell, ...(options.measured ? { measured: options.measured } : {}) });
     this.plan = plan;
     if (users === undefined) {
       // No user count: fill browsers up to the cap, and allow as many as memory holds (they launch lazily).

@@ -15,6 +15,7 @@ import { registerRunner } from './commands/runner.js';
 import { registerCtl } from './commands/ctl.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerSetup } from './commands/setup.js';
+import { registerCalibrate } from './commands/calibrate.js';
 
 export const EXIT_OK = 0;
 export const EXIT_THRESHOLD = 1;
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerRunner(program);
   registerCtl(program);
   registerBaseline(program);
+  registerCalibrate(program);
   return program;
 }
 

@@ -199,7 +199,8 @@ export class LoadEngine {
 
   private activeUsers(): number {
     if (this.cfg.profile.kind === 'arrival') return this.inFlight.size;
-    return this.slots.filter((s) => !s.retiring).length;
+    // A user waiting for its context (the ramp governor paces openings) is targeted, not active yet.
+    return this.slots.filter((s) => !s.retiring && s.probe !== undefined).length;
   }
 
   private iterationBudgetLeft(): boolean {

@@ -18,4 +18,6 @@ export interface ProgressState extends Omit<EngineStatus, 'phase'> {
   totals?: () => Snapshot;
   /** LiveView errors so far (lv_errors: crashes, join errors, timeouts, disconnects, undecodable frames). */
   lvErrors?: number;
+  /** Context openings waiting for the ramp governor, and the rate it allows now. */
+  opening?: { waiting: number; perSecond: number };
 }

@@ -25,6 +25,11 @@ import type { ProgressState } from './progress-state.js';
 import { createRunVisual, type VisualRunOptions } from '../visual/run-visual.js';
 import type { VisualSession } from '../visual/session.js';
 import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOptions } from './checkpoint.js';
+import { findCalibration } from './calibrate.js';
+import { capacityMessage, type Calibration } from './capacity.js';
+import { DEFAULT_RAMP_COSTS, governLeases, openRatePerSecond, RampGovernor, type RampCosts } from './governor.js';
+import { prewarmContexts } from './prewarm.js';
+import { CpuMeter } from '../health/meter.js';
 
 export interface RunLocalOptions {
   scenarioFile: string;
@@ -47,6 +52,17 @@ export interface RunLocalOptions {
   loaded?: LoadedScenario;
   /** Visual checks (u.snapshot): baseline folder, sample share, compare or record (src/visual). */
   visual?: VisualRunOptions;
+  /** Ramp governor, pre-warm and calibrated capacity (see governor.ts, prewarm.ts, calibrate.ts). */
+  capacity?: CapacityOptions;
+}
+
+export interface CapacityOptions {
+  /** Open the pool's contexts before the load starts. Default false. */
+  prewarm?: boolean;
+  /** Pace context openings by the CPU budget. Default true. */
+  governor?: boolean;
+  /** Measured costs; default: `.rookery/calibration-<scenario>.json` when it was measured on this machine. */
+  calibration?: Calibration | false;
 }
 
 export interface RunLocalOutcome {
@@ -110,8 +126,15 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   const registry = new MetricsRegistry({ startedAt });
   const visual = createRunVisual({ dir: opts.overrides.visualDir, ...definedOnly(opts.visual ?? {}) }, { scenario: scenario.name, scenarioSample: options.visualSample, recorder: registry, timeoutMs: actionTimeoutMs, log: opts.log });
   const accumulator = new Accumulator({ startedAt, intervalMs: 1_000 });
+  const calibration = resolveCalibration(opts.capacity?.calibration, scenario.name, opts.log);
+  const requested = peakUsers(profile);
+  if (calibration) {
+    const m = capacityMessage(calibration, requested);
+    opts.log?.(m.warn ? `WARNING: ${m.text}` : m.text);
+  }
   const pool = new BrowserPool({
-    users: peakUsers(profile),
+    users: requested,
+    ...(calibration ? { measured: { perUserBytes: calibration.perUserBytes, userCpuPerSecond: calibration.userCpuPerSecond } } : {}),
     ...(options.browsers !== undefined ? { browsers: options.browsers } : {}),
     ...(options.contextsPerBrowser !== undefined ? { contextsPerBrowser: options.contextsPerBrowser } : {}),
     ...(options.blockResources ? { blockResources: options.blockResources } : {}),
@@ -124,6 +147,20 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
     throw err;
   });
   const health = new HealthSampler({ intervalMs: 1_000, pids: () => pool.pids(), sink: registry });
+  const costs: RampCosts = calibration ? { openCpuSeconds: calibration.openCpuSeconds, userCpuPerSecond: calibration.userCpuPerSecond } : { ...DEFAULT_RAMP_COSTS };
+  const governor: RampGovernor | undefined =
+    opts.capacity?.governor === false
+      ? undefined
+      : new RampGovernor((): number => {
+          const s = health.latest();
+          return openRatePerSecond({
+            cores: health.cores,
+            costs,
+            activeUsers: pool.stats().leased,
+            measuredCpuPercent: s ? (s.cpuPercent.machine ?? s.cpuPercent.node + (s.cpuPercent.chromium ?? 0)) : undefined,
+            previousRate: governor?.currentRate ?? 0,
+          });
+        });
   // phoenix_live_view is what the page reports (onClientVersion below), never our npm copy: the target is any app.
   const versions: Record<string, string> = {};
   const playwright = pkgVersion('playwright');
@@ -170,7 +207,8 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
       scenario,
       profile,
       target,
-      leases: pool,
+      // Reusing an idle (e.g. pre-warmed) context opens nothing, so it never waits for the governor.
+      leases: governor ? governLeases(pool, governor, () => pool.stats().idle === 0) : pool,
       registry,
       feeder,
       setupData,
@@ -189,6 +227,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
           lvErrors,
           interval: s,
           health: sample ? formatHealthLine(sample, health.cores) : undefined,
+          ...(governor && governor.waiting > 0 ? { opening: { waiting: governor.waiting, perSecond: governor.currentRate } } : {}),
           saturated: sample ? sampleWarnings(sample, health.cores).length > 0 : false,
           totals: () => accumulator.totals(),
         });
@@ -199,6 +238,15 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
       log: opts.log,
       ...(variantSetup.segments ? { sequential: variantSetup.segments } : {}),
     });
+    if (opts.capacity?.prewarm && !opts.signal?.aborted) {
+      // Measured here, the cost of an open also paces the ramp's own openings (users beyond the pool's contexts).
+      const meter = new CpuMeter(() => pool.pids());
+      const before = meter.read();
+      const w = await prewarmContexts(pool, requested, opts.signal);
+      const cpu = CpuMeter.between(before, meter.read());
+      if (w.contexts > 0) costs.openCpuSeconds = cpu / w.contexts;
+      opts.log?.(`prewarm: ${w.contexts} contexts opened in ${(w.ms / 1000).toFixed(1)} s, ${(cpu / Math.max(1, w.contexts)).toFixed(3)} CPU-s each${w.failed > 0 ? ` (${w.failed} failed)` : ''}`);
+    }
     if (opts.signal?.aborted) onAbort();
     loadStartedAt = Date.now(); // the profile's clock (phases of intervals) starts here, after launch and setup()
     if (opts.checkpoint) {
@@ -246,6 +294,17 @@ export function resolveVariantMode(
   const settleMs = options.settle === undefined ? DEFAULT_SETTLE_MS : parseDuration(options.settle, 'settle');
   const plan = sequentialPlan(profile, Object.keys(variants), settleMs);
   return { mode, profile: plan.profile, segments: plan.segments };
+}
+
+function resolveCalibration(given: Calibration | false | undefined, scenario: string, log: ((line: string) => void) | undefined): Calibration | undefined {
+  if (given === false) return undefined;
+  if (given) return given;
+  try {
+    return findCalibration(scenario);
+  } catch (err) {
+    log?.(`ignoring calibration: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

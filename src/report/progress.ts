@@ -38,7 +38,7 @@ export function formatProgress(s: ProgressState): string {
   const p95 = intervalPercentile(s.interval, 'lv_event_rtt_ms', 95);
   const parts = [
     `${seconds(s.elapsedMs)}/${seconds(s.totalMs)}`,
-    `users ${s.active}/${s.target}`,
+    `users ${s.active}/${s.target}${s.opening && s.opening.waiting > 0 ? ` (${s.opening.waiting} waiting, opening ${s.opening.perSecond.toFixed(1)}/s)` : ''}`,
     `iter ${s.iterations}`,
     `${eventsPerSec.toFixed(1)} ev/s`,
     `rtt p95 ${p95 === undefined ? '–' : `${p95.toFixed(1)}ms`}`,

@@ -5,13 +5,14 @@ import { loadScenario } from '../../scenario/load.js';
 import { checkOutputFlags, reportRun, commonRunFlags, overridesFrom, prepareOutputs, progressPrinter, sigintController, type RunFlags } from '../run-support.js';
 import { clusterRunFlags, runClusterCommand, type ClusterFlags } from './run-cluster.js';
 import { metricsFlags, startLiveMetrics, type MetricsFlags } from '../metrics-flags.js';
+import { capacityFrom, capacityRunFlags, type CapacityFlags } from '../capacity-flags.js';
 
 export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
     .description('Run a scenario: many real-browser LiveView users by a load profile')
     .argument('<scenario>', 'scenario file (.ts or .js) whose default export is defineScenario({...})');
-  metricsFlags(clusterRunFlags(commonRunFlags(cmd))).action(async (scenarioFile: string, flags: RunFlags & ClusterFlags & MetricsFlags) => {
+  capacityRunFlags(metricsFlags(clusterRunFlags(commonRunFlags(cmd)))).action(async (scenarioFile: string, flags: RunFlags & ClusterFlags & MetricsFlags & CapacityFlags) => {
     if (flags.runners !== undefined) {
       process.exitCode = await runClusterCommand(scenarioFile, flags);
       return;
@@ -33,6 +34,7 @@ export function registerRun(program: Command): void {
       log: progress.log,
       signal: stop.signal,
       ...(outputs.checkpoint ? { checkpoint: outputs.checkpoint } : {}),
+      capacity: capacityFrom(flags),
     };
     try {
       const outcome = await runLocal(options);

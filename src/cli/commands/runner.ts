@@ -8,12 +8,14 @@ import { checkToken } from '../../cluster/auth.js';
 import { parseDuration } from '../../load/duration.js';
 import { sigintController } from '../run-support.js';
 import { wholeNumber } from '../flag-parsers.js';
+import { readCalibration } from '../../load/calibrate.js';
 
 interface RunnerFlags {
   join: string;
   token?: string;
   tokenFile?: string;
   capacity?: number;
+  calibration?: string;
   browserEndpoint?: string;
   partialDir?: string;
   name?: string;
@@ -31,6 +33,15 @@ function readTokenFile(path: string): string {
   }
 }
 
+/** --capacity wins; else a calibration's measured capacity (CPU and memory); else the runner's memory estimate. */
+function capacityOf(flags: RunnerFlags, log: (line: string) => void): { capacity?: number } {
+  if (flags.capacity !== undefined) return { capacity: flags.capacity };
+  if (flags.calibration === undefined) return {};
+  const c = readCalibration(flags.calibration);
+  log(`capacity ${c.capacityUsers} users of ${c.scenario} (calibrated ${c.measuredAt}, limited by ${c.limitedBy})`);
+  return { capacity: Math.max(1, c.capacityUsers) };
+}
+
 export function registerRunner(program: Command): void {
   program
     .command('runner')
@@ -39,6 +50,7 @@ export function registerRunner(program: Command): void {
     .option('--token <token>', 'the run token (default: $ROOKERY_TOKEN; prefer the environment: argv is visible to other users)')
     .option('--token-file <path>', 'read the run token from this file (what `--backend manual` tells you to copy)')
     .option('--capacity <n>', 'users this runner can hold (its weight; default: what memory holds)', wholeNumber('--capacity', 1))
+    .option('--calibration <file>', 'capacity measured by `rookery calibrate` on this machine (used when --capacity is not given)')
     .option('--browser-endpoint <url>', 'drive browsers here (Playwright server ws://… or CDP http://…:9222) instead of launching them')
     .option('--partial-dir <dir>', 'where partial results go if the collector is lost (default rookery-results)')
     .option('--name <name>', 'how this runner is shown (default host-pid)')
@@ -62,7 +74,7 @@ export function registerRunner(program: Command): void {
         const result = await runRunnerAgent({
           join: flags.join,
           token,
-          ...(flags.capacity !== undefined ? { capacity: flags.capacity } : {}),
+          ...capacityOf(flags, log),
           ...(flags.browserEndpoint ? { browserEndpoint: flags.browserEndpoint } : {}),
           ...(flags.partialDir ? { partialDir: flags.partialDir } : {}),
           ...(flags.name ? { name: flags.name } : {}),
