@@ -116,7 +116,7 @@ export function planPool(input: PoolPlanInput): PoolPlan {
     );
   }
   const m = input.measured;
-  const cpuCapacityUsers = m && m.userCpuPerSecond > 0 ? Math.floor((cores * CPU_BUDGET_FRACTION) / m.userCpuPerSecond) : undefined;
+  const cpuCapacityUsers = m && m.userCpuPerSecond > 0 ? Math.floor((cores * CPU_BUDGET_FRACTION) / m.userCpuPerSecond + 1e-9) : undefined;
   if (cpuCapacityUsers !== undefined && users > cpuCapacityUsers) {
     warnings.push(
       `${users} users need ~${Math.round(users * m!.userCpuPerSecond * 100)} % CPU (measured ${(m!.userCpuPerSecond * 1000).toFixed(1)} ms of CPU per user-second) ` +

@@ -79,7 +79,8 @@ export interface CapacityInput {
 
 export function capacityOf(i: CapacityInput): { users: number; limitedBy: 'cpu' | 'memory'; cpuUsers: number; memoryUsers: number } {
   const budget = Math.max(0, Math.max(1, i.cores) * CPU_BUDGET_FRACTION - (i.otherCpuPercent ?? 0) / 100);
-  const cpuUsers = i.userCpuPerSecond > 0 ? Math.floor(budget / i.userCpuPerSecond) : Number.MAX_SAFE_INTEGER;
+  // + 1e-9: 0.8 / 0.01 is 79.999… in binary floating point.
+  const cpuUsers = i.userCpuPerSecond > 0 ? Math.floor(budget / i.userCpuPerSecond + 1e-9) : Number.MAX_SAFE_INTEGER;
   const memoryUsers = planPool({ users: 1, cores: i.cores, memoryBytes: i.memoryBytes, headlessShell: i.headlessShell, perContextBytes: Math.max(1, i.perUserBytes) }).memoryCapacityUsers;
   return cpuUsers <= memoryUsers ? { users: cpuUsers, limitedBy: 'cpu', cpuUsers, memoryUsers } : { users: memoryUsers, limitedBy: 'memory', cpuUsers, memoryUsers };
 }
