@@ -3,6 +3,12 @@
  * every 2 s — with zero errors, zero lost clicks and harness event-loop lag p99 < 100 ms.
  *
  *   npm run build && node bench/run.js density [--steps 50,100,150,...] [--hold 60] [--input fast|playwright]
+ *     [--no-raw] [--ab-args '--flag …'] [--governor]
+ *
+ * Every step also runs the raw baseline (support/raw-playwright.ts: plain Playwright, same browser, switches, page
+ * and click rate, no probe) in the same invocation, right before Rookery, so each figure is also a ratio to raw
+ * Playwright on the same machine at the same time. `--ab-args` adds a third run per step with extra Chromium
+ * switches, for A/B of launch flags (CPU per click per Chromium process kind, before/after).
  *
  * Each step is its own bounded `rookery run` (in a forked process, see support/step-child.ts) against the fixture
  * running in another process; steps go up until the first one that fails. A step is judged on its hold window
@@ -33,13 +39,19 @@ const flags = parseFlags(process.argv.slice(2), {
   'wait-s': '30',
   'keep-going': false,
   'cpu-prof': false,
+  'no-raw': false,
+  'ab-args': '',
+  governor: false,
   out: '',
 });
+
+type Mode = 'raw' | 'rookery' | 'rookery+ab';
 
 const MAX_LAG_P99_MS = 100;
 const TARGET = { patchP95Ms: 50, lagP99Ms: 50 };
 
 interface StepReport {
+  mode: Mode;
   users: number;
   rampS: number;
   quiet: QuietOutcome;
@@ -56,7 +68,7 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const fmt = (n: number | undefined, d = 1): string => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(d));
 const MiB = 2 ** 20;
 
-async function measureStep(fixture: FixtureProcess, users: number, profileDir: string | undefined): Promise<StepReport> {
+async function measureStep(fixture: FixtureProcess, users: number, profileDir: string | undefined, mode: Mode): Promise<StepReport> {
   const thinkMs = num(flags, 'think-ms');
   const rampS = Math.max(10, Math.ceil(users / num(flags, 'ramp-rate')));
   const settleS = num(flags, 'settle');
@@ -65,9 +77,14 @@ async function measureStep(fixture: FixtureProcess, users: number, profileDir: s
   await fixture.reset();
   process.env.ROOKERY_BENCH_THINK_MS = String(thinkMs);
   const durationS = settleS + holdS + 3;
-  log(`step ${users} users: ramp ${rampS}s, hold ${holdS}s (machine ${quiet.busyPercent.toFixed(0)} % busy before, load ${quiet.load1.toFixed(2)})`);
+  log(`step ${users} users [${mode}]: ramp ${rampS}s, hold ${holdS}s (machine ${quiet.busyPercent.toFixed(0)} % busy before, load ${quiet.load1.toFixed(2)})`);
+  const abArgs = str(flags, 'ab-args').split(/\s+/).filter(Boolean);
   const measured = await runStep(
     {
+      mode: mode === 'raw' ? 'raw' : 'rookery',
+      thinkMs,
+      governor: Boolean(flags.governor),
+      ...(mode === 'rookery+ab' ? { launchArgs: abArgs } : {}),
       scenario: join(repoRoot(), 'bench', 'scenarios', 'density-counter.ts'),
       target: fixture.url,
       users,
@@ -96,6 +113,7 @@ async function measureStep(fixture: FixtureProcess, users: number, profileDir: s
   if (measured.result.interrupted) failReasons.push(`interrupted: ${measured.result.interrupted}`);
   const pass = failReasons.length === 0;
   return {
+    mode,
     users,
     rampS,
     quiet,
@@ -115,7 +133,7 @@ function stepLine(r: StepReport, cores: number): string {
   const mem = r.measured.memory;
   const perUser = mem ? (mem.chromiumBytes + mem.harnessBytes) / r.users / MiB : undefined;
   return [
-    `${r.pass ? 'PASS' : 'FAIL'} ${String(r.users).padStart(4)} users`,
+    `${r.pass ? 'PASS' : 'FAIL'} ${String(r.users).padStart(4)} users ${r.mode.padEnd(10)}`,
     `clicks/s ${fmt(hold.iterationsOk / Math.max(1, hold.intervals), 1)}`,
     `patch p50/p95/p99 ${fmt(hold.patch.p50)}/${fmt(hold.patch.p95)}/${fmt(hold.patch.p99)} ms`,
     `rtt p95 ${fmt(hold.rtt.p95)} ms`,
@@ -152,49 +170,107 @@ function limiter(r: StepReport, cores: number): string {
   return parts.join('\n  ');
 }
 
+/** CPU-ms per click of each process group over the hold window (undefined without /proc readings or clicks). */
+function perClick(r: StepReport): Record<string, number> | undefined {
+  const cpu = r.measured.cpu;
+  const clicks = r.measured.result.hold.iterationsOk;
+  if (!cpu || clicks === 0) return undefined;
+  const ms = (pct: number): number => ((pct / 100) * cpu.seconds * 1000) / clicks;
+  const out: Record<string, number> = { node: ms(cpu.harness), chromium: ms(cpu.chromium) };
+  for (const [kind, pct] of Object.entries(cpu.chromiumByKind)) out[`chromium:${kind}`] = ms(pct);
+  return out;
+}
+
+const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || !(b > 0) ? '–' : `${(a / b).toFixed(2)}×`);
+
+/** Rookery against raw Playwright (and the A/B variant against Rookery) at one step. */
+function comparisonLines(step: StepReport[]): string[] {
+  const by = (m: Mode) => step.find((r) => r.mode === m);
+  const raw = by('raw');
+  const rk = by('rookery');
+  const ab = by('rookery+ab');
+  const lines: string[] = [];
+  const pair = (label: string, x: StepReport | undefined, base: StepReport | undefined): void => {
+    if (!x || !base) return;
+    const hx = x.measured.result.hold;
+    const hb = base.measured.result.hold;
+    const cx = perClick(x);
+    const cb = perClick(base);
+    const kinds = [...new Set([...Object.keys(cx ?? {}), ...Object.keys(cb ?? {})])].filter((k) => (cx?.[k] ?? 0) >= 0.05 || (cb?.[k] ?? 0) >= 0.05);
+    lines.push(
+      `  ${x.users} users ${label}: clicks ${hx.iterationsOk}/${hb.iterationsOk} (${ratio(hx.iterationsOk, hb.iterationsOk)}), ` +
+        `click→patch p95 ${fmt(hx.patch.p95)}/${fmt(hb.patch.p95)} ms (${ratio(hx.patch.p95, hb.patch.p95)}), lag p99 ${fmt(hx.lag.p99)}/${fmt(hb.lag.p99)} ms`,
+      `    CPU ms per click ${label}: ${kinds.map((k) => `${k} ${fmt(cx?.[k], 2)}/${fmt(cb?.[k], 2)} (${ratio(cx?.[k], cb?.[k])})`).join(', ')}`,
+    );
+  };
+  pair('rookery/raw', rk, raw);
+  pair('ab/rookery', ab, rk);
+  return lines;
+}
+
 async function main(): Promise<void> {
   const machine: MachineDescription = describeMachine();
   log(`machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.chromium}${machine.headlessShell ? ' (headless shell)' : ''}, Node ${machine.node}, Playwright ${machine.playwright}`);
   const steps = str(flags, 'steps').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
   const profileRoot = flags['cpu-prof'] ? resolve(repoRoot(), 'rookery-results', 'bench', `density-prof-${Date.now()}`) : undefined;
+  const modes: Mode[] = [...(flags['no-raw'] ? [] : (['raw'] as const)), 'rookery', ...(str(flags, 'ab-args') ? (['rookery+ab'] as const) : [])];
   const fixture = await startFixtureProcess();
   const reports: StepReport[] = [];
+  const failed = new Set<Mode>();
   try {
     for (const users of steps) {
-      const dir = profileRoot ? join(profileRoot, String(users)) : undefined;
-      if (dir) mkdirSync(dir, { recursive: true });
-      const r = await measureStep(fixture, users, dir);
-      reports.push(r);
-      log(stepLine(r, machine.cores));
-      if (!r.pass && !flags['keep-going']) break;
+      const step: StepReport[] = [];
+      for (const mode of modes) {
+        if (failed.has(mode) && !flags['keep-going']) continue;
+        const dir = profileRoot && mode !== 'raw' ? join(profileRoot, `${users}-${mode}`) : undefined;
+        if (dir) mkdirSync(dir, { recursive: true });
+        const r = await measureStep(fixture, users, dir, mode);
+        reports.push(r);
+        step.push(r);
+        log(stepLine(r, machine.cores));
+        if (!r.pass) failed.add(mode);
+      }
+      for (const l of comparisonLines(step)) log(l);
+      if (modes.every((m) => failed.has(m)) && !flags['keep-going']) break;
     }
   } finally {
     await fixture.close();
   }
 
-  const passed = reports.filter((r) => r.pass);
-  const best = passed.reduce<StepReport | undefined>((a, r) => (!a || r.users > a.users ? r : a), undefined);
-  const firstFail = reports.find((r) => !r.pass);
-  const lines: string[] = ['', `density (${str(flags, 'input')} input, one click every ${num(flags, 'think-ms')} ms per user)`];
+  const lines: string[] = ['', `density (${str(flags, 'input')} input, one click every ${num(flags, 'think-ms')} ms per user; load before each step in the step line)`];
   for (const r of reports) lines.push(`  ${stepLine(r, machine.cores)}`);
+  lines.push('', 'same step, same machine, same minutes:');
+  for (const users of [...new Set(reports.map((r) => r.users))]) lines.push(...comparisonLines(reports.filter((r) => r.users === users)));
+  const summary: Record<string, { sustained: number; atTarget: number }> = {};
+  for (const mode of modes) {
+    const mine = reports.filter((r) => r.mode === mode);
+    const sustained = Math.max(0, ...mine.filter((r) => r.pass).map((r) => r.users));
+    const atTarget = Math.max(0, ...mine.filter((r) => r.meetsTarget).map((r) => r.users));
+    summary[mode] = { sustained, atTarget };
+    lines.push(`${mode}: sustained ${sustained} users, ${atTarget} at click→patch p95 < ${TARGET.patchP95Ms} ms and lag p99 < ${TARGET.lagP99Ms} ms`);
+  }
+  if (summary.raw && summary.rookery) {
+    lines.push(`rookery / raw Playwright, users at target: ${ratio(summary.rookery.atTarget, summary.raw.atTarget)} (${summary.rookery.atTarget} vs ${summary.raw.atTarget}; steps are ${str(flags, 'steps')})`);
+  }
+  const best = reports.filter((r) => r.mode === 'rookery' && r.pass).reduce<StepReport | undefined>((a, r) => (!a || r.users > a.users ? r : a), undefined);
+  const firstFail = reports.find((r) => r.mode === 'rookery' && !r.pass);
   if (best) {
     const mem = best.measured.memory;
     const hold = best.measured.result.hold;
     lines.push(
-      '',
-      `sustained: ${best.users} active users = ${fmt(best.users / machine.cores, 0)} users per core` +
+      `rookery sustained: ${best.users} active users = ${fmt(best.users / machine.cores, 0)} users per core` +
         (mem ? `, ${fmt((mem.chromiumBytes + mem.harnessBytes) / best.users / MiB)} MiB PSS per user (chromium ${fmt(mem.chromiumBytes / best.users / MiB)}, node ${fmt(mem.harnessBytes / MiB, 0)} MiB total)` : ''),
       `  click→patch p95 ${fmt(hold.patch.p95)} ms, RTT p95 ${fmt(hold.rtt.p95)} ms, lag p99 ${fmt(hold.lag.p99)} ms; target (p95 < ${TARGET.patchP95Ms} ms, lag p99 < ${TARGET.lagP99Ms} ms) ${best.meetsTarget ? 'met' : 'not met'}`,
       `  ${limiter(best, machine.cores)}`,
     );
-  } else lines.push('', 'no step passed');
-  if (firstFail) lines.push(`first failing step: ${firstFail.users} users — ${firstFail.failReasons.join('; ')}`, `  ${limiter(firstFail, machine.cores)}`);
-  if (profileRoot) lines.push(`CPU profiles of the harness process: ${profileRoot}/<users>/*.cpuprofile`);
+  } else lines.push('rookery: no step passed');
+  if (firstFail) lines.push(`rookery first failing step: ${firstFail.users} users — ${firstFail.failReasons.join('; ')}`, `  ${limiter(firstFail, machine.cores)}`);
+  if (profileRoot) lines.push(`CPU profiles of the harness process: ${profileRoot}/<users>-<mode>/*.cpuprofile`);
   process.stdout.write(`${lines.join('\n')}\n`);
 
   const out = str(flags, 'out') || join(repoRoot(), 'rookery-results', 'bench', `density-${str(flags, 'input')}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(resolve(out, '..'), { recursive: true });
-  writeFileSync(out, JSON.stringify({ bench: 'density', flags, machine, steps: reports, sustainedUsers: best?.users ?? 0 }, null, 2));
+  writeFileSync(out, JSON.stringify({ bench: 'density', flags, machine, steps: reports, summary }, null, 2));
   log(`results: ${out}`);
 }
 

@@ -6,6 +6,10 @@
 import { runLocal } from '../../src/load/run-local.js';
 import { measureWindow, type TimedSnapshot } from './window-measure.js';
 import { STEP_ENV, type StepConfig, type StepMessage } from './step-protocol.js';
+import { runRaw } from './raw-playwright.js';
+import { parseDuration } from '../../src/load/duration.js';
+import { healthVerdict } from '../../src/health/verdict.js';
+import { availableParallelism } from 'node:os';
 
 function send(msg: StepMessage): void {
   process.send?.(msg);
@@ -21,7 +25,43 @@ async function main(): Promise<void> {
   // The parent stops an overlong step with SIGTERM: stop gracefully and still report what was measured.
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
+  const window = (elapsedMs: number): void => {
+    if (!started && elapsedMs >= cfg.holdFromMs) {
+      started = true;
+      send({ type: 'hold-start' });
+    }
+    if (!ended && elapsedMs >= cfg.holdToMs) {
+      ended = true;
+      send({ type: 'hold-end' });
+    }
+  };
+  if (cfg.mode === 'raw') {
+    const all = await runRaw(
+      {
+        target: cfg.target,
+        users: cfg.users ?? 1,
+        rampMs: cfg.ramp ? parseDuration(cfg.ramp, 'ramp') : 0,
+        durationMs: cfg.duration ? parseDuration(cfg.duration, 'duration') : 30_000,
+        thinkMs: cfg.thinkMs ?? 2_000,
+        ...(cfg.launchArgs ? { launchArgs: cfg.launchArgs } : {}),
+      },
+      (t) => window(t.elapsedMs),
+      stop.signal,
+    );
+    send({
+      type: 'result',
+      hold: measureWindow(all, cfg.holdFromMs, cfg.holdToMs),
+      whole: measureWindow(all, -Infinity, Infinity),
+      // No health sampler in the baseline: its lag is in the window measure; the verdict has no samples.
+      health: healthVerdict([], availableParallelism()),
+      versions: {},
+      interrupted: stop.signal.aborted ? 'stopped' : undefined,
+    });
+    return;
+  }
   const outcome = await runLocal({
+    ...(cfg.launchArgs ? { launchArgs: cfg.launchArgs } : {}),
+    capacity: { governor: cfg.governor ?? false },
     signal: stop.signal,
     scenarioFile: cfg.scenario,
     overrides: {
@@ -38,14 +78,7 @@ async function main(): Promise<void> {
     },
     onProgress: (st) => {
       if (st.interval) timed.push({ elapsedMs: st.elapsedMs, snapshot: st.interval });
-      if (!started && st.elapsedMs >= cfg.holdFromMs) {
-        started = true;
-        send({ type: 'hold-start' });
-      }
-      if (!ended && st.elapsedMs >= cfg.holdToMs) {
-        ended = true;
-        send({ type: 'hold-end' });
-      }
+      window(st.elapsedMs);
     },
     log: (line) => process.stderr.write(`[run] ${line}\n`),
   });

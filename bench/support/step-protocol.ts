@@ -3,6 +3,14 @@ import type { HealthSummary } from '../../src/metrics/model.js';
 import type { WindowMeasure } from './window-measure.js';
 
 export interface StepConfig {
+  /** `rookery` (default): runLocal; `raw`: the plain Playwright baseline (raw-playwright.ts), same workload. */
+  mode?: 'rookery' | 'raw';
+  /** Raw mode: ms between a user's clicks (± 25 %). */
+  thinkMs?: number;
+  /** Extra Chromium switches (A/B of launch flags), both modes. */
+  launchArgs?: string[];
+  /** Rookery mode: pace context opening with the ramp governor (default off in benches: same ramp as raw). */
+  governor?: boolean;
   scenario: string;
   target: string;
   users?: number;

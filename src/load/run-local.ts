@@ -54,6 +54,8 @@ export interface RunLocalOptions {
   visual?: VisualRunOptions;
   /** Ramp governor, pre-warm and calibrated capacity (see governor.ts, prewarm.ts, calibrate.ts). */
   capacity?: CapacityOptions;
+  /** Extra Chromium switches (benchmarks A/B launch flags with it). */
+  launchArgs?: readonly string[];
 }
 
 export interface CapacityOptions {
@@ -138,6 +140,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
     ...(options.browsers !== undefined ? { browsers: options.browsers } : {}),
     ...(options.contextsPerBrowser !== undefined ? { contextsPerBrowser: options.contextsPerBrowser } : {}),
     ...(options.blockResources ? { blockResources: options.blockResources } : {}),
+    ...(opts.launchArgs ? { launchArgs: opts.launchArgs } : {}),
     // Relative URLs in page.goto / context.request resolve against the target, as with Playwright's use.baseURL.
     contextOptions: { baseURL: target },
   });
@@ -157,7 +160,8 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
             cores: health.cores,
             costs,
             activeUsers: pool.stats().leased,
-            measuredCpuPercent: s ? (s.cpuPercent.machine ?? s.cpuPercent.node + (s.cpuPercent.chromium ?? 0)) : undefined,
+            // The harness's own CPU (Node + its browsers): other tenants of a shared machine are not ours to budget.
+            measuredCpuPercent: s ? s.cpuPercent.node + (s.cpuPercent.chromium ?? 0) : undefined,
             previousRate: governor?.currentRate ?? 0,
           });
         });
