@@ -51,6 +51,7 @@ export class LiveMetrics {
       this.counters.set(name, new Counter({ name: `${METRIC_PREFIX}${name}_total`, help: `${spec.help}; run total so far`, labelNames: [...spec.labels, ...(spec.optionalLabels ?? []), ...COMMON_LABELS], registers: r }));
     }
     for (const [name, spec] of Object.entries(GAUGES) as Array<[string, MetricSpec]>) {
+      if (name === 'harness_saturated') continue; // exported below from the live state (run.saturated)
       this.gauges.set(name, new Gauge({ name: `${METRIC_PREFIX}${name}`, help: spec.help, labelNames: [...spec.labels, ...(spec.optionalLabels ?? []), ...COMMON_LABELS], registers: r }));
     }
     this.errors = new Counter({ name: `${METRIC_PREFIX}errors_total`, help: 'Errors by kind (results.json errors), run total so far', labelNames: ['kind'], registers: r });
