@@ -98,15 +98,22 @@ export function parseCmdline(text: string): string[] {
 
 /** All pids in `roots` and their descendants (by ppid) that appear in `table`. Roots absent from the table are skipped. */
 export function descendantsOf(table: ReadonlyMap<number, ProcStat>, roots: Iterable<number>): number[] {
+  const parents = new Map<number, number>();
+  for (const p of table.values()) parents.set(p.pid, p.ppid);
+  return descendantsByParent(parents, roots);
+}
+
+/** Same as descendantsOf over a pid → parent pid map. */
+export function descendantsByParent(parents: ReadonlyMap<number, number>, roots: Iterable<number>): number[] {
   const children = new Map<number, number[]>();
-  for (const p of table.values()) {
-    const list = children.get(p.ppid);
-    if (list) list.push(p.pid);
-    else children.set(p.ppid, [p.pid]);
+  for (const [pid, ppid] of parents) {
+    const list = children.get(ppid);
+    if (list) list.push(pid);
+    else children.set(ppid, [pid]);
   }
   const out: number[] = [];
   const seen = new Set<number>();
-  const queue = [...roots].filter((pid) => table.has(pid));
+  const queue = [...roots].filter((pid) => parents.has(pid));
   while (queue.length > 0) {
     const pid = queue.pop()!;
     if (seen.has(pid)) continue;

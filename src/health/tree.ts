@@ -9,7 +9,7 @@
  * (a reparented orphan goes to init or a subreaper, never into a browser), so the cache cannot miss a member — except
  * for a pid reused within one scan interval, which needs pid_max (≥ 32768) processes started in a second.
  */
-import type { ProcStat } from './procfs.js';
+import { descendantsByParent, type ProcStat } from './procfs.js';
 
 /** The /proc reads a scan needs (procfs.ts readers in production, a table in tests). */
 export interface ProcReader {
@@ -52,7 +52,7 @@ export class ProcessTree {
       fresh.set(pid, s);
     }
 
-    const memberPids = descendants(this.parents, roots);
+    const memberPids = descendantsByParent(this.parents, roots);
     const members: ProcStat[] = [];
     for (const pid of memberPids) {
       let s = fresh.get(pid);
@@ -69,24 +69,4 @@ export class ProcessTree {
     }
     return { members, statReads };
   }
-}
-
-function descendants(parents: ReadonlyMap<number, number>, roots: readonly number[]): number[] {
-  const children = new Map<number, number[]>();
-  for (const [pid, ppid] of parents) {
-    const list = children.get(ppid);
-    if (list) list.push(pid);
-    else children.set(ppid, [pid]);
-  }
-  const out: number[] = [];
-  const seen = new Set<number>();
-  const queue = roots.filter((pid) => parents.has(pid));
-  while (queue.length > 0) {
-    const pid = queue.pop()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    out.push(pid);
-    for (const c of children.get(pid) ?? []) queue.push(c);
-  }
-  return out;
 }
