@@ -93,3 +93,12 @@ describe('RampGovernor', () => {
     expect(acquired).toEqual([1, 2, 3]);
   });
 });
+
+describe('progress line', () => {
+  it('shows users waiting for the governor next to active/target', async () => {
+    const { formatProgress } = await import('../../src/report/progress.js');
+    const base = { elapsedMs: 5000, totalMs: 60_000, active: 40, target: 100, iterations: 3, errors: 0, dropped: 0, interval: undefined, health: undefined, saturated: false };
+    expect(formatProgress({ ...base, opening: { waiting: 60, perSecond: 2.14 } })).toContain('users 40/100 (60 waiting, opening 2.1/s)');
+    expect(formatProgress(base)).toContain('users 40/100 · ');
+  });
+});
