@@ -35,14 +35,14 @@ export interface Calibration {
 }
 
 export interface RawMeasurements {
-  /** Contexts opened while `openCpuSeconds` was measured. */
+  /** Contexts opened while `openCpuSeconds` was measured (and added between the two PSS readings). */
   opened: number;
   openCpuSeconds: number;
   users: number;
   steadyMs: number;
   steadyCpuSeconds: number;
   actions: number;
-  /** Browser PSS with one context, and with `users` contexts. */
+  /** Browser PSS with one context, and with `opened` more. */
   pssOneBytes: number;
   pssAllBytes: number;
 }
@@ -57,7 +57,7 @@ export interface DerivedCosts {
 
 export function deriveCosts(m: RawMeasurements): DerivedCosts {
   if (!(m.opened > 0) || !(m.users > 0) || !(m.steadyMs > 0)) throw new RangeError('calibration needs at least one context opened, one user and a steady period');
-  const perUserBytes = m.users > 1 ? Math.max(0, (m.pssAllBytes - m.pssOneBytes) / (m.users - 1)) : m.pssAllBytes;
+  const perUserBytes = Math.max(0, (m.pssAllBytes - m.pssOneBytes) / m.opened);
   return {
     openCpuSeconds: m.openCpuSeconds / m.opened,
     userCpuPerSecond: m.steadyCpuSeconds / m.users / (m.steadyMs / 1000),

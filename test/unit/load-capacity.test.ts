@@ -7,13 +7,13 @@ const GB = 2 ** 30;
 
 describe('calibration arithmetic', () => {
   it('derives per-open, per-user-second, per-action and per-user memory costs', () => {
-    const d = deriveCosts({ opened: 4, openCpuSeconds: 1.6, users: 4, steadyMs: 20_000, steadyCpuSeconds: 2, actions: 160, pssOneBytes: 200 * MB, pssAllBytes: 290 * MB });
+    const d = deriveCosts({ opened: 4, openCpuSeconds: 1.6, users: 4, steadyMs: 20_000, steadyCpuSeconds: 2, actions: 160, pssOneBytes: 200 * MB, pssAllBytes: 320 * MB });
     expect(d.openCpuSeconds).toBeCloseTo(0.4, 12);
     expect(d.userCpuPerSecond).toBeCloseTo(0.025, 12);
     expect(d.cpuPerActionMs).toBeCloseTo(12.5, 12);
     expect(d.perUserBytes).toBe(30 * MB);
     expect(d.browserBaseBytes).toBe(170 * MB);
-    expect(deriveCosts({ opened: 1, openCpuSeconds: 0.3, users: 1, steadyMs: 1000, steadyCpuSeconds: 0.1, actions: 0, pssOneBytes: 50 * MB, pssAllBytes: 50 * MB }).cpuPerActionMs).toBeUndefined();
+    expect(deriveCosts({ opened: 1, openCpuSeconds: 0.3, users: 1, steadyMs: 1000, steadyCpuSeconds: 0.1, actions: 0, pssOneBytes: 50 * MB, pssAllBytes: 80 * MB }).cpuPerActionMs).toBeUndefined();
     expect(() => deriveCosts({ opened: 0, openCpuSeconds: 0, users: 1, steadyMs: 1, steadyCpuSeconds: 0, actions: 0, pssOneBytes: 0, pssAllBytes: 0 })).toThrow(/at least one context/);
   });
 
