@@ -170,7 +170,7 @@ export function writeCalibration(c: Calibration, file = calibrationPath(c.scenar
 export function describeCalibration(c: Calibration): string {
   const mb = (b: number): string => `${Math.round(b / 2 ** 20)} MB`;
   return [
-    `${c.scenario} on ${c.machine.hostname} (${c.machine.cores} cores, ${c.chromium ?? 'chromium'}), ${c.users} users for ${Math.round(c.steadyMs / 1000)} s:`,
+    `${c.scenario} on ${c.machine.hostname} (${c.machine.cores} cores, Chromium ${c.chromium ?? '(version unknown)'}), ${c.users} users for ${Math.round(c.steadyMs / 1000)} s:`,
     `  CPU per context open  ${c.openCpuSeconds.toFixed(3)} CPU-s`,
     `  CPU per user          ${(c.userCpuPerSecond * 1000).toFixed(1)} ms per second (${(c.userCpuPerSecond * 100).toFixed(2)} % of a core)`,
     `  CPU per action        ${c.cpuPerActionMs === undefined ? '– (no LiveView event)' : `${c.cpuPerActionMs.toFixed(1)} ms`} over ${c.actions} events`,
