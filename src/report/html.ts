@@ -132,7 +132,9 @@ function kpis(results: Results): SafeHtml {
     ['lv_mount_ms', 'Mount p95'],
   ] as const) {
     const d = merged(results, name);
-    if (d) cards.push(kpi(label, formatValue(valueAtPercentile(d, 95), 'ms'), `p50 ${formatValue(valueAtPercentile(d, 50), 'ms')} · p99 ${formatValue(valueAtPercentile(d, 99), 'ms')}`));
+    const steady = results.steady ? merged({ ...results, metrics: results.steady.metrics }, name) : null;
+    const steadyHint = steady && steady.total > 0 ? ` · steady p95 ${formatValue(valueAtPercentile(steady, 95), 'ms')}` : '';
+    if (d) cards.push(kpi(label, formatValue(valueAtPercentile(d, 95), 'ms'), `p50 ${formatValue(valueAtPercentile(d, 50), 'ms')} · p99 ${formatValue(valueAtPercentile(d, 99), 'ms')}${steadyHint}`));
   }
   const diff = merged(results, 'lv_diff_bytes');
   if (diff) cards.push(kpi('Mean diff size', formatValue(meanOf(diff), 'bytes'), `p95 ${formatValue(valueAtPercentile(diff, 95), 'bytes')} per event reply`));

@@ -44,5 +44,6 @@ describe('steady state and the probe floor in the reports', () => {
     expect(page).toContain('id="steady-table"');
     expect(page).toContain('data-excluded="2"');
     expect(page).toContain('latencies include ≈ 2 ms');
+    expect(page).toMatch(/Event round trip p95.*?steady p95 120 ms/s);
   });
 });
