@@ -1,6 +1,6 @@
 /** `rookery run` flags for the ramp governor, pre-warm and calibrated capacity (kept apart from the common flags). */
 import type { Command } from 'commander';
-import { readCalibration } from '../load/calibrate.js';
+import { readCalibration } from '../load/calibration-file.js';
 import type { CapacityOptions } from '../load/run-local.js';
 
 export interface CapacityFlags {

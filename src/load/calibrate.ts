@@ -8,9 +8,8 @@
  *    LiveView event; PSS with all contexts → memory per user.
  * The result is written as JSON; `rookery run` reads it to warn, to pace the ramp and to size the pool.
  */
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { cpus, hostname } from 'node:os';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { loadScenario } from '../scenario/load.js';
 import { loadFeeder } from '../scenario/feeder.js';
 import { BrowserPool } from '../browser/pool.js';
@@ -22,7 +21,7 @@ import { LoadEngine } from './engine.js';
 import { checkTarget } from './run-local.js';
 import { LoadConfigError } from '../common/config-error.js';
 import { prewarmContexts } from './prewarm.js';
-import { capacityOf, deriveCosts, validateCalibration, CALIBRATION_SCHEMA, type Calibration } from './capacity.js';
+import { capacityOf, deriveCosts, CALIBRATION_SCHEMA, type Calibration } from './capacity.js';
 
 export interface CalibrateOptions {
   scenarioFile: string;
@@ -32,23 +31,6 @@ export interface CalibrateOptions {
   /** Steady part, ms. Default 20 s. */
   steadyMs?: number | undefined;
   log?: (line: string) => void;
-}
-
-/** Where `rookery run` looks for a scenario's calibration: `.rookery/calibration-<scenario>.json` in the cwd. */
-export function calibrationPath(scenario: string, cwd = process.cwd()): string {
-  return join(cwd, '.rookery', `calibration-${scenario.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
-}
-
-export function readCalibration(file: string): Calibration {
-  return validateCalibration(JSON.parse(readFileSync(file, 'utf8')) as unknown, file);
-}
-
-/** The calibration of `scenario` for this machine, when one exists (another machine's figures do not apply). */
-export function findCalibration(scenario: string, cwd = process.cwd()): Calibration | undefined {
-  const file = calibrationPath(scenario, cwd);
-  if (!existsSync(file)) return undefined;
-  const c = readCalibration(file);
-  return c.machine.hostname === hostname() && c.machine.cores === machineCapacity().cores ? c : undefined;
 }
 
 export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
@@ -158,12 +140,6 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   } finally {
     await pool.close();
   }
-}
-
-export function writeCalibration(c: Calibration, file = calibrationPath(c.scenario)): string {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(c, null, 2)}\n`);
-  return file;
 }
 
 /** Human summary of a calibration (the CLI prints it). */

@@ -25,7 +25,7 @@ import type { ProgressState } from './progress-state.js';
 import { createRunVisual, type VisualRunOptions } from '../visual/run-visual.js';
 import type { VisualSession } from '../visual/session.js';
 import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOptions } from './checkpoint.js';
-import { findCalibration } from './calibrate.js';
+import { findCalibration } from './calibration-file.js';
 import { capacityMessage, type Calibration } from './capacity.js';
 import { DEFAULT_RAMP_COSTS, governLeases, openRatePerSecond, RampGovernor, type RampCosts } from './governor.js';
 import { prewarmContexts } from './prewarm.js';

@@ -1,6 +1,7 @@
 /** `rookery calibrate <scenario>`: measure what one user of a scenario costs on this machine, and how many fit. */
 import type { Command } from 'commander';
-import { calibrate, calibrationPath, describeCalibration, writeCalibration } from '../../load/calibrate.js';
+import { calibrate, describeCalibration } from '../../load/calibrate.js';
+import { calibrationPath, writeCalibration } from '../../load/calibration-file.js';
 import { parseDuration } from '../../load/duration.js';
 
 interface CalibrateFlags {

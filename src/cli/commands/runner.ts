@@ -8,7 +8,7 @@ import { checkToken } from '../../cluster/auth.js';
 import { parseDuration } from '../../load/duration.js';
 import { sigintController } from '../run-support.js';
 import { wholeNumber } from '../flag-parsers.js';
-import { readCalibration } from '../../load/calibrate.js';
+import { readCalibration } from '../../load/calibration-file.js';
 
 interface RunnerFlags {
   join: string;
