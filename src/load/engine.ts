@@ -27,7 +27,8 @@ import { availableParallelism } from 'node:os';
 
 /** Where users get their browser context: the BrowserPool, or a fake in tests. */
 export interface LeaseSource {
-  acquire(userId: number): Promise<Lease>;
+  /** `signal` aborts when the schedule ends: a user still waiting for a context (ramp governor) gives up. */
+  acquire(userId: number, signal?: AbortSignal): Promise<Lease>;
 }
 
 export interface EngineConfig {
@@ -357,7 +358,7 @@ export class LoadEngine {
 
   private async acquire(userId: number, signal: AbortSignal): Promise<Lease | undefined> {
     try {
-      return await this.cfg.leases.acquire(userId);
+      return await this.cfg.leases.acquire(userId, this.stopping.signal);
     } catch (err) {
       if (signal.aborted || this.stopRequested) return undefined;
       this.recordUserError('browser', err, userId, -1);

@@ -112,11 +112,15 @@ export class RampGovernor {
   }
 }
 
-/** A lease source whose new contexts wait for the governor; reusing an idle context is cheap and never waits. */
-export function governLeases<L>(source: { acquire(userId: number): Promise<L> }, governor: RampGovernor, needsOpen: () => boolean): { acquire(userId: number): Promise<L> } {
+/**
+ * A lease source whose new contexts wait for the governor; reusing an idle context is cheap and never waits. A
+ * user still waiting when `signal` aborts (the schedule ended) opens nothing: it gets an AbortError.
+ */
+export function governLeases<L>(source: { acquire(userId: number): Promise<L> }, governor: RampGovernor, needsOpen: () => boolean): { acquire(userId: number, signal?: AbortSignal): Promise<L> } {
   return {
-    async acquire(userId: number): Promise<L> {
-      if (needsOpen()) await governor.admit();
+    async acquire(userId: number, signal?: AbortSignal): Promise<L> {
+      if (needsOpen()) await governor.admit(signal);
+      if (signal?.aborted) throw new DOMException('the run ended while this user waited for a context', 'AbortError');
       return source.acquire(userId);
     },
   };

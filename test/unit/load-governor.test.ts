@@ -91,6 +91,13 @@ describe('RampGovernor', () => {
     await leases.acquire(3);
     expect(clock.t).toBe(1000); // reuse: no wait
     expect(acquired).toEqual([1, 2, 3]);
+    // The schedule ended while a user waited: it opens nothing and does not delay the others.
+    idle = 0;
+    const ended = new AbortController();
+    ended.abort();
+    await expect(leases.acquire(4, ended.signal)).rejects.toThrow(/the run ended while this user waited/);
+    expect(acquired).toEqual([1, 2, 3]);
+    expect(clock.t).toBe(1000);
   });
 });
 
