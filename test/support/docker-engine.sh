@@ -19,9 +19,9 @@ IMAGE="${ROOKERY_DOCKER_IMAGE:-rookery-runner:local}"
 CACHE="${ROOKERY_DOCKER_CACHE:-$PWD/.cache/docker}"
 # The mirror this machine's apt already uses (deb822 or one-line format), unless ROOKERY_DEBIAN_MIRROR says otherwise.
 machine_mirror() {
-  { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
-    grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; break }}'
-  } | grep -v -- '-security' | head -n 1
+  { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' || true
+    grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; break }}' || true
+  } | grep -v -- '-security' | head -n 1 || true
 }
 MIRROR="${ROOKERY_DEBIAN_MIRROR:-$(machine_mirror)}"
 [ -n "$MIRROR" ] || { echo "docker-engine: no Debian mirror found in /etc/apt; set ROOKERY_DEBIAN_MIRROR" >&2; exit 69; }
