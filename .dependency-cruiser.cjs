@@ -20,6 +20,9 @@
  *   visual    screenshots sampled during a run and compared against baselines (needs scenario + metrics).
  *   load      one process's run: profile → engine (virtual users on the pool, running the scenario, recording
  *             metrics, capturing visuals) → Results.
+ *   lite      lite users: the app's own LiveView client on happy-dom in worker processes, each a load engine with
+ *             the lite driver (the user-driver seam is scenario/driver.ts). A run is handed lite's worker factory
+ *             (load/lite-group.ts) by cli, so load never imports lite.
  *   cluster   many processes' run: collector + runners over WebSocket, each runner a load engine.
  *   report    reads Results (from load or cluster) and renders console, JSON, Markdown and HTML.
  *   spec      `rookery/test`: Playwright Test specs with the probe attached, run by Playwright (per-test LiveView
@@ -41,7 +44,7 @@
 'use strict';
 
 /** Lowest first. */
-const LAYERS = ['common', 'liveview', 'probe', 'metrics', 'server-metrics', 'health', 'scenario', 'browser', 'visual', 'load', 'cluster', 'report', 'spec', 'cli'];
+const LAYERS = ['common', 'liveview', 'probe', 'metrics', 'server-metrics', 'health', 'scenario', 'browser', 'visual', 'load', 'lite', 'cluster', 'report', 'spec', 'cli'];
 
 /** Exact alternation of folder names for a path regex. */
 const anyOf = (names) => `(${names.join('|')})`;

@@ -23,7 +23,7 @@ import { describeMachine, type MachineDescription } from './support/machine-desc
 import { waitForQuietMachine, type QuietOutcome } from './support/quiet-machine.js';
 import { runStep, type MeasuredStep } from './support/run-step.js';
 import { repoRoot } from './support/repo-root.js';
-import { errorTotal } from './support/window-measure.js';
+import { errorTotal, lostClicks } from './support/window-measure.js';
 
 const flags = parseFlags(process.argv.slice(2), {
   steps: '50,100,150,200,250,300,350,400,450,500',
@@ -103,11 +103,10 @@ async function measureStep(fixture: FixtureProcess, users: number, profileDir: s
   const fixtureIncEvents = truth.events.filter((e) => e.event === 'inc' && e.status === 'ok').length;
   const { hold, whole } = measured.result;
   const errors = errorTotal(whole) + whole.iterationsError;
-  // Every completed iteration is exactly one click: clicks done, server-handled and probe-matched must agree.
-  const lost = Math.abs(whole.iterationsOk - fixtureIncEvents) + Math.abs(fixtureIncEvents - (whole.events - whole.unmatched)) + whole.unmatched;
+  const { lost, detail: lostDetail } = lostClicks(whole, fixtureIncEvents);
   const failReasons: string[] = [];
   if (errors > 0) failReasons.push(`${errors} error(s): ${whole.errorSamples.slice(0, 2).join(' | ')}`);
-  if (lost > 0) failReasons.push(`${lost} lost click(s) (iterations ${whole.iterationsOk}, server ${fixtureIncEvents}, matched ${whole.events - whole.unmatched})`);
+  if (lost > 0) failReasons.push(lostDetail);
   if (hold.lag.p99 >= MAX_LAG_P99_MS) failReasons.push(`event-loop lag p99 ${fmt(hold.lag.p99)} ms ≥ ${MAX_LAG_P99_MS}`);
   if (hold.usersActiveMin < users) failReasons.push(`only ${hold.usersActiveMin} of ${users} users active in the hold window`);
   if (measured.result.interrupted) failReasons.push(`interrupted: ${measured.result.interrupted}`);

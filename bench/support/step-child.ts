@@ -4,7 +4,9 @@
  * the hold window starts and ends, so /proc readings of this process tree line up with it.
  */
 import { runLocal } from '../../src/load/run-local.js';
+import { startLiteWorkers } from '../../src/lite/workers.js';
 import { measureWindow, type TimedSnapshot } from './window-measure.js';
+import { Accumulator } from '../../src/metrics/accumulator.js';
 import { STEP_ENV, type StepConfig, type StepMessage } from './step-protocol.js';
 import { runRaw } from './raw-playwright.js';
 import { parseDuration } from '../../src/load/duration.js';
@@ -19,7 +21,9 @@ async function main(): Promise<void> {
   const raw = process.env[STEP_ENV];
   if (!raw) throw new Error(`${STEP_ENV} is not set: this file is started by the benches`);
   const cfg = JSON.parse(raw) as StepConfig;
-  const timed: TimedSnapshot[] = [];
+  let timed: TimedSnapshot[] = [];
+  // With lite users, snapshots come from several processes: merged per interval (gauges summed) like the run does.
+  const merged = cfg.liteUsers ? new Accumulator({ startedAt: Date.now(), intervalMs: 1_000 }) : undefined;
   let started = false;
   let ended = false;
   // The parent stops an overlong step with SIGTERM: stop gracefully and still report what was measured.
@@ -63,6 +67,7 @@ async function main(): Promise<void> {
     ...(cfg.launchArgs ? { launchArgs: cfg.launchArgs } : {}),
     capacity: { governor: cfg.governor ?? false },
     signal: stop.signal,
+    liteWorkers: startLiteWorkers,
     scenarioFile: cfg.scenario,
     overrides: {
       target: cfg.target,
@@ -75,14 +80,18 @@ async function main(): Promise<void> {
       input: cfg.input,
       browsers: cfg.browsers,
       contextsPerBrowser: cfg.contextsPerBrowser,
+      liteUsers: cfg.liteUsers,
+      liteWorkers: cfg.liteWorkers,
     },
+    ...(merged ? { onSnapshot: (s, source) => merged.add(s, source) } : {}),
     onProgress: (st) => {
-      if (st.interval) timed.push({ elapsedMs: st.elapsedMs, snapshot: st.interval });
+      if (st.interval && !merged) timed.push({ elapsedMs: st.elapsedMs, snapshot: st.interval });
       window(st.elapsedMs);
     },
     log: (line) => process.stderr.write(`[run] ${line}\n`),
   });
   const r = outcome.results;
+  if (merged) timed = merged.intervals().map((snapshot, i) => ({ elapsedMs: (i + 1) * merged.intervalMs, snapshot }));
   send({
     type: 'result',
     hold: measureWindow(timed, cfg.holdFromMs, cfg.holdToMs),

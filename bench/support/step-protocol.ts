@@ -22,6 +22,9 @@ export interface StepConfig {
   input?: 'fast' | 'playwright';
   browsers?: number;
   contextsPerBrowser?: number;
+  /** Lite users (src/lite) next to `users` browser users, and their worker processes. */
+  liteUsers?: number;
+  liteWorkers?: number;
   /** The measured window, engine time (ms since the run started). */
   holdFromMs: number;
   holdToMs: number;

@@ -98,3 +98,13 @@ export function measureWindow(all: readonly TimedSnapshot[], fromMs: number, toM
 export function errorTotal(m: WindowMeasure): number {
   return Object.values(m.errors).reduce((a, b) => a + b, 0);
 }
+
+/**
+ * Clicks lost between the harness and the app, for workloads where one iteration is exactly one click: clicks
+ * done (iterations), server-handled (the fixture's ground truth) and probe-matched round trips must all agree.
+ */
+export function lostClicks(whole: WindowMeasure, serverClicks: number): { lost: number; detail: string } {
+  const matched = whole.events - whole.unmatched;
+  const lost = Math.abs(whole.iterationsOk - serverClicks) + Math.abs(serverClicks - matched) + whole.unmatched;
+  return { lost, detail: `${lost} lost click(s) (iterations ${whole.iterationsOk}, server ${serverClicks}, matched ${matched})` };
+}

@@ -44,6 +44,9 @@ export interface RunFlags {
   serverMetrics?: string[];
   variantMode?: 'interleaved' | 'sequential';
   settle?: string;
+  liteUsers?: number;
+  liteShare?: number;
+  liteWorkers?: number;
 }
 
 export function commonRunFlags(cmd: Command): Command {
@@ -72,6 +75,9 @@ export function commonRunFlags(cmd: Command): Command {
     .option('--server-metrics <url>', "the app's Prometheus endpoint, scraped each second (repeatable: one per app node)", collect)
     .addOption(new Option('--variant-mode <mode>', 'variants at the same time (interleaved, default) or one after the other (sequential: server metrics per variant)').choices(['interleaved', 'sequential']))
     .option('--settle <duration>', 'sequential variants: idle gap after each variant (default 5s)')
+    .option('--lite-users <n>', "lite users (the app's own LiveView client on a Node DOM) next to --users browser users", wholeNumber('--lite-users', 0))
+    .option('--lite-share <share>', 'stages / arrival-rate: share (0..1] of users or arrivals that are lite users', positiveNumber('--lite-share'))
+    .option('--lite-workers <n>', 'lite worker processes (default: as needed, at most one per core)', wholeNumber('--lite-workers', 1))
     .option('--quiet', 'no live progress');
 }
 
@@ -99,6 +105,9 @@ export function overridesFrom(f: RunFlags): RunLocalOptions['overrides'] {
     variantMode: f.variantMode,
     settle: f.settle,
     serverMetricsUrls: f.serverMetrics,
+    liteUsers: f.liteUsers,
+    liteShare: f.liteShare,
+    liteWorkers: f.liteWorkers,
   };
 }
 

@@ -91,6 +91,9 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
   const target = options.target;
   if (!target) throw new LoadConfigError(`no target: pass --target URL or set options.target in ${loaded.file}`);
   const profile = resolveProfile(scenario.options ?? {}, opts.overrides);
+  if (options.liteUsers !== undefined || options.liteShare !== undefined) {
+    throw new LoadConfigError('lite users (--lite-users / --lite-share) run in single-machine runs only for now; distributed runs deal browser users only');
+  }
   if (options.variantMode === 'sequential') {
     throw new LoadConfigError("variantMode 'sequential' runs on one machine only for now; drop --runners, or use interleaved variants");
   }

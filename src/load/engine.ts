@@ -9,9 +9,7 @@
  * iteration time is measured from the scheduled start.
  */
 import type { Scenario, InputMode, User, ThrottleSpec, Throttle } from '../scenario/define.js';
-import { createVerbs, VerbError, type VerbRecorder } from '../scenario/verbs.js';
-import { PageProbe } from '../probe/page-probe.js';
-import { PAGE_AGENT_SCRIPT } from '../probe/page-agent.js';
+import { VerbError, type VerbRecorder } from '../scenario/verbs.js';
 import type { Labels, Snapshot, VariantSegment } from '../metrics/model.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { recordObservation } from '../metrics/record.js';
@@ -21,21 +19,22 @@ import { createThrottle } from './throttle.js';
 import { ITERATION_BACKOFF, backoffDelay } from './backoff.js';
 import { segmentAt } from './sequential.js';
 import type { Feeder } from '../scenario/feeder.js';
-import type { Lease } from '../browser/pool.js';
+import { browserDriver, isTargetClosed, type LeaseSource } from '../browser/driver.js';
+import type { UserDriver, UserSession } from '../scenario/driver.js';
 import pLimit from 'p-limit';
 import { availableParallelism } from 'node:os';
 
-/** Where users get their browser context: the BrowserPool, or a fake in tests. */
-export interface LeaseSource {
-  /** `signal` aborts when the schedule ends: a user still waiting for a context (ramp governor) gives up. */
-  acquire(userId: number, signal?: AbortSignal): Promise<Lease>;
-}
+export type { LeaseSource } from '../browser/driver.js';
 
 export interface EngineConfig {
   scenario: Scenario<unknown>;
   profile: LoadProfile;
   target: string;
-  leases: LeaseSource;
+  /** Browser users from a pool (BrowserPool), or `driver` for any kind of user (src/scenario/driver.ts). */
+  leases?: LeaseSource;
+  driver?: UserDriver;
+  /** Run-wide throttles shared with other engines of the run (lite workers use the parent's); default: own ones. */
+  throttles?: ReadonlyMap<string, Throttle>;
   registry: MetricsRegistry;
   feeder: Feeder;
   setupData: unknown;
@@ -97,7 +96,7 @@ interface UserSlot {
   retiring: boolean;
   abort: AbortController;
   done: Promise<void>;
-  probe: PageProbe | undefined;
+  session: UserSession | undefined;
   busy: boolean;
 }
 
@@ -112,8 +111,11 @@ export class LoadEngine {
   private dropped = 0;
   private extraUsers = 0;
   private inFlight = new Set<Promise<void>>();
-  private probes = new Set<PageProbe>();
-  private readonly probeVariants = new Map<PageProbe, string | undefined>();
+  private sessions = new Set<UserSession>();
+  private readonly probeVariants = new Map<UserSession, string | undefined>();
+  private readonly driver: UserDriver;
+  /** The registry with this engine's `client` label on everything recorded. */
+  private readonly reg: LabelledRecorder;
   /** Sequential variants: the variant each user was given when it started. */
   private readonly userVariants = new Map<number, string>();
   private readonly connectedSeen = new Map<string, Labels>();
@@ -129,8 +131,12 @@ export class LoadEngine {
   private readonly navigationLimit = pLimit(Math.max(4, availableParallelism() * 4));
 
   constructor(private readonly cfg: EngineConfig) {
+    if (cfg.driver) this.driver = cfg.driver;
+    else if (cfg.leases) this.driver = browserDriver(cfg.leases);
+    else throw new Error('LoadEngine: give leases (a browser pool) or a driver');
+    this.reg = withLabels(cfg.registry, { client: this.driver.client });
     for (const [name, spec] of Object.entries(cfg.scenario.throttles ?? {})) {
-      this.throttles.set(name, createThrottle(spec as ThrottleSpec));
+      this.throttles.set(name, cfg.throttles?.get(name) ?? createThrottle(spec as ThrottleSpec));
     }
   }
 
@@ -201,7 +207,7 @@ export class LoadEngine {
   private activeUsers(): number {
     if (this.cfg.profile.kind === 'arrival') return this.inFlight.size;
     // A user waiting for its context (the ramp governor paces openings) is targeted, not active yet.
-    return this.slots.filter((s) => !s.retiring && s.probe !== undefined).length;
+    return this.slots.filter((s) => !s.retiring && s.session !== undefined).length;
   }
 
   private iterationBudgetLeft(): boolean {
@@ -271,7 +277,7 @@ export class LoadEngine {
         if (!this.iterationBudgetLeft()) break;
         if (this.inFlight.size >= profile.maxInFlight) {
           this.dropped++;
-          this.cfg.registry.count('iterations', { result: 'dropped' });
+          this.reg.count('iterations', { result: 'dropped' });
           continue;
         }
         const p = this.runArrival(performance.now());
@@ -290,7 +296,7 @@ export class LoadEngine {
   }
 
   private spawnUser(): void {
-    const slot: UserSlot = { userId: this.allocateUserId(), retiring: false, abort: new AbortController(), done: Promise.resolve(), probe: undefined, busy: false };
+    const slot: UserSlot = { userId: this.allocateUserId(), retiring: false, abort: new AbortController(), done: Promise.resolve(), session: undefined, busy: false };
     this.variantOf(slot.userId); // fixes a sequential user's variant at the moment it starts
     slot.done = this.userLoop(slot).finally(() => {
       this.slots = this.slots.filter((s) => s !== slot);
@@ -299,39 +305,36 @@ export class LoadEngine {
   }
 
   private async userLoop(slot: UserSlot): Promise<void> {
-    let lease: Lease | undefined;
     let iteration = 0;
     let failures = 0;
     try {
       while (!slot.retiring && !this.stopRequested && this.iterationBudgetLeft()) {
-        if (!lease) {
-          lease = await this.acquire(slot.userId, slot.abort.signal);
-          if (!lease) return;
-          slot.probe = await this.attachProbe(lease, slot.userId);
+        if (!slot.session) {
+          slot.session = await this.acquire(slot.userId, slot.abort.signal);
+          if (!slot.session) return;
         }
         slot.busy = true;
         this.iterationStarts++;
-        const outcome = await this.runIteration(lease, slot.probe!, slot.userId, iteration++, slot.abort.signal, performance.now());
+        const outcome = await this.runIteration(slot.session, slot.userId, iteration++, slot.abort.signal, performance.now());
         slot.busy = false;
         failures = outcome === 'ok' ? 0 : outcome === 'stopped' ? failures : failures + 1;
         // A failing user waits before its next try, so a dead target does not get (or cause) a retry storm.
         if (failures > 0 && outcome !== 'stopped') await this.backOff(slot, failures);
         if (outcome === 'lease-lost') {
-          await this.dropLease(lease, slot.probe);
-          lease = undefined;
-          slot.probe = undefined;
+          await this.dropSession(slot.session);
+          slot.session = undefined;
         }
       }
     } finally {
       slot.busy = false;
-      if (lease) await this.dropLease(lease, slot.probe, true);
+      if (slot.session) await this.dropSession(slot.session, true);
     }
   }
 
   /** Waits after the `failures`-th consecutive failure (ITERATION_BACKOFF); ends early when the run stops. */
   private async backOff(slot: UserSlot, failures: number): Promise<void> {
     if (this.stopRequested || slot.retiring) return;
-    this.cfg.registry.count('iteration_backoffs', {});
+    this.reg.count('iteration_backoffs', {});
     await sleep(backoffDelay(failures, ITERATION_BACKOFF), AbortSignal.any([slot.abort.signal, this.stopping.signal])).catch(() => undefined);
   }
 
@@ -340,54 +343,39 @@ export class LoadEngine {
     const abort = new AbortController();
     const onHard = () => abort.abort();
     this.hardAbort.signal.addEventListener('abort', onHard);
-    let lease: Lease | undefined;
-    let probe: PageProbe | undefined;
+    let session: UserSession | undefined;
     try {
       this.iterationStarts++;
-      lease = await this.acquire(userId, abort.signal);
-      if (!lease) return;
-      probe = await this.attachProbe(lease, userId);
-      const outcome = await this.runIteration(lease, probe, userId, 0, abort.signal, scheduledAt);
-      await this.dropLease(lease, probe, outcome !== 'lease-lost');
-      lease = undefined;
+      session = await this.acquire(userId, abort.signal);
+      if (!session) return;
+      const outcome = await this.runIteration(session, userId, 0, abort.signal, scheduledAt);
+      await this.dropSession(session, outcome !== 'lease-lost');
+      session = undefined;
     } finally {
       this.hardAbort.signal.removeEventListener('abort', onHard);
-      if (lease) await this.dropLease(lease, probe, false);
+      if (session) await this.dropSession(session, false);
     }
   }
 
-  private async acquire(userId: number, signal: AbortSignal): Promise<Lease | undefined> {
+  private async acquire(userId: number, signal: AbortSignal): Promise<UserSession | undefined> {
     try {
-      return await this.cfg.leases.acquire(userId, this.stopping.signal);
+      const recorder = this.recorderFor(userId);
+      const session = await this.driver.open(userId, (obs, action) => recordObservation(recorder, obs, action), this.stopping.signal);
+      this.sessions.add(session);
+      this.probeVariants.set(session, this.variantOf(userId).name);
+      return session;
     } catch (err) {
       if (signal.aborted || this.stopRequested) return undefined;
-      this.recordUserError('browser', err, userId, -1);
+      this.recordUserError(this.driver.client, err, userId, -1);
       return undefined;
     }
   }
 
-  private async attachProbe(lease: Lease, userId: number): Promise<PageProbe> {
-    const recorder = this.recorderFor(userId);
-    // Init scripts survive a context's release, so a reused context already has the agent.
-    if (lease.fresh) await lease.context.addInitScript({ content: PAGE_AGENT_SCRIPT });
-    const probe = await PageProbe.attach(lease.page, { sink: (obs, action) => recordObservation(recorder, obs, action) });
-    this.probes.add(probe);
-    this.probeVariants.set(probe, this.variantOf(userId).name);
-    return probe;
-  }
-
-  private async dropLease(lease: Lease, probe: PageProbe | undefined, reusable = false): Promise<void> {
-    if (probe) {
-      this.probes.delete(probe);
-      this.probeVariants.delete(probe);
-      await probe.detach();
-    }
-    try {
-      if (reusable) await lease.release();
-      else await lease.discard();
-    } catch {
-      // A context on a crashed browser cannot be released; the pool already replaced the browser.
-    }
+  private async dropSession(session: UserSession, reusable = false): Promise<void> {
+    this.sessions.delete(session);
+    this.probeVariants.delete(session);
+    if (reusable) await session.release();
+    else await session.discard();
   }
 
   private variantOf(userId: number): { name: string | undefined; value: string | undefined } {
@@ -409,17 +397,16 @@ export class LoadEngine {
 
   private recorderFor(userId: number): LabelledRecorder {
     const variant = this.variantOf(userId).name;
-    return variant ? withLabels(this.cfg.registry, { variant }) : withLabels(this.cfg.registry, {});
+    const client = this.driver.client;
+    return withLabels(this.cfg.registry, variant ? { client, variant } : { client });
   }
 
-  private async runIteration(lease: Lease, probe: PageProbe, userId: number, iteration: number, signal: AbortSignal, startedAt: number): Promise<'ok' | 'error' | 'lease-lost' | 'stopped'> {
+  private async runIteration(session: UserSession, userId: number, iteration: number, signal: AbortSignal, startedAt: number): Promise<'ok' | 'error' | 'lease-lost' | 'stopped'> {
     const recorder = this.recorderFor(userId);
     const variant = this.variantOf(userId);
     // A crashed browser ends the user's waits too, not only the run stopping.
-    const userSignal = AbortSignal.any([signal, lease.signal]);
-    const verbs = createVerbs({
-      page: lease.page,
-      probe,
+    const userSignal = AbortSignal.any([signal, session.signal]);
+    const verbs = session.verbs({
       target: this.cfg.target,
       recorder: recorder as VerbRecorder,
       input: this.cfg.input,
@@ -432,8 +419,12 @@ export class LoadEngine {
       },
     });
     const u: User<unknown> = {
-      page: lease.page,
-      context: lease.context,
+      get page() {
+        return session.page();
+      },
+      get context() {
+        return session.context();
+      },
       userId,
       iteration,
       variant: variant.name,
@@ -467,6 +458,7 @@ export class LoadEngine {
         return t;
       },
       snapshot: async (name, opts) => {
+        if (this.driver.noSnapshots) throw new Error(`u.snapshot(${JSON.stringify(name)}): ${this.driver.noSnapshots}`);
         if (!this.cfg.visual) throw new Error(`u.snapshot(${JSON.stringify(name)}): visual checks are not enabled for this run`);
         await this.cfg.visual(u, name, opts);
       },
@@ -482,7 +474,7 @@ export class LoadEngine {
       this.iterations++;
       recorder.record('iteration_ms', {}, performance.now() - startedAt);
       recorder.count('iterations', { result: 'error' });
-      const lost = lease.crashed !== undefined || isTargetClosed(err) || lease.page.isClosed();
+      const lost = session.lost(err);
       this.recordUserError(lost ? 'browser_crash' : err instanceof VerbError ? err.kind : 'scenario', err, userId, iteration);
       if (this.cfg.abortOnError) this.stop(`aborted on error: ${errorMessage(err)}`);
       return lost ? 'lease-lost' : 'error';
@@ -491,8 +483,8 @@ export class LoadEngine {
 
   private recordUserError(kind: string, err: unknown, userId: number, iteration: number): void {
     this.errors++;
-    this.cfg.registry.count('user_errors', { kind });
-    this.cfg.registry.error(`user.${kind}`, errorMessage(err), { user: userId, iteration });
+    this.reg.count('user_errors', { kind });
+    this.reg.error(`user.${kind}`, errorMessage(err), { user: userId, iteration });
   }
 
   /** After the profile: let running iterations finish within gracefulStop, then abort what is left. */
@@ -520,7 +512,7 @@ export class LoadEngine {
   /** Main LiveViews this engine's pages hold connected right now, by view and variant. */
   connectedCounts(): Array<{ labels: Labels; value: number }> {
     const now = new Map<string, { labels: Labels; value: number }>();
-    for (const p of this.probes) {
+    for (const p of this.sessions) {
       const view = p.connectedView();
       if (view === undefined) continue;
       const variant = this.probeVariants.get(p);
@@ -536,15 +528,15 @@ export class LoadEngine {
 
   /** `lv_connected{view,variant}`: what memory per LiveView is fitted against. Views that emptied read 0. */
   private recordConnected(): void {
-    for (const row of this.connectedCounts()) this.cfg.registry.gauge('lv_connected', row.labels, row.value);
+    for (const row of this.connectedCounts()) this.reg.gauge('lv_connected', row.labels, row.value);
   }
 
   private emitSnapshot(): void {
-    for (const p of this.probes) p.expire();
+    for (const s of this.sessions) s.expire();
     this.cfg.beforeSnapshot?.();
     const st = this.status();
-    this.cfg.registry.gauge('users_active', {}, st.active);
-    this.cfg.registry.gauge('users_target', {}, this.phase === 'done' ? 0 : st.target);
+    this.reg.gauge('users_active', {}, st.active);
+    this.reg.gauge('users_target', {}, this.phase === 'done' ? 0 : st.target);
     this.recordConnected();
     this.cfg.onSnapshot(this.cfg.registry.takeSnapshot());
   }
@@ -572,8 +564,4 @@ function errorMessage(err: unknown): string {
 
 function isAbortLike(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || isTargetClosed(err));
-}
-
-function isTargetClosed(err: unknown): boolean {
-  return err instanceof Error && /Target (page, context or browser )?(has been )?closed|Browser has been closed|browser has disconnected|BrowserCrashedError/i.test(err.message + err.name);
 }

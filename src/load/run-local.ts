@@ -30,11 +30,16 @@ import { capacityMessage, type Calibration } from './capacity.js';
 import { DEFAULT_RAMP_COSTS, governLeases, openRatePerSecond, RampGovernor, type RampCosts } from './governor.js';
 import { prewarmContexts } from './prewarm.js';
 import { CpuMeter } from '../health/meter.js';
+import { availableParallelism } from 'node:os';
+import { planMix } from './mix-plan.js';
+import type { LiteGroup, LiteWorkersFactory } from './lite-group.js';
+import { foldWorkerHealth } from '../health/worker-health.js';
+import { createThrottle } from './throttle.js';
 
 export interface RunLocalOptions {
   scenarioFile: string;
   /** CLI overrides of the scenario's options (CLI wins). */
-  overrides: ProfileOverrides & Pick<ScenarioOptions, 'target' | 'browsers' | 'contextsPerBrowser' | 'input' | 'abortOnError' | 'actionTimeout' | 'blockResources' | 'variantMode' | 'settle'> & {
+  overrides: ProfileOverrides & Pick<ScenarioOptions, 'target' | 'browsers' | 'contextsPerBrowser' | 'input' | 'abortOnError' | 'actionTimeout' | 'blockResources' | 'variantMode' | 'settle' | 'liteUsers' | 'liteShare' | 'liteWorkers' | 'liteUsersPerWorker'> & {
     visualDir?: string;
     /** --server-metrics URLs (replace options.serverMetrics' URLs, keep its mapping). */
     serverMetricsUrls?: string[];
@@ -43,6 +48,10 @@ export interface RunLocalOptions {
   thresholds?: string[];
   /** Called once per interval with the live state. */
   onProgress?: (state: ProgressState) => void;
+  /** Starts lite-user worker processes (src/lite/workers.ts `startLiteWorkers`); needed when the run has lite users. */
+  liteWorkers?: LiteWorkersFactory;
+  /** Every interval snapshot as it is merged, with its source (`local`, or `lite-<n>` for lite workers). */
+  onSnapshot?: (snapshot: Snapshot, source: string) => void;
   log?: (line: string) => void;
   /** Aborting it stops the run gracefully; results so far are kept. Abort with the signal's name (`ac.abort('SIGTERM')`) to have it recorded. */
   signal?: AbortSignal;
@@ -113,7 +122,9 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   const options: ScenarioOptions = { ...scenario.options, ...definedOnly(opts.overrides) };
   const target = options.target;
   if (!target) throw new LoadConfigError(`no target: pass --target URL or set options.target in ${loaded.file}`);
-  const variantSetup = resolveVariantMode(scenario.variants, options, resolveProfile(scenario.options ?? {}, opts.overrides));
+  // `--users 0 --lite-users N`: only lite users (a profile needs ≥ 1 user; planMix sets the real counts).
+  const liteOnly = opts.overrides.users === 0 && (options.liteUsers ?? 0) > 0;
+  const variantSetup = resolveVariantMode(scenario.variants, options, resolveProfile(scenario.options ?? {}, liteOnly ? { ...opts.overrides, users: undefined } : opts.overrides));
   const profile = variantSetup.profile;
   const serverMetrics = resolveServerMetrics(options.serverMetrics, opts.overrides.serverMetricsUrls);
   const thresholdExprs = [...(scenario.options?.thresholds ?? []), ...(opts.thresholds ?? [])];
@@ -121,6 +132,19 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   const actionTimeoutMs = options.actionTimeout === undefined ? 15_000 : parseDuration(options.actionTimeout, 'actionTimeout');
   const input: InputMode = options.input ?? 'fast';
   if (input !== 'fast' && input !== 'playwright') throw new LoadConfigError(`--input must be fast or playwright, got ${JSON.stringify(input)}`);
+  // Browser and lite users (src/load/mix-plan.ts): one schedule, dealt between the pool and the lite workers.
+  const mix = planMix({
+    profile,
+    browserUsers: opts.overrides.users ?? scenario.options?.users,
+    liteUsers: options.liteUsers,
+    liteShare: options.liteShare,
+    workers: options.liteWorkers,
+    usersPerWorker: options.liteUsersPerWorker,
+    cores: availableParallelism(),
+  });
+  if (mix.lite.length > 0 && input === 'playwright') throw new LoadConfigError("--input playwright needs browser users: lite users only have the in-page input path (run them with --input fast)");
+  if (mix.warning) opts.log?.(mix.warning);
+  if (mix.lite.length > 0 && variantSetup.segments) throw new LoadConfigError("variantMode 'sequential' runs browser users only for now; use interleaved variants with lite users");
   await checkTarget(target);
   const feeder = loadFeeder(options.data, dirname(loaded.file));
 
@@ -129,13 +153,14 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   const visual = createRunVisual({ dir: opts.overrides.visualDir, ...definedOnly(opts.visual ?? {}) }, { scenario: scenario.name, scenarioSample: options.visualSample, recorder: registry, timeoutMs: actionTimeoutMs, log: opts.log });
   const accumulator = new Accumulator({ startedAt, intervalMs: 1_000 });
   const calibration = resolveCalibration(opts.capacity?.calibration, scenario.name, opts.log);
-  const requested = peakUsers(profile);
+  // Browser users only: lite users run in worker processes, not on the pool.
+  const requested = mix.browser ? peakUsers(mix.browser) : 0;
   if (calibration) {
     const m = capacityMessage(calibration, requested);
     opts.log?.(m.warn ? `WARNING: ${m.text}` : m.text);
   }
   const pool = new BrowserPool({
-    users: requested,
+    users: Math.max(1, requested),
     ...(calibration ? { measured: { perUserBytes: calibration.perUserBytes, userCpuPerSecond: calibration.userCpuPerSecond } } : {}),
     ...(options.browsers !== undefined ? { browsers: options.browsers } : {}),
     ...(options.contextsPerBrowser !== undefined ? { contextsPerBrowser: options.contextsPerBrowser } : {}),
@@ -145,7 +170,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
     contextOptions: { baseURL: target },
   });
   // No usable browser is one clear error before the load (exit 2), not one user error per iteration.
-  await pool.preflight().catch(async (err: unknown) => {
+  if (mix.browser) await pool.preflight().catch(async (err: unknown) => {
     await pool.close();
     throw err;
   });
@@ -174,11 +199,12 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   const resultsInput = (endedAt: number) => ({
     scenario: scenario.name,
     target,
-    profile,
+    profile: mix.whole,
     startedAt,
     endedAt,
     accumulator,
-    health: health.summary(),
+    // Lite workers' own lag, CPU and memory count in the verdict like the browsers'.
+    health: lite ? foldWorkerHealth(health.summary(), accumulator.totals(), accumulator.intervals(), { client: 'lite', process: 'lite' }) : health.summary(),
     versions,
     variants: scenario.variants ? Object.keys(scenario.variants) : undefined,
     thresholds: thresholdExprs,
@@ -189,8 +215,12 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   });
   let engine: LoadEngine | undefined;
   let scraper: ServerScraper | undefined;
+  let lite: LiteGroup | undefined;
   let lastInterval: Snapshot | undefined;
   let lvErrors = 0;
+  const countLvErrors = (s: Snapshot) => {
+    for (const c of s.counters) if (c.name === 'lv_errors') lvErrors += c.value;
+  };
   let interrupted: string | undefined;
   let setupData: unknown;
   let checkpoints: Checkpointer | undefined;
@@ -198,6 +228,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   const onAbort = () => {
     interrupted = interruptionNote(opts.signal);
     engine?.stop(interrupted);
+    lite?.stop(interrupted);
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   health.start();
@@ -207,9 +238,59 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
       scraper = new ServerScraper(serverMetrics, startedAt, undefined, () => engine?.connectedCounts() ?? []);
       await scraper.start();
     }
-    engine = new LoadEngine({
+    const progress = (s: Snapshot, st: EngineStatus) => {
+      const sample = health.latest();
+      const ls = lite?.status();
+      opts.onProgress?.({
+        ...st,
+        ...(ls ? { active: st.active + ls.active, target: st.target + ls.target, iterations: st.iterations + ls.iterations, errors: st.errors + ls.errors, dropped: st.dropped + ls.dropped } : {}),
+        lvErrors,
+        interval: s,
+        health: sample ? formatHealthLine(sample, health.cores) : undefined,
+        ...(governor && governor.waiting > 0 ? { opening: { waiting: governor.waiting, perSecond: governor.currentRate } } : {}),
+        saturated: sample ? sampleWarnings(sample, health.cores).length > 0 : false,
+        totals: () => accumulator.totals(),
+      });
+    };
+    // One set of throttles for the whole run: the browser users' engine and every lite worker share it.
+    const throttles = new Map(Object.entries(scenario.throttles ?? {}).map(([name, spec]) => [name, createThrottle(spec, `throttles.${name}`)]));
+    if (mix.lite.length > 0) {
+      const idle: EngineStatus = { phase: 'running', elapsedMs: 0, totalMs: 0, active: 0, target: 0, iterations: 0, errors: 0, dropped: 0 };
+      if (!opts.liteWorkers) throw new LoadConfigError('this run cannot start lite users (no lite worker factory was given to runLocal; the rookery CLI passes one)');
+      lite = opts.liteWorkers({
+        setup: {
+          bundle: { ...loaded.bundle, file: loaded.file, resolveDir: dirname(loaded.file) },
+          target,
+          input,
+          actionTimeoutMs,
+          abortOnError: options.abortOnError ?? false,
+          setupData,
+          data: options.data,
+          dataDir: dirname(loaded.file),
+          startedAt,
+        },
+        slices: mix.lite,
+        throttles,
+        onSnapshot: (s, source) => {
+          accumulator.add(s, source);
+          opts.onSnapshot?.(s, source);
+          countLvErrors(s);
+          // Without browser users, the first worker's interval drives the live progress.
+          if (!mix.browser && source === 'lite-0') progress(s, { ...idle, elapsedMs: Date.now() - startedAt });
+        },
+        onVersion: (v) => {
+          versions.phoenix_live_view = v;
+        },
+        onError: (kind, message) => registry.error(kind, message),
+        log: opts.log,
+      });
+      await lite.start();
+    }
+    if (mix.browser) engine = new LoadEngine({
       scenario,
-      profile,
+      profile: mix.browser,
+      throttles,
+      ...(mix.lite.length > 0 ? { userIds: 'global' as const } : {}),
       target,
       // Reusing an idle (e.g. pre-warmed) context opens nothing, so it never waits for the governor.
       leases: governor ? governLeases(pool, governor, () => pool.stats().idle === 0) : pool,
@@ -222,19 +303,10 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
       visual: visual.snapshot,
       onSnapshot: (s) => {
         accumulator.add(s);
+        opts.onSnapshot?.(s, 'local');
         lastInterval = s;
-        for (const c of s.counters) if (c.name === 'lv_errors') lvErrors += c.value;
-        const st: EngineStatus = engine!.status();
-        const sample = health.latest();
-        opts.onProgress?.({
-          ...st,
-          lvErrors,
-          interval: s,
-          health: sample ? formatHealthLine(sample, health.cores) : undefined,
-          ...(governor && governor.waiting > 0 ? { opening: { waiting: governor.waiting, perSecond: governor.currentRate } } : {}),
-          saturated: sample ? sampleWarnings(sample, health.cores).length > 0 : false,
-          totals: () => accumulator.totals(),
-        });
+        countLvErrors(s);
+        progress(s, engine!.status());
       },
       onClientVersion: (v) => {
         versions.phoenix_live_view = v;
@@ -242,7 +314,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
       log: opts.log,
       ...(variantSetup.segments ? { sequential: variantSetup.segments } : {}),
     });
-    if (opts.capacity?.prewarm && !opts.signal?.aborted) {
+    if (opts.capacity?.prewarm && mix.browser && !opts.signal?.aborted) {
       // Measured here, the cost of an open also paces the ramp's own openings (users beyond the pool's contexts).
       const meter = new CpuMeter(() => pool.pids());
       const before = meter.read();
@@ -259,8 +331,8 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
         return assembleResults({ ...resultsInput(now), interrupted: [interrupted, checkpointNote(now)].filter(Boolean).join('; ') });
       }, opts.log);
     }
-    const outcome = await engine.run();
-    interrupted = interrupted ?? outcome.interrupted;
+    const outcomes = await Promise.all([engine?.run(), lite?.run()]);
+    interrupted = interrupted ?? outcomes.find((o) => o?.interrupted)?.interrupted;
   } catch (err) {
     // Keep what was measured; the caller reports the error and still gets partial results.
     interrupted = `run failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -276,6 +348,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
       opts.log?.(`teardown failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     await health.stop();
+    await lite?.close();
     await pool.close();
   }
 

@@ -39,6 +39,7 @@ export const HISTOGRAMS = {
   visual_compare_ms: { unit: 'ms', labels: ['checkpoint'], help: 'u.snapshot(): PNG decode + pixelmatch against the baseline, on the harness CPU' },
   /** Harness self-health, sampled each interval. */
   harness_event_loop_lag_ms: { unit: 'ms', labels: [], help: 'Node event-loop delay of the load generator' },
+  harness_gc_pause_ms: { unit: 'ms', labels: ['process'], help: 'Garbage-collection pauses of harness worker processes (lite users)' },
 } as const satisfies Record<string, MetricSpec>;
 
 export const COUNTERS = {
@@ -62,9 +63,9 @@ export const COUNTERS = {
 export const GAUGES = {
   users_active: { unit: 'count', labels: [], help: 'Users running an iteration' },
   users_target: { unit: 'count', labels: [], help: 'Users the load profile asks for' },
-  harness_cpu_percent: { unit: 'percent', labels: ['process'], help: 'CPU of the harness (node) and its browsers (chromium), % of one core' },
+  harness_cpu_percent: { unit: 'percent', labels: ['process'], help: 'CPU of the harness (node), its browsers (chromium) and its lite-user workers (lite), % of one core' },
   lv_connected: { unit: 'count', labels: ['view'], help: 'Main LiveViews Rookery holds connected (joined, not closed), by view' },
-  harness_rss_bytes: { unit: 'bytes', labels: ['process'], help: 'Resident memory of the harness (node) and its browsers (chromium)' },
+  harness_rss_bytes: { unit: 'bytes', labels: ['process'], help: 'Resident memory of the harness (node), its browsers (chromium) and its lite-user workers (lite)' },
   harness_saturated: { unit: 'count', labels: [], help: '1 when the harness was saturated at its last health sample (summed over runners)' },
 } as const satisfies Record<string, MetricSpec>;
 

@@ -7,9 +7,11 @@ import type { Labels } from './model.js';
 
 /**
  * Label keys every metric may carry besides its catalogue labels. `variant` is set when a scenario runs A/B
- * variants side by side; it is omitted (not '') on series that have none.
+ * variants side by side; it is omitted (not '') on series that have none. `client` says which kind of user
+ * measured it (`browser`: Chromium, `lite`: the app's client on a Node DOM, src/lite) — set on everything users
+ * record, so page-clock times of the two kinds never mix.
  */
-export const COMMON_LABELS = ['variant'] as const;
+export const COMMON_LABELS = ['variant', 'client'] as const;
 
 /** Label value that series beyond the cardinality cap fold into. */
 export const OTHER_LABEL_VALUE = 'other';

@@ -67,7 +67,12 @@ export class PageProbe {
     return probe;
   }
 
-  /** Feed an event directly (tests, replays). */
+  /** A probe fed by its owner through `onSocketEvent` (lite users tap their own WebSocket; tests, replays). */
+  static create(options: PageProbeOptions): PageProbe {
+    return new PageProbe(new LiveViewSession({ pushTimeoutMs: options.pushTimeoutMs ?? 30_000 }), options, undefined);
+  }
+
+  /** Feed an event directly (a lite user's WebSocket tap, tests, replays). Timestamps: seconds of one monotonic clock. */
   onSocketEvent(ev: SocketEvent): void {
     if (this.ended) return;
     // The browser closed the connected view's socket (the old document unloaded, or the connection failed).

@@ -69,6 +69,17 @@ export interface ScenarioOptions {
   variantMode?: 'interleaved' | 'sequential';
   /** Sequential variants: idle gap after each variant's ramp-down (default 5s). CLI: --settle. */
   settle?: Duration;
+  /**
+   * Lite users (src/lite: the app's own LiveView client on a Node DOM, no rendering) next to the browser users.
+   * Constant model: this many lite users besides `users` browser users (`users` then defaults to 0). CLI: --lite-users.
+   */
+  liteUsers?: number;
+  /** Stages and arrival-rate models: the share (0..1] of users/arrivals that are lite users. CLI: --lite-share. */
+  liteShare?: number;
+  /** Lite worker processes (default: as many as needed at `liteUsersPerWorker`, at most one per core). */
+  liteWorkers?: number;
+  /** Most lite users one worker process holds before another is started (default: measured, see BENCHMARKS.md). */
+  liteUsersPerWorker?: number;
 }
 
 /** What a LiveView verb observed. Round-trip and bytes come from the WebSocket frames (CDP clock); patch time

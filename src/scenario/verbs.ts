@@ -14,8 +14,24 @@ export interface VerbRecorder {
   record(name: HistogramName, labels: Labels, value: number): void;
 }
 
+/**
+ * What the verbs need from wherever the page lives: load a document, run the page agent's calls. The browser
+ * implementation is `playwrightPort` (below); lite users bring their own (src/lite/port.ts). Times are page clock
+ * and `mountMs` is relative to the start of the load.
+ */
+export interface PagePort {
+  /** Loads `url` as a new document; resolves with its HTTP status (undefined when unknown). Throws on network errors. */
+  load(url: string, timeoutMs: number): Promise<number | undefined>;
+  url(): string;
+  waitMounted(timeoutMs: number): Promise<MountInfo & { ok: boolean; reason: string | undefined }>;
+  waitSettled(timeoutMs: number): Promise<SettleResult>;
+  act(action: PageAction, timeoutMs: number, input: InputMode): Promise<ActionResult>;
+}
+
 export interface VerbContext {
-  page: Page;
+  /** A Playwright page (browser users), or `port` for any other kind of page. */
+  page?: Page;
+  port?: PagePort;
   probe: PageProbe;
   target: string;
   recorder: VerbRecorder;
@@ -32,8 +48,9 @@ export interface VerbContext {
 export class VerbError extends Error {
   constructor(
     readonly verb: string,
-    /** crash: the server crashed handling the action's event (phx_error); it got no reply. */
-    readonly kind: 'no-liveview' | 'not-connected' | 'unreachable' | 'http' | 'no-element' | 'timeout' | 'navigation' | 'crash',
+    /** crash: the server crashed handling the action's event (phx_error); it got no reply. unsupported: the kind of
+     * user cannot do it (lite users: uploads, Playwright input, u.page). */
+    readonly kind: 'no-liveview' | 'not-connected' | 'unreachable' | 'http' | 'no-element' | 'timeout' | 'navigation' | 'crash' | 'unsupported',
     message: string,
   ) {
     super(message);
@@ -47,13 +64,41 @@ declare global {
   }
 }
 
+/** The browser's PagePort: the agent runs in the page; the hot path goes over the probe's CDP session. */
+export function playwrightPort(page: Page, probe: PageProbe): PagePort {
+  return {
+    async load(url, timeoutMs) {
+      const response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
+      return response?.status();
+    },
+    url: () => page.url(),
+    waitMounted: (t) => page.evaluate((ms) => window.__rookery.waitMounted(ms), t),
+    waitSettled: (t) => page.evaluate((ms) => window.__rookery.waitSettled(ms), t),
+    async act(action, timeoutMs, input) {
+      if (input === 'playwright') {
+        await page.evaluate(() => window.__rookery.armInput());
+        const opts = { timeout: timeoutMs };
+        if (action.kind === 'click') await page.click(action.selector, opts);
+        else if (action.kind === 'input') await page.fill(action.selector, action.value, opts);
+        else await page.locator(action.selector).evaluate((el) => ((el.tagName === 'FORM' ? el : el.closest('form')) as HTMLFormElement | null)?.requestSubmit());
+        return page.evaluate((t) => window.__rookery.awaitInput(t), timeoutMs);
+      }
+      // Over the probe's CDP session rather than page.evaluate: this is the one round trip per action, and the
+      // raw call costs less Node and renderer CPU (BENCHMARKS.md, "hot-path changes").
+      return probe.evaluate<ActionResult>(`window.__rookery.act(${JSON.stringify(action)}, ${timeoutMs})`);
+    },
+  };
+}
+
 export function createVerbs(ctx: VerbContext): LiveViewVerbs {
   const grace = ctx.frameGraceMs ?? 2_000;
-  const { page, probe } = ctx;
+  const { probe } = ctx;
+  const port = ctx.port ?? (ctx.page ? playwrightPort(ctx.page, probe) : undefined);
+  if (!port) throw new Error('createVerbs: give a page or a port');
 
   const currentView = (): string => {
     try {
-      return new URL(page.url()).pathname;
+      return new URL(port.url()).pathname;
     } catch {
       return 'unknown';
     }
@@ -74,19 +119,7 @@ export function createVerbs(ctx: VerbContext): LiveViewVerbs {
 
   async function perform(verb: string, action: PageAction, input: InputMode, name: string | undefined): Promise<ActionTiming> {
     const mark = probe.mark();
-    let result: ActionResult;
-    if (input === 'playwright') {
-      await page.evaluate(() => window.__rookery.armInput());
-      const opts = { timeout: ctx.actionTimeoutMs };
-      if (action.kind === 'click') await page.click(action.selector, opts);
-      else if (action.kind === 'input') await page.fill(action.selector, action.value, opts);
-      else await page.locator(action.selector).evaluate((el) => ((el.tagName === 'FORM' ? el : el.closest('form')) as HTMLFormElement | null)?.requestSubmit());
-      result = await page.evaluate((t) => window.__rookery.awaitInput(t), ctx.actionTimeoutMs);
-    } else {
-      // Over the probe's CDP session rather than page.evaluate: this is the one round trip per action, and the
-      // raw call costs less Node and renderer CPU (BENCHMARKS.md, "hot-path changes").
-      result = await probe.evaluate<ActionResult>(`window.__rookery.act(${JSON.stringify(action)}, ${ctx.actionTimeoutMs})`);
-    }
+    const result = await port!.act(action, ctx.actionTimeoutMs, input);
     const where = currentView();
     if (!result.ok) {
       const kind = result.error?.startsWith('no element') ? 'no-element' : 'timeout';
@@ -113,7 +146,7 @@ export function createVerbs(ctx: VerbContext): LiveViewVerbs {
   }
 
   const settle = async (timeoutMs: number): Promise<void> => {
-    const res: SettleResult = await page.evaluate((t) => window.__rookery.waitSettled(t), timeoutMs);
+    const res: SettleResult = await port.waitSettled(timeoutMs);
     if (!res.ok) {
       throw new VerbError('waitSettled', res.reason === 'no-liveview' ? 'no-liveview' : 'timeout',
         `waitSettled on ${currentView()}: the LiveView did not settle within ${timeoutMs} ms (${res.reason ?? 'unknown'})`);
@@ -130,12 +163,12 @@ export function createVerbs(ctx: VerbContext): LiveViewVerbs {
       const mark = probe.mark();
       let status: number | undefined;
       try {
-        const load = () => page.goto(url, { waitUntil: 'domcontentloaded', timeout: ctx.actionTimeoutMs });
-        const response = await (ctx.navigationLimit ? ctx.navigationLimit(load) : load());
-        status = response?.status();
+        const load = () => port.load(url, ctx.actionTimeoutMs);
+        status = await (ctx.navigationLimit ? ctx.navigationLimit(load) : load());
       } catch (err) {
+        if (err instanceof VerbError) throw err;
         const message = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
-        if (/ERR_CONNECTION_REFUSED|ERR_NAME_NOT_RESOLVED|ERR_ADDRESS_UNREACHABLE|ERR_CONNECTION_RESET|ERR_TIMED_OUT/.test(message)) {
+        if (/ERR_CONNECTION_REFUSED|ERR_NAME_NOT_RESOLVED|ERR_ADDRESS_UNREACHABLE|ERR_CONNECTION_RESET|ERR_TIMED_OUT|ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT/.test(message)) {
           throw new VerbError('goto', 'unreachable', `goto(${JSON.stringify(path)}): target unreachable at ${url} (${message})`);
         }
         throw new VerbError('goto', 'navigation', `goto(${JSON.stringify(path)}): ${message}`);
@@ -143,10 +176,7 @@ export function createVerbs(ctx: VerbContext): LiveViewVerbs {
       if (status !== undefined && status >= 400) {
         throw new VerbError('goto', 'http', `goto(${JSON.stringify(path)}): ${url} answered HTTP ${status}`);
       }
-      const info: MountInfo & { ok: boolean; reason: string | undefined } = await page.evaluate(
-        (t) => window.__rookery.waitMounted(t),
-        ctx.actionTimeoutMs,
-      );
+      const info: MountInfo & { ok: boolean; reason: string | undefined } = await port.waitMounted(ctx.actionTimeoutMs);
       if (!info.ok) {
         if (info.reason === 'no-liveview') {
           throw new VerbError('goto', 'no-liveview', `goto(${JSON.stringify(path)}): ${url} never connects a LiveView: the page has no [data-phx-session] element (is it a LiveView route?)`);

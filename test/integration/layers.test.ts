@@ -23,7 +23,7 @@ const TREE: Record<string, string> = {
   'fixtures/server/index.ts': 'export const fixture = 1;\n',
   // Allowed: the entry imports anything; cli imports lower layers, the fixture (fixture command only) and a new folder.
   'src/index.ts': "export { main } from './cli/main.js';\n",
-  'src/cli/main.ts': "import { a } from '../load/a.js';\nimport { lite } from '../lite/x.js';\nexport const main = a + lite;\n",
+  'src/cli/main.ts': "import { a } from '../load/a.js';\nimport { lite } from '../extra/x.js';\nexport const main = a + lite;\n",
   'src/cli/commands/fixture.ts': "export { fixture } from '../../../fixtures/server/index.js';\n",
   'src/liveview/frame.ts': 'export const frame = 1;\n',
   // A devDependency that is also a peer dependency is declared for users: allowed.
@@ -40,11 +40,11 @@ const TREE: Record<string, string> = {
   'src/metrics/fixture.ts': "export { fixture } from '../../fixtures/server/index.js';\n", // no-fixtures-in-src
   'src/probe/dev.ts': "export { describe } from 'vitest';\n", // no-dev-deps-in-src
   'src/health/entry.ts': "export { main } from '../index.js';\n", // no-import-of-entry
-  'src/report/lite.ts': "export { lite } from '../lite/x.js';\n", // layer-unplaced-below-cli
-  // src/lite is in no layer: treated as just below cli, and each of its imports warns.
-  'src/lite/x.ts': "import { t2 } from '../load/t2.js';\nexport const lite = t2;\n", // unplaced-folder (warn)
-  // layer-unplaced-imports-cli (+ warn), and as cli imports lite: no-circular-folders (cli ↔ lite).
-  'src/lite/y.ts': "export { main } from '../cli/main.js';\n",
+  'src/report/lite.ts': "export { lite } from '../extra/x.js';\n", // layer-unplaced-below-cli
+  // src/extra is in no layer: treated as just below cli, and each of its imports warns.
+  'src/extra/x.ts': "import { t2 } from '../load/t2.js';\nexport const lite = t2;\n", // unplaced-folder (warn)
+  // layer-unplaced-imports-cli (+ warn), and as cli imports lite: no-circular-folders (cli ↔ extra).
+  'src/extra/y.ts': "export { main } from '../cli/main.js';\n",
 };
 
 interface Ran {
@@ -108,11 +108,11 @@ describe('layer rules', () => {
         'error no-fixtures-in-src: src/metrics/fixture.ts → fixtures/server/index.ts',
         'error no-dev-deps-in-src: src/probe/dev.ts → node_modules/vitest/dist/index.d.ts',
         'error no-import-of-entry: src/health/entry.ts → src/index.ts',
-        'error no-circular-folders: src/lite → src/cli',
-        'error layer-unplaced-below-cli: src/report/lite.ts → src/lite/x.ts',
-        'error layer-unplaced-imports-cli: src/lite/y.ts → src/cli/main.ts',
-        'warn unplaced-folder: src/lite/x.ts → src/load/t2.ts',
-        'warn unplaced-folder: src/lite/y.ts → src/cli/main.ts',
+        'error no-circular-folders: src/extra → src/cli',
+        'error layer-unplaced-below-cli: src/report/lite.ts → src/extra/x.ts',
+        'error layer-unplaced-imports-cli: src/extra/y.ts → src/cli/main.ts',
+        'warn unplaced-folder: src/extra/x.ts → src/load/t2.ts',
+        'warn unplaced-folder: src/extra/y.ts → src/cli/main.ts',
       ].sort(),
     );
   });

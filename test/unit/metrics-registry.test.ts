@@ -82,7 +82,7 @@ describe('MetricsRegistry.record', () => {
     const reg = new MetricsRegistry();
     expect(() => reg.record('nope_ms' as 'lv_join_ms', {}, 1)).toThrow(/'nope_ms' is not in the metric catalogue/);
     expect(() => reg.record('lv_events' as 'lv_join_ms', {}, 1)).toThrow(/'lv_events' is a counter, not a histogram/);
-    expect(() => reg.record('lv_join_ms', { veiw: '/a' }, 1)).toThrow("label 'veiw' is not a label of lv_join_ms (labels: view, variant)");
+    expect(() => reg.record('lv_join_ms', { veiw: '/a' }, 1)).toThrow("label 'veiw' is not a label of lv_join_ms (labels: view, variant, client)");
   });
 
   it("records a missing catalogue label as ''", () => {

@@ -55,7 +55,7 @@ describe('parseThreshold', () => {
     ['lv_evnet_rtt_ms:p95<200', "did you mean 'lv_event_rtt_ms'?"],
     ['lv_event_rtt_ms:p97<200', "unknown statistic 'p97' for histogram lv_event_rtt_ms (use one of p50, p90, p95, p99, p999, min, max, mean, stddev, count, rate)"],
     ['lv_errors:p95<1', "unknown statistic 'p95' for counter lv_errors (use one of value, count, rate)"],
-    ['lv_event_rtt_ms{evnt=inc}:p95<200', "'evnt' is not a label of lv_event_rtt_ms (labels: event, view, action, variant) — did you mean 'event'?"],
+    ['lv_event_rtt_ms{evnt=inc}:p95<200', "'evnt' is not a label of lv_event_rtt_ms (labels: event, view, action, variant, client) — did you mean 'event'?"],
     ['lv_event_rtt_ms{event=inc:p95<200', "missing '}'"],
     ['lv_event_rtt_ms{event=inc}p95<200', "expected ':' after lv_event_rtt_ms{…}"],
     ['lv_event_rtt_ms:p95=200', "expected an operator (<= >= == != < >) after 'p95'"],

@@ -2,6 +2,7 @@
  * `rookery demo`: the main job on a fresh machine. Starts the built-in fixture app on a free loopback port,
  * runs the bundled demo tour with a modest load, prints the summary, writes results JSON and the HTML report.
  */
+import { startLiteWorkers } from '../../lite/workers.js';
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -64,6 +65,7 @@ export function registerDemo(program: Command): void {
         onProgress: progress.update,
         log: progress.log,
         signal: stop.signal,
+        liteWorkers: startLiteWorkers,
       });
       progress.done();
       process.exitCode = await reportRun(outcome, outputs, progress.log, stop.stoppedBy());

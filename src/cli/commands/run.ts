@@ -1,4 +1,5 @@
 /** `rookery run <scenario.ts>`: one machine, many real-browser users, live progress, results and CI gates. */
+import { startLiteWorkers } from '../../lite/workers.js';
 import type { Command } from 'commander';
 import { runLocal, type RunLocalOptions } from '../../load/run-local.js';
 import { loadScenario } from '../../scenario/load.js';
@@ -33,6 +34,7 @@ export function registerRun(program: Command): void {
       onProgress: live.progress(progress.update),
       log: progress.log,
       signal: stop.signal,
+      liteWorkers: startLiteWorkers,
       ...(outputs.checkpoint ? { checkpoint: outputs.checkpoint } : {}),
       capacity: capacityFrom(flags),
     };

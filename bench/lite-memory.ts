@@ -1,0 +1,58 @@
+/**
+ * Marginal memory and connect CPU of one lite user, in-process (no load, no latency): the fixture in this process,
+ * `--base` users mounted first, then `--users` more, each mounting /counter and clicking once; heap and RSS are read
+ * after forced GCs before and after. Run with the worker's V8 flags to see what they add:
+ *
+ *   npm run build && node --expose-gc bench/run.js lite-memory [--base 10] [--users 100]
+ *   node --expose-gc --max-semi-space-size=64 bench/run.js lite-memory
+ */
+import { startFixture } from '../fixtures/server/index.js';
+import { LiteUser } from '../src/lite/user.js';
+import { ScriptCache } from '../src/lite/script-cache.js';
+import { createVerbs } from '../src/scenario/verbs.js';
+import { parseFlags, num } from './support/bench-args.js';
+
+const flags = parseFlags(process.argv.slice(2), { base: '10', users: '100' });
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc');
+const MiB = 2 ** 20;
+
+const fx = await startFixture({ port: 0 });
+const cache = new ScriptCache();
+const users: LiteUser[] = [];
+const mem = () => {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return { rssMiB: m.rss / MiB, heapMiB: m.heapUsed / MiB };
+};
+async function add(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const u = new LiteUser({ cache, sink: () => {} });
+    users.push(u);
+    const lv = createVerbs({ port: u.port, probe: u.probe, target: fx.url, recorder: { record: () => {} }, input: 'fast', actionTimeoutMs: 10_000 });
+    await lv.goto('/counter');
+    await lv.click('#inc');
+  }
+}
+try {
+  await add(num(flags, 'base'));
+  const before = mem();
+  const cpu0 = process.cpuUsage();
+  const n = num(flags, 'users');
+  await add(n);
+  const cpu = process.cpuUsage(cpu0);
+  const after = mem();
+  process.stdout.write(`${JSON.stringify({
+    execArgv: process.execArgv,
+    before,
+    after,
+    perUserRssMiB: (after.rssMiB - before.rssMiB) / n,
+    perUserHeapMiB: (after.heapMiB - before.heapMiB) / n,
+    cpuMsPerUserMountAndClick: (cpu.user + cpu.system) / 1000 / n,
+    scriptFetches: cache.fetches,
+  })}\n`);
+} finally {
+  for (const u of users) await u.close();
+  await fx.close();
+}

@@ -1,0 +1,66 @@
+/**
+ * The one place where lite users work around happy-dom's gaps, so the app's own LiveView client runs as it does
+ * in a browser. Each shim says what differs from a browser and why it matters to LiveView:
+ *
+ * 1. Classic scripts are evaluated wrapped in a function, so their top-level `var`/`function` declarations
+ *    (`var Phoenix = …`, `var LiveView = …` in the phoenix and phoenix_live_view UMD/IIFE builds) never become
+ *    globals and the next script cannot see them. `exportClassicGlobals` appends an assignment of each top-level
+ *    name to `window` to the script text (applied once when a script enters the cache, src/lite/script-cache.ts).
+ *    Inline scripts are not patched: their top-level names stay local (apps assign `window.liveSocket`
+ *    explicitly, as the phx.new template does).
+ * 2. The document reports `readyState === 'interactive'` while the parser is still running and never fires
+ *    `DOMContentLoaded`, so `liveSocket.connect()` called from a script in `<head>` finds no root view yet and
+ *    silently binds a dead page. `installReadyStateShim` reports `loading` while the document is parsed, then
+ *    `interactive`, and fires `readystatechange` + `DOMContentLoaded` once parsing is done.
+ * 3. Each synchronous `<script src>` load runs a child process (happy-dom's sync fetch, ~70 ms CPU). Scripts are
+ *    instead served from a per-process cache (the fetch interceptor in src/lite/user.ts), filled once per run.
+ *
+ * What remains out of reach without a layout engine is listed in `LITE_LIMITS` (and the README).
+ */
+import { PropertySymbol, type BrowserWindow } from 'happy-dom';
+
+/** What lite users cannot do; verbs that would need it fail with VerbError kind 'unsupported'. */
+export const LITE_LIMITS = [
+  'layout: getBoundingClientRect() is all zeros, no scrolling, no IntersectionObserver (phx-viewport-top/bottom, infinite scroll never fire)',
+  'rendering: no paint, screenshots or visual checks (u.snapshot), no u.page / u.context (Playwright objects)',
+  "input: only the fast in-page path (input: 'playwright' needs a browser)",
+  'uploads: file inputs (allow_upload / live_file_input) cannot be filled',
+  'timing: requestAnimationFrame runs on timers; lv_mount_ms and lv_patch_ms are measured in the Node DOM (client=lite)',
+] as const;
+
+const TOP_LEVEL_DECLARATION = /^(?:var|let|const|function\*?|async\s+function\*?|class)\s+([A-Za-z_$][\w$]*)/gm;
+
+/**
+ * Appends `window.NAME = NAME` for every name declared at the start of a line (top level in bundled and minified
+ * builds). Guarded by `typeof`, so a name that was only declared inside a function is skipped, and existing
+ * window properties are not overwritten.
+ */
+export function exportClassicGlobals(source: string): string {
+  const names = new Set<string>();
+  for (const m of source.matchAll(TOP_LEVEL_DECLARATION)) if (m[1]) names.add(m[1]);
+  if (names.size === 0) return source;
+  const exports = [...names].map((n) => `if(typeof ${n}!=="undefined"&&!(${JSON.stringify(n)} in window))window[${JSON.stringify(n)}]=${n};`).join('');
+  // A newline first: the source may end in a line comment (source maps).
+  return `${source}\n;${exports}\n`;
+}
+
+type ReadyState = 'loading' | 'interactive' | 'complete';
+
+/**
+ * Call from `beforeContentCallback` (before the document's HTML is parsed). happy-dom parses and runs the HTML in
+ * one requestAnimationFrame callback; ours is queued before it, and the setImmediate it schedules runs after it,
+ * i.e. once the parser is done.
+ */
+export function installReadyStateShim(window: BrowserWindow): void {
+  const doc = window.document;
+  const state = doc as unknown as Record<symbol, ReadyState>;
+  state[PropertySymbol.readyState] = 'loading';
+  window.requestAnimationFrame(() => {
+    setImmediate(() => {
+      if (window.closed) return;
+      if (state[PropertySymbol.readyState] === 'loading') state[PropertySymbol.readyState] = 'interactive';
+      doc.dispatchEvent(new window.Event('readystatechange'));
+      doc.dispatchEvent(new window.Event('DOMContentLoaded', { bubbles: true }));
+    });
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * A lite worker process: runs its slice of the run's lite users (src/lite/driver.ts) on the same LoadEngine as
+ * browser users, and sends its interval snapshots and own health (CPU, RSS, event-loop lag, GC pauses) to the
+ * parent over IPC. Started by LiteWorkerGroup (src/lite/workers.ts) with `child_process.fork`.
+ */
+import { loadScenarioFromBundle } from '../scenario/load.js';
+import { loadFeeder } from '../scenario/feeder.js';
+import { LoadEngine } from '../load/engine.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import { withLabels } from '../metrics/labelled.js';
+import { ProcessHealth } from '../health/process-health.js';
+import { liteDriver } from './driver.js';
+import type { ParentMessage, WorkerInit, WorkerMessage } from './worker-protocol.js';
+import { remoteThrottles } from './remote-throttle.js';
+
+const send = (m: WorkerMessage): void => {
+  if (process.connected) process.send?.(m);
+};
+
+let engine: LoadEngine | undefined;
+let startRun: (() => void) | undefined;
+let pendingStop: string | undefined;
+let deliverThrottle: ((m: ParentMessage) => void) | undefined;
+
+async function init(m: WorkerInit): Promise<void> {
+  const loaded = await loadScenarioFromBundle(m.bundle.code, m.bundle.sha256, { file: m.bundle.file, resolveDir: m.bundle.resolveDir });
+  const registry = new MetricsRegistry({ startedAt: m.startedAt });
+  const driver = liteDriver({
+    onLimitation: (kind, detail) => registry.error(`lite.${kind}`, detail),
+    onPageError: (message) => registry.error('lite.page_error', message),
+  });
+  const health = new ProcessHealth(withLabels(registry, { client: 'lite' }), 'lite');
+  const remote = remoteThrottles(Object.keys(loaded.scenario.throttles ?? {}), send);
+  deliverThrottle = remote.deliver;
+  const eng = new LoadEngine({
+    scenario: loaded.scenario,
+    profile: m.profile,
+    target: m.target,
+    driver,
+    throttles: remote.throttles,
+    registry,
+    feeder: loadFeeder(m.data, m.dataDir),
+    setupData: m.setupData,
+    input: m.input,
+    actionTimeoutMs: m.actionTimeoutMs,
+    abortOnError: m.abortOnError,
+    userIds: 'global',
+    beforeSnapshot: () => void health.sample(),
+    onSnapshot: (snapshot) => {
+      const st = eng.status();
+      send({ t: 'snapshot', snapshot, status: { active: st.active, target: st.target, iterations: st.iterations, errors: st.errors, dropped: st.dropped } });
+    },
+    onClientVersion: (version) => send({ t: 'version', version }),
+    log: (line) => send({ t: 'log', line }),
+  });
+  engine = eng;
+  send({ t: 'ready' });
+  await new Promise<void>((resolve) => (startRun = resolve));
+  if (pendingStop) eng.stop(pendingStop);
+  health.start();
+  try {
+    const outcome = await eng.run();
+    send({ t: 'done', outcome });
+  } finally {
+    health.stop();
+  }
+}
+
+process.on('message', (m: ParentMessage) => {
+  if (m.t === 'init') {
+    init(m).then(
+      () => process.disconnect?.(),
+      (err: unknown) => {
+        send({ t: 'failed', error: err instanceof Error ? err.message : String(err) });
+        process.disconnect?.();
+      },
+    );
+  } else if (m.t === 'granted' || m.t === 'refused') deliverThrottle?.(m);
+  else if (m.t === 'start') startRun?.();
+  else if (m.t === 'stop') {
+    pendingStop = m.reason;
+    engine?.stop(m.reason);
+    startRun?.();
+  }
+});
+// The parent went away: nobody to report to, stop at once.
+process.on('disconnect', () => {
+  engine?.stop('parent gone');
+  setTimeout(() => process.exit(0), 15_000).unref();
+});
