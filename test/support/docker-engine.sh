@@ -67,7 +67,7 @@ else
   tarball="$CACHE/debian-$SUITE-minbase.tar.gz"
   if [ ! -s "$tarball" ]; then
     command -v debootstrap >/dev/null 2>&1 || { say "installing debootstrap from apt"; apt_install debootstrap; }
-    root=$(mktemp -d /tmp/rookery-debootstrap.XXXXXX)
+    root=$(mktemp -d -t rookery-debootstrap.XXXXXX)
     trap 'rm -rf "$root"' EXIT
     say "debootstrap $SUITE (minbase) from $MIRROR"
     debootstrap --variant=minbase "$SUITE" "$root" "$MIRROR" >"$root.log" 2>&1 || { tail -20 "$root.log" >&2; exit 1; }
