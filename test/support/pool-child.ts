@@ -20,14 +20,16 @@ if (mode === 'app-handles-sigint') {
   });
 }
 
-process.stdout.write(`${JSON.stringify({ pids: pool.pids() })}\n`);
 const keepAlive = setInterval(() => {}, 1000);
-
 if (mode === 'uncaught') {
   // Thrown when the test says so (SIGUSR2), after it has seen the browser tree: a fixed delay raced the test's
-  // own check on a loaded machine.
+  // own check on a loaded machine. Registered before the pids are printed: a signal that arrives before its
+  // listener exists kills the process instead.
   process.on('SIGUSR2', () => {
     clearInterval(keepAlive);
     throw new Error('deliberate uncaught exception');
   });
 }
+
+process.stdout.write(`${JSON.stringify({ pids: pool.pids() })}\n`);
+
