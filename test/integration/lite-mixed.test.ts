@@ -21,14 +21,14 @@ afterAll(async () => {
 
 describe('mixed browser + lite run', () => {
   it('reports both kinds of user with client labels, variants across both, counts equal to ground truth', async () => {
-    await fetch(`${fixture.url}/__fixture/reset`, { method: 'POST' });
+    fixture.reset();
     const { results } = await runLocal({
       liteWorkers: startLiteWorkers,
       scenarioFile: resolve(ROOT, 'test/support/scenarios/lite-mixed.ts'),
       overrides: { target: fixture.url, users: 2, liteUsers: 4, liteWorkers: 2, ramp: 0, duration: '60s', iterations: 18, gracefulStop: '10s' },
     });
     expect(results.meta.interrupted).toBeUndefined();
-    const stats = (await (await fetch(`${fixture.url}/__fixture/stats`)).json()) as ReturnType<FixtureServer['stats']>;
+    const stats = fixture.stats();
     const sum = (name: string, labels: Record<string, string>) =>
       results.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);
 
@@ -58,14 +58,14 @@ describe('mixed browser + lite run', () => {
   }, 120_000);
 
   it('u.throttle is run-wide: a parallel-1 throttle serialises clicks across the browser and both lite workers', async () => {
-    await fetch(`${fixture.url}/__fixture/reset`, { method: 'POST' });
+    fixture.reset();
     const { results } = await runLocal({
       liteWorkers: startLiteWorkers,
       scenarioFile: resolve(ROOT, 'test/support/scenarios/lite-throttle.ts'),
       overrides: { target: fixture.url, users: 1, liteUsers: 4, liteWorkers: 2, ramp: 0, duration: '60s', iterations: 10, gracefulStop: '10s' },
     });
     expect(results.meta.interrupted).toBeUndefined();
-    const stats = (await (await fetch(`${fixture.url}/__fixture/stats`)).json()) as ReturnType<FixtureServer['stats']>;
+    const stats = fixture.stats();
     const clicks = stats.events.filter((e) => e.event === 'inc').sort((a, b) => a.receivedAt - b.receivedAt);
     expect(clicks).toHaveLength(20);
     // Each click was handled (received → replied) before the next one reached the server.
