@@ -29,7 +29,10 @@
  *             summary, formatted like the report) or by `rookery run` as a scenario. Its package entries
  *             (rookery/test, rookery/spec-runtime) are loaded by user code, so nothing below imports it; turning
  *             a spec file into a scenario bundle is scenario's job (scenario/spec-bundle.ts).
- *   cli       the `rookery` command: parses flags, wires the above.
+ *   api       the public programmatic API (`run()`, `defineConfig`, `readResults`, `compare`, `renderReport`):
+ *             settles options (config file, scenario, caller), dispatches a run to load or cluster, writes the
+ *             run's files. The package entry re-exports it.
+ *   cli       the `rookery` command: parses flags, a shell over api.
  *
  * Also: `src/index.ts` is the public entry and may import anything, but nothing in src imports it; fixtures/ is
  * the test app and only `rookery fixture` / `rookery demo` may import it; src/ never imports a devDependency
@@ -44,7 +47,7 @@
 'use strict';
 
 /** Lowest first. */
-const LAYERS = ['common', 'liveview', 'probe', 'metrics', 'server-metrics', 'health', 'scenario', 'browser', 'visual', 'load', 'lite', 'cluster', 'report', 'spec', 'cli'];
+const LAYERS = ['common', 'liveview', 'probe', 'metrics', 'server-metrics', 'health', 'scenario', 'browser', 'visual', 'load', 'lite', 'cluster', 'report', 'spec', 'api', 'cli'];
 
 /** Exact alternation of folder names for a path regex. */
 const anyOf = (names) => `(${names.join('|')})`;

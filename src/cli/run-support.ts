@@ -1,22 +1,20 @@
 /** What `run`, `demo` and (later) the collector share: flags, progress printing, Ctrl-C, and writing results. */
 import { Option, type Command } from 'commander';
 import { statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { RunLocalOptions, RunLocalOutcome } from '../load/run-local.js';
+import type { Results } from '../metrics/model.js';
+import { attachVisualArtifacts, writeResultFiles, type RunOutputs } from '../api/outputs.js';
 import { parseDuration } from '../load/duration.js';
 import { formatProgress } from '../report/progress.js';
 import type { ProgressState } from '../load/progress-state.js';
 import { formatSummary, shouldColor } from '../report/console.js';
-import { stringifyResults } from '../metrics/results-file.js';
-import { renderHtml } from '../report/html.js';
-import { writeFileAtomic } from '../common/atomic-write.js';
 import { DEFAULT_CHECKPOINT_MS, type CheckpointOptions } from '../load/checkpoint.js';
-import { OutputPathError, checkOutputPath, checkpointPathFor, moveAsideOldResults, proveWritable, writeWithFallback } from '../report/output-paths.js';
+import { OutputPathError, checkOutputPath, checkpointPathFor, moveAsideOldResults, proveWritable } from '../report/output-paths.js';
 import { parseSampleRate } from '../visual/sampling.js';
 import { collect, positiveNumber, wholeNumber } from './flag-parsers.js';
-import { resultsForReportAt, saveVisualArtifacts, visualArtifactsDir } from '../visual/artifacts.js';
+import { visualArtifactsDir } from '../visual/artifacts.js';
 
 export interface RunFlags {
   target?: string;
@@ -242,48 +240,30 @@ export function prepareOutputs(flags: Pick<RunFlags, 'out' | 'html' | 'checkpoin
 }
 
 /**
- * Prints the summary, then writes visual artifacts, results JSON (+HTML), each atomically; a results file that
- * cannot be written goes to a fallback file, and the log says where. Returns the exit code: 0 ok, 1 a threshold
- * failed, 2 nothing worked or the results are not where asked, 128+n when signal n interrupted the run.
+ * Writes visual artifacts, prints the summary, then writes results JSON (+HTML), each atomically; a results file
+ * that cannot be written goes to a fallback file, and the log says where. Returns the exit code (runExitCode).
+ * `rookery run` gets the same files from run() (src/api) and prints the summary on its `results` event.
  */
 export async function reportRun(outcome: RunLocalOutcome, plan: OutputPlan, log: (line: string) => void, stoppedBy?: NodeJS.Signals): Promise<number> {
   const { results } = outcome;
-  const out = plan.results;
-  const shown = (p: string) => relative(process.cwd(), p) || p;
-  // The summary first: whatever happens to the files, the numbers are on screen (and in the CI log).
+  const visualWritten = attachVisualArtifacts(results, outcome.visual, plan.results, log);
+  // The summary before the files: whatever happens to them, the numbers are on screen (and in the CI log).
+  printSummary(results, log, stoppedBy);
+  const outputs = await writeResultFiles(results, { json: plan.results, html: plan.html, partial: plan.checkpoint?.path }, log);
+  return runExitCode(results, { failed: outputs.failed || !visualWritten }, log, stoppedBy);
+}
+
+/** The console summary on stdout (and, for an interrupted run with thresholds, that they saw partial data). */
+export function printSummary(results: Results, log: (line: string) => void, stoppedBy?: NodeJS.Signals): void {
   process.stdout.write(`${formatSummary(results, { color: shouldColor(process.stdout) })}\n`);
   if (stoppedBy && results.thresholds.length > 0) log(`thresholds: judged on partial data — the run was interrupted by ${stoppedBy}`);
-  let writeFailed = false;
-  const visual = outcome.visual?.mode === 'compare' ? outcome.visual.checkpoints() : [];
-  if (visual.some((c) => c.worst)) {
-    // Worst diffs go next to the results, and Results.visual points at them (relative to the results file).
-    try {
-      results.visual = saveVisualArtifacts(visual, visualArtifactsDir(out), dirname(out));
-      const taken = visual.reduce((n, c) => n + c.snapshots, 0);
-      const differ = visual.reduce((n, c) => n + c.mismatches, 0);
-      log(`visual:  ${differ} of ${taken} snapshots differ from their baselines; worst diffs in ${shown(visualArtifactsDir(out))}/`);
-    } catch (err) {
-      writeFailed = true;
-      log(`visual:  could not write the worst diffs to ${shown(visualArtifactsDir(out))}/ (${err instanceof Error ? err.message : String(err)})`);
-    }
-  }
-  const written = await writeWithFallback(out, stringifyResults(results));
-  if (written.failed) {
-    writeFailed = true;
-    log(`rookery: could not write ${shown(out)} (${written.failed}); the results are in ${written.path} instead`);
-  } else {
-    log(`results: ${shown(out)}`);
-  }
-  if (plan.checkpoint) await rmQuietly(plan.checkpoint.path);
-  if (plan.html) {
-    try {
-      await writeFileAtomic(plan.html, renderHtml(resultsForReportAt(results, written.path, plan.html)));
-      log(`report:  ${shown(plan.html)}`);
-    } catch (err) {
-      writeFailed = true;
-      log(`rookery: could not write the report ${shown(plan.html)} (${err instanceof Error ? err.message : String(err)}); \`rookery report ${written.path}\` renders it later`);
-    }
-  }
+}
+
+/**
+ * The exit code of a finished run: 128+n when signal n interrupted it; 2 when nothing worked, the run failed, or
+ * its files are not where asked; 1 when a threshold failed; else 0.
+ */
+export function runExitCode(results: Results, outputs: Pick<RunOutputs, 'failed'>, log: (line: string) => void, stoppedBy?: NodeJS.Signals): number {
   if (stoppedBy) return signalExitCode(stoppedBy);
   const ok = results.counters.filter((c) => c.name === 'iterations' && c.labels.result === 'ok').reduce((n, c) => n + c.value, 0);
   const failed = results.counters.filter((c) => c.name === 'iterations' && c.labels.result === 'error').reduce((n, c) => n + c.value, 0);
@@ -296,10 +276,6 @@ export async function reportRun(outcome: RunLocalOutcome, plan: OutputPlan, log:
     log(`rookery: ${results.meta.interrupted}`);
     return 2;
   }
-  if (writeFailed) return 2;
-  return outcome.passed ? 0 : 1;
-}
-
-async function rmQuietly(path: string): Promise<void> {
-  await rm(path, { force: true }).catch(() => undefined);
+  if (outputs.failed) return 2;
+  return results.thresholds.every((t) => t.pass) ? 0 : 1;
 }

@@ -3,13 +3,18 @@
  * at each moment. Resolved once from scenario options and CLI flags, then read by the engine through pure
  * schedule functions of elapsed time, so a run is reproducible and never drifts with timer jitter.
  *
+ * The model is declared with `load: { kind: 'constant' | 'stages' | 'arrival', … }` (k6's executors; see
+ * expandLoad). The older keys (`users`, `ramp`, `duration`, `stages`, `arrivalRate`, `maxInFlight`, and the CLI
+ * flags of the same names) are shorthand for the same three models; within one layer (scenario options, or the
+ * CLI/API overrides) `load` and a shorthand key together are an error.
+ *
  * Defaults (when neither the scenario nor the CLI says):
  * - model: constant users; users 1; ramp 0; duration (hold after the ramp) 30s;
  * - with `iterations` and no duration: the duration is a 10m cap (as k6's maxDuration), the run normally ends
  *   when the engine has counted the iterations;
  * - gracefulStop 10s; arrival model: no ramp, maxInFlight = max(1, ceil(4 × rate)).
  */
-import type { ScenarioOptions, Stage } from '../scenario/define.js';
+import type { LoadSpec, ScenarioOptions, Stage } from '../scenario/define.js';
 import { apportionment } from './apportion.js';
 import { LoadConfigError } from '../common/config-error.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -77,6 +82,8 @@ export type ProfileOverrides = Partial<ScenarioOptions> & { stagesSpec?: string 
 // Resolution: scenario options + CLI overrides → one validated profile.
 
 type Source = 'scenario' | 'cli';
+/** How a setting is named in messages when it came from `load` (e.g. `options.load.rate`), per layer. */
+type Names = Readonly<Record<Source, Readonly<Record<string, string>>>>;
 const FLAG: Record<string, string> = {
   users: '--users',
   ramp: '--ramp',
@@ -88,7 +95,68 @@ const FLAG: Record<string, string> = {
   iterations: '--iterations',
   gracefulStop: '--graceful-stop',
 };
-const settingName = (source: Source, key: string): string => (source === 'cli' ? (FLAG[key] ?? `--${key}`) : `options.${key}`);
+const flagOrOption = (source: Source, key: string): string => (source === 'cli' ? (FLAG[key] ?? `--${key}`) : `options.${key}`);
+
+// ---------------------------------------------------------------------------------------------------------------
+// The explicit model: `load: { kind, … }` → the shorthand keys resolveProfile has always read.
+
+/** The shorthand keys, each meaning part of one model. */
+export const SHORTHAND_LOAD_KEYS = ['users', 'ramp', 'duration', 'stages', 'arrivalRate', 'maxInFlight'] as const;
+
+/** Each kind's own settings and the shorthand key each one means. */
+const LOAD_SETTINGS: Readonly<Record<LoadSpec['kind'], Readonly<Record<string, (typeof SHORTHAND_LOAD_KEYS)[number]>>>> = {
+  constant: { users: 'users', duration: 'duration', ramp: 'ramp' },
+  stages: { stages: 'stages' },
+  arrival: { rate: 'arrivalRate', duration: 'duration', ramp: 'ramp', maxUsers: 'maxInFlight' },
+};
+const REQUIRED: Readonly<Record<LoadSpec['kind'], string>> = { constant: 'users', stages: 'stages', arrival: 'rate' };
+
+export interface ExpandedLoad<T> {
+  /** The layer with `load` replaced by the shorthand keys it means. */
+  layer: T;
+  /** Shorthand key → how to name it in messages (`options.load.rate`), for the keys that came from `load`. */
+  names: Record<string, string>;
+}
+
+/**
+ * One layer of settings (scenario options, or the CLI/API overrides) with its `load` declaration turned into the
+ * shorthand keys, so everything after this reads one shape. `where` names the layer's `load` in messages
+ * (`options.load`, `load`). A `load` that is not one of the three kinds, has a setting its kind does not take,
+ * lacks its kind's required setting, or sits beside a shorthand key of the same layer is a LoadConfigError.
+ */
+export function expandLoad<T extends object>(layer: T, where: string, shorthandName: (key: string) => string = (k) => k): ExpandedLoad<T> {
+  const record = layer as Readonly<Record<string, unknown>>;
+  const load = record.load;
+  if (load === undefined) return { layer, names: {} };
+  if (typeof load !== 'object' || load === null || Array.isArray(load)) {
+    throw new LoadConfigError(`${where}: expected { kind: 'constant' | 'stages' | 'arrival', … }, got ${JSON.stringify(load)}`);
+  }
+  const spec = load as Readonly<Record<string, unknown>>;
+  const kind = spec.kind;
+  if (kind !== 'constant' && kind !== 'stages' && kind !== 'arrival') {
+    throw new LoadConfigError(`${where}.kind: ${JSON.stringify(kind)} is not a load model; use 'constant' (users), 'stages' or 'arrival' (rate)`);
+  }
+  const clash = [...SHORTHAND_LOAD_KEYS, 'stagesSpec'].find((k) => record[k] !== undefined);
+  if (clash) {
+    throw new LoadConfigError(`${where} and ${shorthandName(clash)} cannot be combined: ${where} declares the whole load model and ${shorthandName(clash)} is shorthand for part of one; give the setting inside ${where}`);
+  }
+  const settings = LOAD_SETTINGS[kind];
+  const out: Record<string, unknown> = { ...record };
+  delete out.load;
+  const names: Record<string, string> = {};
+  for (const [key, value] of Object.entries(spec)) {
+    if (key === 'kind' || value === undefined) continue;
+    const shorthand = settings[key];
+    if (!shorthand) {
+      throw new LoadConfigError(`${where}.${key} does not apply to kind '${kind}' (it takes ${Object.keys(settings).join(', ')})`);
+    }
+    out[shorthand] = value;
+    names[shorthand] = `${where}.${key}`;
+  }
+  const required = REQUIRED[kind];
+  if (spec[required] === undefined) throw new LoadConfigError(`${where}.${required}: required for kind '${kind}'`);
+  return { layer: out as T, names };
+}
 
 type Kind = LoadProfile['kind'];
 const MODEL_KEYS = ['users', 'stages', 'arrivalRate'] as const;
@@ -106,11 +174,15 @@ const APPLIES_TO: Record<'ramp' | 'duration' | 'maxInFlight', readonly Kind[]> =
  * `--arrival-rate` with `--users`, `--ramp` with stages) are errors naming both settings.
  */
 export function resolveProfile(options: ScenarioOptions = {}, overrides: ProfileOverrides = {}): LoadProfile {
-  const cli = cliLayer(overrides);
-  const scenario = options as Readonly<Record<string, unknown>>;
+  const fromScenario = expandLoad(options, 'options.load', (k) => flagOrOption('scenario', k));
+  const fromCli = expandLoad(overrides, 'load', (k) => flagOrOption('cli', k));
+  const names: Names = { scenario: fromScenario.names, cli: fromCli.names };
+  const settingName = (source: Source, key: string): string => names[source][key] ?? flagOrOption(source, key);
+  const cli = cliLayer(fromCli.layer);
+  const scenario = fromScenario.layer as Readonly<Record<string, unknown>>;
   const modelSource: Source = MODEL_KEYS.some((k) => cli[k] !== undefined) ? 'cli' : 'scenario';
   const model = modelSource === 'cli' ? cli : scenario;
-  const kind = modelKind(model, modelSource);
+  const kind = modelKind(model, modelSource, settingName);
 
   // A setting from the CLI always counts; a scenario setting counts unless the CLI replaced the scenario's model.
   const pick = (key: 'ramp' | 'duration' | 'maxInFlight'): { value: unknown; name: string } | undefined => {
@@ -125,7 +197,7 @@ export function resolveProfile(options: ScenarioOptions = {}, overrides: Profile
     const modelName = model[modelKey] === undefined ? 'the default model (constant users)' : settingName(modelSource, modelKey);
     throw new LoadConfigError(`${settingName(source, key)} does not apply to ${modelName}: ${why}`);
   };
-  const common = commonSettings(cli, scenario);
+  const common = commonSettings(cli, scenario, settingName);
 
   if (kind === 'stages') {
     pick('ramp');
@@ -171,7 +243,7 @@ function cliLayer(overrides: ProfileOverrides): Record<string, unknown> {
   return cli;
 }
 
-function modelKind(layer: Readonly<Record<string, unknown>>, source: Source): Kind {
+function modelKind(layer: Readonly<Record<string, unknown>>, source: Source, settingName: (source: Source, key: string) => string): Kind {
   const set = MODEL_KEYS.filter((k) => layer[k] !== undefined);
   if (set.length > 1) {
     const [a, b] = set.map((k) => settingName(source, k));
@@ -183,7 +255,11 @@ function modelKind(layer: Readonly<Record<string, unknown>>, source: Source): Ki
   return set[0] === 'stages' ? 'stages' : set[0] === 'arrivalRate' ? 'arrival' : 'constant';
 }
 
-function commonSettings(cli: Readonly<Record<string, unknown>>, scenario: Readonly<Record<string, unknown>>): { iterations?: number; gracefulStopMs: number } {
+function commonSettings(
+  cli: Readonly<Record<string, unknown>>,
+  scenario: Readonly<Record<string, unknown>>,
+  settingName: (source: Source, key: string) => string,
+): { iterations?: number; gracefulStopMs: number } {
   const iterSource: Source = cli.iterations !== undefined ? 'cli' : 'scenario';
   const iterValue = cli.iterations ?? scenario.iterations;
   const stopSource: Source = cli.gracefulStop !== undefined ? 'cli' : 'scenario';

@@ -105,7 +105,8 @@ export async function checkTarget(target: string, timeoutMs = 5_000): Promise<vo
 /** `meta.interrupted` of a run stopped through its AbortSignal, naming the real signal (the abort reason). */
 export function interruptionNote(signal: AbortSignal | undefined): string {
   const reason: unknown = signal?.reason;
-  const name = typeof reason === 'string' && /^SIG[A-Z0-9]+$/.test(reason) ? reason : 'SIGINT';
+  // A signal's name, or `stop()` when the public run() was stopped from code.
+  const name = typeof reason === 'string' && /^(SIG[A-Z0-9]+|stop\(\))$/.test(reason) ? reason : 'SIGINT';
   return `interrupted (${name}): results are partial`;
 }
 

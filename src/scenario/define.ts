@@ -18,20 +18,66 @@ export interface Stage {
  * Playwright's real input pipeline with actionability checks (higher fidelity, ~10 ms and much more CPU). */
 export type InputMode = 'fast' | 'playwright';
 
+/**
+ * The load model, declared explicitly (k6's executors). Each kind takes only its own settings; `iterations` and
+ * `gracefulStop` stay beside `load` because they apply to every kind.
+ */
+export type LoadSpec = ConstantLoad | StagesLoad | ArrivalLoad;
+
+/** Closed model, k6 `constant-vus` (with a ramp): `users` run concurrently, each iteration after the last. */
+export interface ConstantLoad {
+  kind: 'constant';
+  /** Concurrent users. */
+  users: number;
+  /** How long to hold `users` after the ramp. Default 30s (10m, a cap, when only `iterations` bounds the run). */
+  duration?: Duration;
+  /** Users start evenly over this time; the last one at its end. Default 0 (all at once). */
+  ramp?: Duration;
+}
+
+/** Closed model, k6 `ramping-vus`: from 0 users, move linearly to each stage's target over its duration. */
+export interface StagesLoad {
+  kind: 'stages';
+  stages: Stage[];
+}
+
+/**
+ * Open model, k6 `constant-arrival-rate`: `rate` new iterations (user sessions) per second whatever the app's
+ * latency; arrivals beyond `maxUsers` in flight are dropped and counted (`iterations{result=dropped}`).
+ */
+export interface ArrivalLoad {
+  kind: 'arrival';
+  /** New iterations per second. */
+  rate: number;
+  /** How long to run at `rate` after the ramp. Default 30s. */
+  duration?: Duration;
+  /** The rate grows linearly from 0 over this time. Default 0. */
+  ramp?: Duration;
+  /** Most iterations in flight at once. Default max(1, ceil(4 × rate)). */
+  maxUsers?: number;
+}
+
 export interface ScenarioOptions {
   /** Base URL that paths given to verbs are relative to. CLI: --target. */
   target?: string;
-  /** Closed model: concurrent users. CLI: --users. */
+  /**
+   * The load model, declared explicitly: `{ kind: 'constant', users, duration?, ramp? }`,
+   * `{ kind: 'stages', stages }` or `{ kind: 'arrival', rate, duration?, ramp?, maxUsers? }`. The keys below
+   * (`users`, `ramp`, `duration`, `stages`, `arrivalRate`, `maxInFlight`) are shorthand for the same models;
+   * mixing `load` with them in one place is an error. Default: `{ kind: 'constant', users: 1, duration: '30s' }`.
+   */
+  load?: LoadSpec;
+  /** Shorthand for `load: { kind: 'constant', users }`: concurrent users. CLI: --users. */
   users?: number;
-  /** Time to reach `users` linearly. CLI: --ramp. */
+  /** Shorthand: the constant or arrival model's ramp. CLI: --ramp. */
   ramp?: Duration;
-  /** How long to run at load (after the ramp). CLI: --duration. */
+  /** Shorthand: the constant or arrival model's duration at load (after the ramp). CLI: --duration. */
   duration?: Duration;
-  /** k6-style stages instead of users/ramp/duration. CLI: --stages '30s:10,1m:10,10s:0'. */
+  /** Shorthand for `load: { kind: 'stages', stages }`. CLI: --stages '30s:10,1m:10,10s:0'. */
   stages?: Stage[];
-  /** Open model: new user iterations started per second. CLI: --arrival-rate. */
+  /** Shorthand for `load: { kind: 'arrival', rate }`: new user iterations started per second. CLI: --arrival-rate. */
   arrivalRate?: number;
-  /** Open model: at most this many iterations in flight; arrivals beyond it are dropped and counted. */
+  /** Shorthand for the arrival model's `maxUsers`: arrivals beyond this many in flight are dropped and counted. */
   maxInFlight?: number;
   /** Stop after this many iterations in total (any model). CLI: --iterations. */
   iterations?: number;

@@ -121,33 +121,48 @@ interface ImportTarget extends LoadScenarioOptions {
   resolveDir: string;
 }
 
-async function importBundle(code: string, target: ImportTarget): Promise<Scenario> {
+/**
+ * Bundles, links and imports any TypeScript or JavaScript module the way a scenario is loaded (`rookery` is this
+ * rookery, no build step), and returns its exports. Project files such as `rookery.config.ts` use it; a failure
+ * is a ScenarioError naming the file.
+ */
+export async function importModuleFile(file: string, opts: LoadScenarioOptions = {}): Promise<Record<string, unknown>> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new ScenarioError('not-found', path, `file not found: ${file}${file === path ? '' : ` (looked at ${path})`}`);
+  const bundle = await bundleScenario(path);
+  return importLinked(bundle.code, { ...opts, file: path, shown: displayPath(path), resolveDir: dirname(path) });
+}
+
+async function importLinked(code: string, target: ImportTarget): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(target.tmpDir ?? tmpdir(), 'rookery-scenario-'));
   try {
     const outfile = join(dir, 'scenario.mjs');
     const linked = await link(code, outfile, target);
     await writeFile(outfile, linked.code);
     const url = pathToFileURL(outfile).href;
-    let namespace: Record<string, unknown>;
     try {
-      namespace = (await import(url)) as Record<string, unknown>;
+      return (await import(url)) as Record<string, unknown>;
     } catch (error) {
       const where = locate(error, url, linked.map, dir);
       const at = where ? `\n    at ${displayPath(where.file)}:${where.line}:${where.column}` : '';
       throw new ScenarioError('import', target.file, `${target.shown} threw while loading: ${describeThrown(error)}${at}`, { cause: error });
     }
-    if (!('default' in namespace)) {
-      const named = Object.keys(namespace);
-      throw new ScenarioError('no-default-export', target.file, `${target.shown} has no default export${named.length ? ` (it exports ${named.join(', ')})` : ''}; end it with \`export default defineScenario({ name, user })\``);
-    }
-    const value = namespace.default;
-    if (!isScenario(value)) {
-      throw new ScenarioError('not-a-scenario', target.file, `${target.shown}: the default export is not a scenario; it is ${describeExport(value)}. Export \`defineScenario({ name: string, user: async (u) => { … } })\``);
-    }
-    return value;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+async function importBundle(code: string, target: ImportTarget): Promise<Scenario> {
+  const namespace = await importLinked(code, target);
+  if (!('default' in namespace)) {
+    const named = Object.keys(namespace);
+    throw new ScenarioError('no-default-export', target.file, `${target.shown} has no default export${named.length ? ` (it exports ${named.join(', ')})` : ''}; end it with \`export default defineScenario({ name, user })\``);
+  }
+  const value = namespace.default;
+  if (!isScenario(value)) {
+    throw new ScenarioError('not-a-scenario', target.file, `${target.shown}: the default export is not a scenario; it is ${describeExport(value)}. Export \`defineScenario({ name: string, user: async (u) => { … } })\``);
+  }
+  return value;
 }
 
 /** Step 2: rewrites bare imports to file URLs (see the module comment). Returns the code and its source map. */

@@ -2,9 +2,9 @@
  * `rookery run … --runners N`: the distributed flavour of `run` (the collector lives in this process). Adds the
  * cluster flags to `run` and turns them into runDistributed options; without --runners, `run` is untouched.
  */
-import { startLiveMetrics, type MetricsFlags } from '../metrics-flags.js';
+import type { MetricsFlags } from '../metrics-flags.js';
+import { runScenarioCommand, type ConfigFlags } from '../run-command.js';
 import { Option, type Command } from 'commander';
-import { runDistributed } from '../../cluster/run-distributed.js';
 import { BACKEND_NAMES, type BackendName, type RunnerBackend } from '../../cluster/backends/types.js';
 import { LocalBackend } from '../../cluster/backends/local.js';
 import { ManualBackend } from '../../cluster/backends/manual.js';
@@ -14,8 +14,7 @@ import { manifestsForPrinting, runnerManifests } from '../../cluster/backends/ku
 import { validateManifests } from '../../cluster/backends/kubernetes-validate.js';
 import { generateToken } from '../../cluster/auth.js';
 import { parseDuration } from '../../load/duration.js';
-import { checkOutputFlags, reportRun, overridesFrom, signalExitCode, prepareOutputs, progressPrinter, sigintController, type RunFlags } from '../run-support.js';
-import { loadScenario } from '../../scenario/load.js';
+import type { RunFlags } from '../run-support.js';
 
 export interface ClusterFlags {
   runners?: number;
@@ -132,7 +131,7 @@ function backendFor(f: ClusterFlags, log: (line: string) => void): RunnerBackend
   return new LocalBackend();
 }
 
-export async function runClusterCommand(scenarioFile: string, flags: RunFlags & ClusterFlags & MetricsFlags): Promise<number> {
+export async function runClusterCommand(scenarioFile: string, flags: RunFlags & ClusterFlags & MetricsFlags & ConfigFlags): Promise<number> {
   const runners = flags.runners as number;
   // Docker runners share the host's network: like local ones, they dial the collector on loopback.
   const local = flags.backend === 'local' || flags.backend === 'docker';
@@ -155,22 +154,11 @@ export async function runClusterCommand(scenarioFile: string, flags: RunFlags & 
   if (!local && !flags.collectorHost && !flags.advertise) {
     throw new Error(`--backend ${flags.backend}: runners on other machines cannot reach 127.0.0.1; pass --collector-host 0.0.0.0 (and --advertise ws://ADDRESS:${port} if they must dial another address)`);
   }
-  const progress = progressPrinter(flags.quiet ?? false);
-  checkOutputFlags(flags);
-  const loaded = await loadScenario(scenarioFile);
-  const outputs = prepareOutputs(flags, loaded.scenario.name, progress.log);
-  const live = await startLiveMetrics(flags, progress.log);
-  const stop = sigintController(progress.log);
-  try {
-    const outcome = await runDistributed({
-      scenarioFile,
-      loaded,
-      ...(outputs.checkpoint ? { checkpoint: outputs.checkpoint } : {}),
-      overrides: overridesFrom(flags),
-      thresholds: flags.threshold ?? [],
+  return runScenarioCommand(scenarioFile, flags, {
+    cluster: (log) => ({
       runners,
       ...(flags.minRunners !== undefined ? { minRunners: flags.minRunners } : {}),
-      backend: backendFor(flags, progress.log),
+      backend: backendFor(flags, log),
       ...((flags.token ?? process.env.ROOKERY_TOKEN) ? { token: flags.token ?? process.env.ROOKERY_TOKEN } : {}),
       ...(flags.collectorHost ? { collectorHost: flags.collectorHost } : {}),
       collectorPort: port,
@@ -179,26 +167,9 @@ export async function runClusterCommand(scenarioFile: string, flags: RunFlags & 
       onRunnerLoss: flags.onRunnerLoss,
       runnerArgs: runnerArgsFrom(flags),
       control: { ...(flags.controlPort !== undefined ? { port: flags.controlPort } : {}) },
-      onProgress: live.progress(progress.update),
-      log: progress.log,
-      signal: stop.signal,
       onListening: ({ controlUrl }) => {
-        if (controlUrl) progress.log(`control: ${controlUrl} — change load with \`rookery ctl add 10\` / \`rookery ctl remove 10\``);
+        if (controlUrl) log(`control: ${controlUrl} — change load with \`rookery ctl add 10\` / \`rookery ctl remove 10\``);
       },
-    });
-    progress.done();
-    for (const r of outcome.results.meta.runners ?? []) {
-      if (r.lost) progress.log(`runner ${r.id} on ${r.host} was lost at ${r.lostAt ?? '?'}; see errors (cluster.runner_lost)`);
-    }
-    return await reportRun(outcome, outputs, progress.log, stop.stoppedBy());
-  } catch (err) {
-    // Stopped before the start (waiting for runners): nothing ran; still the signal's exit code, not a config error.
-    const sig = stop.stoppedBy();
-    if (!sig) throw err;
-    progress.log(`rookery: ${err instanceof Error ? err.message : String(err)}`);
-    return signalExitCode(sig);
-  } finally {
-    stop.dispose();
-    await live.close();
-  }
+    }),
+  });
 }
