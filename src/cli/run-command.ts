@@ -17,6 +17,10 @@ export interface ConfigFlags {
 
 export interface RunCommandExtras {
   capacity?: CapacityOptions;
+  /** Read no project config (`rookery demo` runs against its own fixture). */
+  noConfig?: boolean;
+  /** Called once the outputs are checked, before the run: what it returns wins over the flags (the demo's target). */
+  beforeRun?: (log: (line: string) => void) => Promise<{ target?: string }>;
   /** A distributed run: the collector's options (backend, runner count, …), given the run's log. */
   cluster?: (log: (line: string) => void) => ClusterRunOptions;
 }
@@ -24,7 +28,7 @@ export interface RunCommandExtras {
 /** Runs a scenario for the command line; returns the exit code (see runExitCode). */
 export async function runScenarioCommand(scenarioFile: string, flags: RunFlags & MetricsFlags & ConfigFlags, extras: RunCommandExtras = {}): Promise<number> {
   const progress = progressPrinter(flags.quiet ?? false);
-  const config = await resolveConfig(flags.config, process.cwd());
+  const config = await resolveConfig(extras.noConfig ? false : flags.config, process.cwd());
   // Every output path is checked before the scenario is bundled or a browser starts.
   checkOutputFlags({ ...flags, out: flags.out ?? config.config.reporters?.json?.replaceAll('{scenario}', 'run') });
   const loaded = await loadScenario(scenarioFile);
@@ -34,8 +38,10 @@ export async function runScenarioCommand(scenarioFile: string, flags: RunFlags &
   const stop = sigintController(progress.log);
   const { visualDir, serverMetricsUrls, ...settings } = overridesFrom(flags);
   try {
+    const late = (await extras.beforeRun?.(progress.log)) ?? {};
     const handle = run({
       ...settings,
+      ...late,
       scenario: scenarioFile,
       loaded,
       config: config.config,

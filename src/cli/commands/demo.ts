@@ -2,13 +2,11 @@
  * `rookery demo`: the main job on a fresh machine. Starts the built-in fixture app on a free loopback port,
  * runs the bundled demo tour with a modest load, prints the summary, writes results JSON and the HTML report.
  */
-import { startLiteWorkers } from '../../lite/workers.js';
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { runLocal } from '../../load/run-local.js';
-import { checkOutputFlags, commonRunFlags, overridesFrom, prepareOutputs, progressPrinter, reportRun, sigintController, type RunFlags } from '../run-support.js';
-import { loadScenario } from '../../scenario/load.js';
+import { commonRunFlags, type RunFlags } from '../run-support.js';
+import { runScenarioCommand } from '../run-command.js';
 
 const DEMO_SCENARIO = fileURLToPath(new URL('../../../../scenarios/demo.ts', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../../bin/rookery.js', import.meta.url));
@@ -47,31 +45,22 @@ export function registerDemo(program: Command): void {
     .option('--event-delay-ms <n>', 'fixture: server handling time per event', (v) => Number(v), 0)
     .option('--scenario <file>', 'run another scenario against the fixture instead', DEMO_SCENARIO);
   commonRunFlags(cmd).action(async (flags: RunFlags & { eventDelayMs: number; scenario: string }) => {
-    const progress = progressPrinter(flags.quiet ?? false);
-    const paths = { ...flags, out: flags.out ?? 'rookery-results/demo-results.json', html: flags.html ?? 'rookery-results/demo-report.html' };
-    checkOutputFlags(paths);
-    const loaded = await loadScenario(flags.scenario);
-    const outputs = prepareOutputs(paths, loaded.scenario.name, progress.log);
-    const fixture = await startFixtureProcess(flags.eventDelayMs);
-    progress.log(`fixture app: ${fixture.url}`);
-    const stop = sigintController(progress.log);
+    let fixture: { url: string; child: ChildProcess } | undefined;
     try {
-      const outcome = await runLocal({
-        scenarioFile: flags.scenario,
-        loaded,
-        ...(outputs.checkpoint ? { checkpoint: outputs.checkpoint } : {}),
-        overrides: { ...overridesFrom(flags), target: fixture.url },
-        thresholds: flags.threshold ?? [],
-        onProgress: progress.update,
-        log: progress.log,
-        signal: stop.signal,
-        liteWorkers: startLiteWorkers,
-      });
-      progress.done();
-      process.exitCode = await reportRun(outcome, outputs, progress.log, stop.stoppedBy());
+      process.exitCode = await runScenarioCommand(
+        flags.scenario,
+        { ...flags, out: flags.out ?? 'rookery-results/demo-results.json', html: flags.html ?? 'rookery-results/demo-report.html' },
+        {
+          noConfig: true,
+          beforeRun: async (log) => {
+            fixture = await startFixtureProcess(flags.eventDelayMs);
+            log(`fixture app: ${fixture.url}`);
+            return { target: fixture.url };
+          },
+        },
+      );
     } finally {
-      stop.dispose();
-      fixture.child.kill('SIGTERM');
+      fixture?.child.kill('SIGTERM');
     }
   });
 }
