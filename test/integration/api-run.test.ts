@@ -7,7 +7,7 @@
  * - in-process, `stop()` ends a run gracefully with what was measured, and a run that cannot start rejects.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
@@ -103,7 +103,34 @@ describe('rookery run --config', () => {
   }, 60_000);
 });
 
+describe('results from a script (examples/api/compare.mjs)', () => {
+  it('prints exactly what `rookery compare --markdown` prints and writes the comparison page', async () => {
+    // The two runs above: the script's and the CLI's.
+    const before = join(dir, 'before.json');
+    const after = join(dir, 'after.json');
+    copyFileSync(join(dir, 'script', 'api-counter.json'), before);
+    copyFileSync(join(dir, 'cli', 'api-counter.json'), after);
+    const html = join(dir, 'comparison.html');
+    const script = await runToEnd(process.execPath, [join(ROOT, 'examples/api/compare.mjs'), before, after, html]);
+    expect(script.code, script.stderr).toBe(0);
+    const cli = await runRookery(['compare', before, after, '--markdown']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(script.stdout.trimEnd()).toBe(cli.stdout.trimEnd());
+    expect(script.stdout).toContain('before');
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/^<!doctype html>/i);
+    expect(page).toContain('before vs after');
+  }, 60_000);
+});
+
 describe('the README examples', () => {
+  it('are the files the tests run, verbatim', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const file of ['run.mjs', 'counter.ts', 'executors.ts', 'rookery.config.ts', 'compare.mjs']) {
+      expect(readme, file).toContain(readFileSync(join(ROOT, 'examples/api', file), 'utf8').trimEnd());
+    }
+  });
+
   it('type-check against the package types (examples/tsconfig.json)', async () => {
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
     const done = await runToEnd(process.execPath, [tsc, '-p', join(ROOT, 'examples/tsconfig.json')], { timeoutMs: 90_000 });
