@@ -4,7 +4,8 @@
  *   progress and snapshot events, and gets Results with one passing (config) and one failing (script) threshold;
  * - `rookery run --config` takes target, thresholds and reporters from the config file, and flags win over it;
  * - a broken config file exits 2 naming the file; the README's examples type-check against the package's types;
- * - in-process, `stop()` ends a run gracefully with what was measured, and a run that cannot start rejects.
+ * - in-process, `stop()` ends a run gracefully with what was measured, `runners` dispatches the same run to a
+ *   collector with runner processes, and a run that cannot start rejects.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import type { Results } from '../../src/metrics/model.js';
 import { ROOT, counterTotal, runRookery, runToEnd } from '../support/run-cli.js';
 import { run } from '../../src/api/run.js';
 import { defineScenario } from '../../src/scenario/define.js';
+import { LocalBackend } from '../../src/cluster/backends/local.js';
 
 let fixture: FixtureServer;
 let dir: string;
@@ -165,6 +167,30 @@ describe('run() in-process', () => {
     expect(counterTotal(results, 'lv_events', { event: 'inc' })).toBe(incTruth());
     expect(events.slice(-2)).toEqual(['results', 'done']);
     expect(r.outputs).toEqual({ failed: false }); // no reporters: nothing written
+  }, 120_000);
+
+  it('runners: the same run() over a collector and two runner processes; counts equal the fixture record', async () => {
+    fixture.reset();
+    const r = run({
+      scenario: join(ROOT, 'examples/api/counter.ts'),
+      target: fixture.url,
+      config: false,
+      thresholds: ['lv_events{event=inc}:count>0'],
+      runners: { runners: 2, backend: new LocalBackend({ stdio: 'ignore' }) },
+    });
+    const sources = new Set<string>();
+    let inc = 0;
+    r.on('snapshot', (s, source) => {
+      sources.add(source);
+      for (const c of s.counters) if (c.name === 'lv_events' && c.labels.event === 'inc') inc += c.value;
+    });
+    const results = await r;
+    expect(results.meta.runners?.length).toBe(2);
+    expect(sources.size).toBe(2);
+    expect(results.thresholds.map((t) => [t.expr, t.pass])).toEqual([['lv_events{event=inc}:count>0', true]]);
+    const truth = incTruth();
+    expect(counterTotal(results, 'lv_events', { event: 'inc' })).toBe(truth);
+    expect(inc).toBe(truth);
   }, 120_000);
 
   it('a run that cannot start rejects, and emits error to a listener', async () => {
