@@ -11,7 +11,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { ScenarioOptions } from '../scenario/define.js';
-import { importModuleFile } from '../scenario/load.js';
 import { LoadConfigError } from '../common/config-error.js';
 
 /** What a `rookery.config.ts` may set. Every field is optional; see the module comment for precedence. */
@@ -93,6 +92,8 @@ export async function loadConfigFile(file: string): Promise<RookeryConfig> {
   const shown = shownPath(file);
   let namespace: Record<string, unknown>;
   try {
+    // Loaded on use: config files import defineConfig from this module, and that must stay light.
+    const { importModuleFile } = await import('../scenario/load.js');
     namespace = await importModuleFile(file);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);

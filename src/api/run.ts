@@ -12,22 +12,15 @@
  * diffs next to the results file (`Results.visual`), the `results` event, and the reporters' files.
  */
 import { EventEmitter } from 'node:events';
-import { resolve } from 'node:path';
-import { loadScenario, type LoadedScenario } from '../scenario/load.js';
+import type { LoadedScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/define.js';
-import { expandLoad } from '../load/profile.js';
-import { runLocal, type CapacityOptions, type RunLocalOptions, type RunLocalOutcome } from '../load/run-local.js';
-import type { CheckpointOptions } from '../load/checkpoint.js';
+import type { CapacityOptions, RunLocalOptions } from '../load/run-local.js';
 import type { ProgressState } from '../load/progress-state.js';
 import type { VisualRunOptions } from '../visual/run-visual.js';
 import type { Results, Snapshot } from '../metrics/model.js';
-import { LoadConfigError } from '../common/config-error.js';
-import { startLiteWorkers } from '../lite/workers.js';
-import { runDistributed, type RunDistributedOptions } from '../cluster/run-distributed.js';
-import { LocalBackend } from '../cluster/backends/local.js';
-import { resolveConfig, resolveReporters, withConfig, type RookeryConfig } from './config.js';
-import { attachVisualArtifacts, writeResultFiles, type RunOutputs } from './outputs.js';
-import { checkpointPathFor } from '../report/output-paths.js';
+import type { RunDistributedOptions } from '../cluster/run-distributed.js';
+import type { RookeryConfig } from './config.js';
+import type { RunOutputs } from './outputs.js';
 
 /**
  * Settings of one run. Each one, when given, wins over the scenario's `options` of the same name, which win over
@@ -153,100 +146,7 @@ export class RunHandle extends EventEmitter<RunEvents> implements PromiseLike<Re
 
 /** Starts a run; see the module comment and RunOptions. */
 export function run<Data = unknown, Row = Record<string, unknown>>(options: RunOptions<Data, Row>): RunHandle {
-  return new RunHandle((handle, signal) => execute(options as RunOptions, handle, signal), options.signal);
-}
-
-async function execute(options: RunOptions, handle: RunHandle, signal: AbortSignal): Promise<{ results: Results; outputs: RunOutputs }> {
-  const cwd = resolve(options.cwd ?? process.cwd());
-  const log = (line: string): void => {
-    handle.emit('log', line);
-  };
-  const { config } = await resolveConfig(options.config, cwd);
-  const loaded = options.loaded ?? (await loadWhat(options.scenario, cwd));
-  // The config goes under the scenario's options; `load` becomes the shorthand keys the run resolves.
-  const scenarioOptions = expandLoad(withConfig(loaded.scenario.options, config), 'options.load').layer;
-  const layered: LoadedScenario = { ...loaded, scenario: { ...loaded.scenario, options: scenarioOptions } };
-  const { thresholds, ...settings } = settingsOf(options);
-  if (loaded.bundle.code === '' && [settings.liteUsers, settings.liteShare, scenarioOptions.liteUsers, scenarioOptions.liteShare].some((v) => v !== undefined)) {
-    throw new LoadConfigError('lite users need a scenario file (lite workers load it in their own processes); pass its path as `scenario`');
-  }
-  const overrides: RunLocalOptions['overrides'] = {
-    ...expandLoad(settings, 'load').layer,
-    ...(options.visual?.dir !== undefined ? { visualDir: options.visual.dir } : {}),
-    ...(options.serverMetricsUrls ? { serverMetricsUrls: options.serverMetricsUrls } : {}),
-  };
-  const reporters = resolveReporters({ json: abs(options.reporters?.json, cwd), html: abs(options.reporters?.html, cwd) }, config, loaded.scenario.name);
-  const checkpoint: CheckpointOptions | undefined = reporters.json && options.checkpointMs ? { path: checkpointPathFor(reporters.json), everyMs: options.checkpointMs } : undefined;
-
-  const outcome = await dispatch({ options, loaded: layered, overrides, thresholds: thresholds ?? [], checkpoint, signal, handle, log });
-
-  // The finish `run()` and `rookery run` share: the same Results whoever asked.
-  const visualWritten = attachVisualArtifacts(outcome.results, outcome.visual, reporters.json, log);
-  handle.emit('results', outcome.results);
-  const outputs = await writeResultFiles(outcome.results, { ...reporters, partial: checkpoint?.path }, log);
-  if (!visualWritten) outputs.failed = true;
-  return { results: outcome.results, outputs };
-}
-
-interface Dispatch {
-  options: RunOptions;
-  loaded: LoadedScenario;
-  overrides: RunLocalOptions['overrides'];
-  thresholds: string[];
-  checkpoint: CheckpointOptions | undefined;
-  signal: AbortSignal;
-  handle: RunHandle;
-  log: (line: string) => void;
-}
-
-/** One machine (runLocal) or a collector with runners (runDistributed): everything else is shared. */
-async function dispatch(d: Dispatch): Promise<RunLocalOutcome> {
-  const common = {
-    scenarioFile: d.loaded.file,
-    loaded: d.loaded,
-    overrides: d.overrides,
-    thresholds: d.thresholds,
-    onProgress: (state: ProgressState) => d.handle.emit('progress', state),
-    log: d.log,
-    signal: d.signal,
-    ...(d.checkpoint ? { checkpoint: d.checkpoint } : {}),
-  };
-  const { runners } = d.options;
-  if (runners === undefined) {
-    return runLocal({
-      ...common,
-      liteWorkers: startLiteWorkers,
-      onSnapshot: (s, source) => d.handle.emit('snapshot', s, source),
-      ...(d.options.capacity ? { capacity: d.options.capacity } : {}),
-      ...(d.options.visual ? { visual: d.options.visual } : {}),
-      ...(d.options.launchArgs ? { launchArgs: d.options.launchArgs } : {}),
-    });
-  }
-  if (d.loaded.bundle.code === '') throw new LoadConfigError('runners need a scenario file (they load it in their own processes); pass its path as `scenario`');
-  const cluster: ClusterRunOptions = typeof runners === 'number' ? { runners } : runners;
-  return runDistributed({
-    ...common,
-    ...cluster,
-    backend: cluster.backend ?? new LocalBackend(),
-    onRunnerSnapshot: (id, s) => d.handle.emit('snapshot', s, id),
-  });
-}
-
-/** A file is bundled and loaded; a scenario object is used as it is (it has no bundle for other processes). */
-async function loadWhat(scenario: RunOptions['scenario'], cwd: string): Promise<LoadedScenario> {
-  if (typeof scenario === 'string') return loadScenario(resolve(cwd, scenario));
-  if (typeof scenario !== 'object' || scenario === null || typeof scenario.user !== 'function' || typeof scenario.name !== 'string') {
-    throw new LoadConfigError('run({ scenario }): expected a scenario file path or defineScenario({ name, user })');
-  }
-  return { scenario, file: resolve(cwd, `inline scenario "${scenario.name}"`), bundle: { code: '', sha256: '' } };
-}
-
-/** The run's own settings out of its options (everything that is not about how to run it). */
-function settingsOf(options: RunOptions): RunSettings {
-  const { scenario: _s, cwd: _c, config: _cf, reporters: _r, checkpointMs: _cp, signal: _sg, runners: _rn, capacity: _ca, visual: _v, launchArgs: _l, loaded: _ld, serverMetricsUrls: _u, ...settings } = options;
-  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as RunSettings;
-}
-
-function abs(path: string | undefined, cwd: string): string | undefined {
-  return path === undefined ? undefined : resolve(cwd, path);
+  // The run's machinery (Playwright, the cluster) loads on first use: importing 'rookery' stays light for scenario
+  // files, config files and lite workers, which only need defineScenario and friends.
+  return new RunHandle(async (handle, signal) => (await import('./execute.js')).execute(options as RunOptions, handle, signal), options.signal);
 }
