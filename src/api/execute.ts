@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
-import { expandLoad } from '../load/profile.js';
+import { expandLoad, resolveProfile } from '../load/profile.js';
 import { runLocal, type RunLocalOptions, type RunLocalOutcome } from '../load/run-local.js';
 import type { CheckpointOptions } from '../load/checkpoint.js';
 import type { ProgressState } from '../load/progress-state.js';
@@ -27,10 +27,15 @@ export async function execute(options: RunOptions, handle: RunHandle, signal: Ab
   };
   const { config } = await resolveConfig(options.config, cwd);
   const loaded = options.loaded ?? (await loadWhat(options.scenario, cwd));
-  // The config goes under the scenario's options; `load` becomes the shorthand keys the run resolves.
-  const scenarioOptions = expandLoad(withConfig(loaded.scenario.options, config), 'options.load').layer;
-  const layered: LoadedScenario = { ...loaded, scenario: { ...loaded.scenario, options: scenarioOptions } };
+  const configured = withConfig(loaded.scenario.options, config);
   const { thresholds, ...settings } = settingsOf(options);
+  // Checked here first so that a mistake inside `load` is named as the user wrote it (`options.load.users`).
+  // (`--users 0 --lite-users N` runs lite users only: the run sets the user count itself, see runLocal.)
+  const liteOnly = settings.users === 0 && (settings.liteUsers ?? configured.liteUsers ?? 0) > 0;
+  resolveProfile(configured, liteOnly ? { ...settings, users: undefined } : settings, { overrides: options.loaded ? 'flags' : 'options' });
+  // The config goes under the scenario's options; `load` becomes the shorthand keys the run resolves.
+  const scenarioOptions = expandLoad(configured, 'options.load').layer;
+  const layered: LoadedScenario = { ...loaded, scenario: { ...loaded.scenario, options: scenarioOptions } };
   if (loaded.bundle.code === '' && [settings.liteUsers, settings.liteShare, scenarioOptions.liteUsers, scenarioOptions.liteShare].some((v) => v !== undefined)) {
     throw new LoadConfigError('lite users need a scenario file (lite workers load it in their own processes); pass its path as `scenario`');
   }

@@ -75,6 +75,11 @@ export interface ArrivalProfile extends ProfileCommon {
 
 export type LoadProfile = ConstantProfile | StagesProfile | ArrivalProfile;
 
+/** How messages name the overrides: as command-line flags (default) or as the option keys of run(). */
+export interface ProfileNaming {
+  overrides?: 'flags' | 'options';
+}
+
 /** CLI flags that override scenario options. `stagesSpec` is the raw `--stages` text. */
 export type ProfileOverrides = Partial<ScenarioOptions> & { stagesSpec?: string };
 
@@ -173,11 +178,14 @@ const APPLIES_TO: Record<'ramp' | 'duration' | 'maxInFlight', readonly Kind[]> =
  * they fit the CLI's model and are ignored when they don't. Contradictions within what is in effect (e.g.
  * `--arrival-rate` with `--users`, `--ramp` with stages) are errors naming both settings.
  */
-export function resolveProfile(options: ScenarioOptions = {}, overrides: ProfileOverrides = {}): LoadProfile {
-  const fromScenario = expandLoad(options, 'options.load', (k) => flagOrOption('scenario', k));
-  const fromCli = expandLoad(overrides, 'load', (k) => flagOrOption('cli', k));
+export function resolveProfile(options: ScenarioOptions = {}, overrides: ProfileOverrides = {}, naming: ProfileNaming = {}): LoadProfile {
+  // Overrides are named as flags (`--users`) for the CLI, as option keys (`users`) for run() from code.
+  const overrideName = (key: string): string => (naming.overrides === 'options' ? (key === 'stagesSpec' ? 'stages' : key) : flagOrOption('cli', key));
+  const plainName = (source: Source, key: string): string => (source === 'cli' ? overrideName(key) : flagOrOption(source, key));
+  const fromScenario = expandLoad(options, 'options.load', (k) => plainName('scenario', k));
+  const fromCli = expandLoad(overrides, 'load', overrideName);
   const names: Names = { scenario: fromScenario.names, cli: fromCli.names };
-  const settingName = (source: Source, key: string): string => names[source][key] ?? flagOrOption(source, key);
+  const settingName = (source: Source, key: string): string => names[source][key] ?? plainName(source, key);
   const cli = cliLayer(fromCli.layer);
   const scenario = fromScenario.layer as Readonly<Record<string, unknown>>;
   const modelSource: Source = MODEL_KEYS.some((k) => cli[k] !== undefined) ? 'cli' : 'scenario';

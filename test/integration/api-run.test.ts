@@ -203,5 +203,8 @@ describe('run() in-process', () => {
     await expect(run({ scenario, target: fixture.url, load: { kind: 'constant', users: 1 }, users: 2, config: false })).rejects.toThrow(
       'load and users cannot be combined',
     );
+    // A mistake inside the scenario's `load` is named as written, before any browser starts.
+    const zero = defineScenario({ name: 'zero', options: { load: { kind: 'constant', users: 0 } }, user: async () => undefined });
+    await expect(run({ scenario: zero, target: fixture.url, config: false })).rejects.toThrow('options.load.users: 0 must be a whole number ≥ 1');
   });
 });

@@ -74,6 +74,12 @@ describe('load executors', () => {
     expect(errorOf(() => resolveProfile({ load: { kind: 'constant', users: 2, duration: 'soon' } }))).toMatch(/^options\.load\.duration/);
   });
 
+  it('names overrides as flags for the CLI and as option keys for run()', () => {
+    expect(errorOf(() => resolveProfile({}, { users: 0 }))).toBe('--users: 0 must be a whole number ≥ 1');
+    expect(errorOf(() => resolveProfile({}, { users: 0 }, { overrides: 'options' }))).toBe('users: 0 must be a whole number ≥ 1');
+    expect(errorOf(() => resolveProfile({}, { load: { kind: 'constant', users: 1 }, users: 2 }, { overrides: 'options' }))).toMatch(/^load and users cannot be combined/);
+  });
+
   it('expandLoad leaves a layer without load untouched and reports where each key came from', () => {
     const plain = { users: 2 };
     expect(expandLoad(plain, 'options.load').layer).toBe(plain);
