@@ -167,6 +167,17 @@ describe('run() in-process', () => {
     expect(counterTotal(results, 'lv_events', { event: 'inc' })).toBe(incTruth());
     expect(events.slice(-2)).toEqual(['results', 'done']);
     expect(r.outputs).toEqual({ failed: false }); // no reporters: nothing written
+
+    // options.signal does the same; a signal name as the abort reason is recorded, as the CLI does for SIGTERM.
+    fixture.reset();
+    const ac = new AbortController();
+    const s = run({ scenario, target: fixture.url, load: { kind: 'constant', users: 1, duration: '2m' }, config: false, signal: ac.signal });
+    s.on('progress', (p) => {
+      if (p.iterations >= 1) ac.abort('SIGTERM');
+    });
+    const aborted = await s;
+    expect(aborted.meta.interrupted).toBe('interrupted (SIGTERM): results are partial');
+    expect(counterTotal(aborted, 'lv_events', { event: 'inc' })).toBe(incTruth());
   }, 120_000);
 
   it('runners: the same run() over a collector and two runner processes; counts equal the fixture record', async () => {
