@@ -128,7 +128,7 @@ describe('results from a script (examples/api/compare.mjs)', () => {
 describe('the README examples', () => {
   it('are the files the tests run, verbatim', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    for (const file of ['run.mjs', 'counter.ts', 'executors.ts', 'rookery.config.ts', 'compare.mjs']) {
+    for (const file of ['run.mjs', 'counter.ts', 'executors.ts', 'rookery.config.ts', 'compare.mjs', 'distributed.mjs']) {
       expect(readme, file).toContain(readFileSync(join(ROOT, 'examples/api', file), 'utf8').trimEnd());
     }
   });
