@@ -1,6 +1,7 @@
 /**
  * `rookery run … --runners N`: the distributed flavour of `run` (the collector lives in this process). Adds the
- * cluster flags to `run` and turns them into runDistributed options; without --runners, `run` is untouched.
+ * cluster flags to `run` and turns them into run()'s `runners` options (a backend, ports, timeouts); without
+ * --runners, `run` is untouched.
  */
 import type { MetricsFlags } from '../metrics-flags.js';
 import { runScenarioCommand, type ConfigFlags } from '../run-command.js';
