@@ -1,75 +1,38 @@
 /**
- * The collector of a distributed run: a WebSocket server that runners dial. It authenticates them (before they
- * can receive anything but a challenge), hands out the scenario and each runner's slice, starts them together,
- * merges their interval snapshots exactly into one Accumulator, watches heartbeats, and re-slices the load when a
- * runner is lost. The orchestration around it (scenario loading, backends, results) is run-distributed.ts.
- *
- * Peers move joined → assigned → ready → running → done; any of them may end `lost` (connection closed, silent
- * for `silenceMs`, or a protocol violation) or `failed` (could not prepare). What a lost runner reported before
- * stays in the accumulator; its gauges are zeroed so totals stop counting its users.
+ * The collector of a distributed run, its network side: a WebSocket server that runners dial. It challenges
+ * each connection (a runner proves it knows the token before it can receive anything but a challenge), limits
+ * unauthenticated peers (admission.ts) and frame sizes, decodes and validates frames, and runs the timers
+ * (heartbeat checks, the progress tick). Everything those frames and ticks mean — admission after the proof,
+ * the per-runner lifecycle, slices, rebalancing, merging, progress, the summary — is the pure state machine in
+ * collector-machine.ts; this class feeds it inputs and carries out the effects it returns. The orchestration
+ * around it (scenario loading, backends, results) is run-distributed.ts.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { Accumulator } from '../metrics/accumulator.js';
-import { MetricsRegistry } from '../metrics/registry.js';
-import type { HealthSummary, ResultsMeta, Snapshot } from '../metrics/model.js';
-import { totalDurationMs, type LoadProfile } from '../load/profile.js';
+import type { Accumulator } from '../metrics/accumulator.js';
+import type { Snapshot } from '../metrics/model.js';
 import type { ProgressState } from '../load/progress-state.js';
-import { newNonce, proofFor, verifyProof } from './auth.js';
+import type { RunCollector } from '../load/run-collector.js';
+import { newNonce } from './auth.js';
+import { HEARTBEAT, LIMITS, ProtocolError, decodeFrame, encodeMessage, validateRunnerMessage, type CollectorMessage } from './protocol.js';
 import {
-  HEARTBEAT,
-  LIMITS,
-  ProtocolError,
-  decodeFrame,
-  encodeMessage,
-  validateRunnerMessage,
-  type CollectorMessage,
-  type EngineProgress,
-  type RunOutcomeWire,
-  type RunnerMessage,
-  type RunnerSettings,
-} from './protocol.js';
-import { rebaseSnapshot, zeroGauges } from './rebase.js';
-import { assignSlices, iterationBudgets, signedShare } from './slices.js';
-import { mergeHealth } from './merge-health.js';
+  CollectorMachine,
+  type AssignPlan,
+  type ClusterStatus,
+  type ClusterSummary,
+  type CollectorEffect,
+  type CollectorEvent,
+  type CollectorInput,
+  type OnRunnerLoss,
+  type RunnerState,
+  type RunnerView,
+} from './collector-machine.js';
 import { evictionsFor } from './admission.js';
 import { setFrameLimit } from './frame-limit.js';
 import { escapeForLog } from './log-safe.js';
 
-export type RunnerState = 'joined' | 'assigned' | 'ready' | 'running' | 'done' | 'failed' | 'lost';
-export type OnRunnerLoss = 'rebalance' | 'continue';
-
-export interface RunnerView {
-  /** Collector-assigned id (r1, r2, … in join order). */
-  id: string;
-  /** The runner's own name for itself (host-pid by default). */
-  name: string;
-  host: string;
-  pid: number;
-  capacity: number;
-  /** Where the connection came from (ip:port). */
-  address: string;
-  state: RunnerState;
-  /** Current slice index while running. */
-  sliceIndex: number | undefined;
-  /** Epoch ms the loss was detected. */
-  lostAt: number | undefined;
-  lostReason: string | undefined;
-  /** Latest engine status it reported. */
-  status: EngineProgress;
-  /** Snapshots merged from it. */
-  snapshots: number;
-}
-
-export type CollectorEvent =
-  | { type: 'joined'; runner: RunnerView }
-  | { type: 'rejected'; address: string; reason: string }
-  | { type: 'ready'; runner: RunnerView }
-  | { type: 'failed'; runner: RunnerView; message: string }
-  | { type: 'lost'; runner: RunnerView; reason: string }
-  | { type: 'rebalanced'; weights: number[]; survivors: string[] }
-  | { type: 'done'; runner: RunnerView };
+export type { AssignPlan, ClusterStatus, ClusterSummary, CollectorEvent, OnRunnerLoss, RunnerState, RunnerView } from './collector-machine.js';
 
 export interface CollectorOptions {
   token: string;
@@ -89,9 +52,6 @@ export interface CollectorOptions {
   onRunnerSnapshot?: (runnerId: string, snapshot: Snapshot) => void;
 }
 
-/** What every runner is given (the same for all; slices come at start): the `assign` message's body. */
-export type AssignPlan = Omit<Extract<CollectorMessage, { t: 'assign' }>, 'v' | 't'>;
-
 export interface StartOptions {
   /** The start barrier: runners start this long after the start frame reaches them. Default 1000 ms. */
   startDelayMs?: number;
@@ -100,69 +60,26 @@ export interface StartOptions {
   onProgress?: (state: ProgressState) => void;
 }
 
-export interface ClusterStatus {
-  phase: 'waiting' | 'assigning' | 'running' | 'finished';
-  elapsedMs: number;
-  totalMs: number;
-  extraUsers: number;
-  users: { active: number; target: number };
-  iterations: number;
-  errors: number;
-  dropped: number;
-  runners: Array<Pick<RunnerView, 'id' | 'name' | 'host' | 'capacity' | 'state' | 'sliceIndex' | 'lostReason'> & { active: number; target: number }>;
-}
-
-export interface ClusterSummary {
-  runners: NonNullable<ResultsMeta['runners']>;
-  health: HealthSummary;
-  versions: Record<string, string>;
-  /** Set when the run fell short: runners lost without rebalancing, all runners lost, or a runner interrupted. */
-  interrupted: string | undefined;
-}
-
-interface Peer {
-  view: RunnerView;
-  ws: WebSocket;
-  lastSeen: number;
-  lastPing: number;
-  nextSeq: number;
-  runStartedAt: number | undefined;
-  lastSnapshot: Snapshot | undefined;
-  reportedIterations: number;
-  extraAssigned: number;
-  health: { line: string; saturated: boolean } | undefined;
-  done: { outcome: RunOutcomeWire; health: HealthSummary; versions: Record<string, string> } | undefined;
-  versions: Record<string, string>;
-}
-
-const EMPTY_STATUS: EngineProgress = Object.freeze({ active: 0, target: 0, iterations: 0, errors: 0, dropped: 0 });
-
 export class Collector {
   private readonly opts: Required<Pick<CollectorOptions, 'heartbeatMs' | 'silenceMs' | 'handshakeTimeoutMs'>> & CollectorOptions;
   private readonly server: Server;
   private readonly wss: WebSocketServer;
-  private readonly peers: Peer[] = [];
+  private readonly machine: CollectorMachine;
+  /** Admitted runners' connections, by runner id. */
+  private readonly sockets = new Map<string, WebSocket>();
+  /** Connections waiting for their hello, by connection id. */
+  private readonly conns = new Map<number, WebSocket>();
   /** Unauthenticated connections: their address and arrival order (admission.ts decides who gives way). */
   private readonly pending = new Map<WebSocket, { ip: string; since: number; address: string }>();
   private arrivals = 0;
-  private phase: ClusterStatus['phase'] = 'waiting';
-  private nextId = 1;
+  private nextConn = 1;
   private changed = new Set<() => void>();
   private heartbeat: NodeJS.Timeout | undefined;
   private ticker: NodeJS.Timeout | undefined;
-  private plan: AssignPlan | undefined;
-  private startOpts: StartOptions | undefined;
-  private startedAtMs: number | undefined;
-  private plannedMs = 0;
-  private extraUsers = 0;
-  private weights: number[] = [];
-  private accumulatorRef: Accumulator | undefined;
-  private readonly clusterErrors = new MetricsRegistry();
-  private shortfall: string[] = [];
+  private onProgress: ((state: ProgressState) => void) | undefined;
   private closed = false;
-  private saidBye = false;
-  /** lv_errors over every snapshot merged, lost runners' included: the progress line's count. */
-  private lvErrors = 0;
+  /** The last encoded frame per message object: the assign frame (the bundle) is encoded once for everyone. */
+  private encoded: { message: CollectorMessage; frame: string } | undefined;
 
   private constructor(opts: CollectorOptions, server: Server) {
     this.opts = {
@@ -171,12 +88,18 @@ export class Collector {
       handshakeTimeoutMs: LIMITS.handshakeTimeoutMs,
       ...opts,
     };
+    this.machine = new CollectorMachine({
+      token: opts.token,
+      heartbeatMs: this.opts.heartbeatMs,
+      silenceMs: this.opts.silenceMs,
+      ...(opts.maxRunners !== undefined ? { maxRunners: opts.maxRunners } : {}),
+    });
     this.server = server;
     // The pre-auth limit for everyone; an admitted runner's connection is raised to runnerFrameBytes (frame-limit.ts).
     this.wss = new WebSocketServer({ server, maxPayload: LIMITS.handshakeBytes, perMessageDeflate: false });
     this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
     this.wss.on('error', () => {});
-    this.heartbeat = setInterval(() => this.checkHeartbeats(), HEARTBEAT.checkMs);
+    this.heartbeat = setInterval(() => this.step({ t: 'tick', now: Date.now() }), HEARTBEAT.checkMs);
     this.heartbeat.unref();
   }
 
@@ -214,21 +137,26 @@ export class Collector {
 
   /** Run start on this machine's clock (epoch ms), once started. */
   get startedAt(): number | undefined {
-    return this.startedAtMs;
+    return this.machine.startedAt;
+  }
+
+  /** The run's collector (merging, progress, results), once started. */
+  get runCollector(): RunCollector | undefined {
+    return this.machine.collector;
   }
 
   get accumulator(): Accumulator | undefined {
-    return this.accumulatorRef;
+    return this.machine.collector?.accumulator;
   }
 
   runners(): RunnerView[] {
-    return this.peers.map((p) => ({ ...p.view, status: { ...p.view.status } }));
+    return this.machine.runners();
   }
 
   /** Waits until `count` runners have joined (authenticated), the timeout passes, or `signal` aborts; returns who is there. */
   async waitForRunners(count: number, timeoutMs: number, signal?: AbortSignal): Promise<RunnerView[]> {
-    await this.waitFor(() => this.live('joined').length >= count, timeoutMs, signal);
-    return this.live('joined').map((p) => ({ ...p.view }));
+    await this.waitFor(() => this.machine.inState('joined').length >= count, timeoutMs, signal);
+    return this.machine.inState('joined');
   }
 
   /**
@@ -236,18 +164,10 @@ export class Collector {
    * or at the timeout (runners not ready by then are dropped as failed).
    */
   async assign(plan: AssignPlan, timeoutMs: number, signal?: AbortSignal): Promise<RunnerView[]> {
-    if (this.phase !== 'waiting') throw new Error('Collector.assign: already assigned');
-    this.phase = 'assigning';
-    this.plan = plan;
-    const message: CollectorMessage = { v: 1, t: 'assign', ...plan };
-    const frame = encodeMessage(message);
-    for (const p of this.live('joined')) {
-      p.view.state = 'assigned';
-      this.sendRaw(p, frame);
-    }
-    await this.waitFor(() => this.live('assigned').length === 0, timeoutMs, signal);
-    for (const p of this.live('assigned')) this.fail(p, `not ready within ${Math.round(timeoutMs / 1000)} s (loading the scenario or launching the browser took too long)`);
-    return this.live('ready').map((p) => ({ ...p.view }));
+    this.step({ t: 'assign', plan, now: Date.now() });
+    await this.waitFor(() => this.machine.inState('assigned').length === 0, timeoutMs, signal);
+    this.step({ t: 'assign-timeout', timeoutMs, now: Date.now() });
+    return this.machine.inState('ready');
   }
 
   /**
@@ -255,24 +175,9 @@ export class Collector {
    * Returns the run's start on this machine's clock.
    */
   start(options: StartOptions): number {
-    if (this.phase !== 'assigning' || !this.plan) throw new Error('Collector.start: assign first');
-    const ready = this.live('ready');
-    if (ready.length === 0) throw new Error('Collector.start: no runner is ready');
     const delay = options.startDelayMs ?? 1_000;
-    this.startOpts = options;
-    this.startedAtMs = Date.now() + delay;
-    this.plannedMs = totalDurationMs(this.plan.profile);
-    this.accumulatorRef = new Accumulator({ startedAt: this.startedAtMs, intervalMs: 1_000 });
-    const slices = assignSlices(ready.map((p) => p.view));
-    this.weights = slices.weights;
-    for (const p of ready) {
-      const index = slices.index.get(p.view.id) as number;
-      p.view.sliceIndex = index;
-      p.view.state = 'running';
-      p.extraAssigned = signedShare(this.weights, index, this.extraUsers);
-      this.send(p, { v: 1, t: 'start', inMs: delay, weights: this.weights, index, extraUsers: p.extraAssigned });
-    }
-    this.phase = 'running';
+    this.step({ t: 'start', startDelayMs: delay, onRunnerLoss: options.onRunnerLoss, now: Date.now() });
+    this.onProgress = options.onProgress;
     // Progress ticks half an interval after each interval ends, when runners' snapshots for it are in.
     const first = setTimeout(() => {
       this.tick();
@@ -281,7 +186,7 @@ export class Collector {
     }, delay + 1_500);
     first.unref();
     this.ticker = first;
-    return this.startedAtMs;
+    return this.machine.startedAt as number;
   }
 
   /**
@@ -289,81 +194,31 @@ export class Collector {
    * running runners by capacity. Returns the new run-wide extra and each runner's share.
    */
   addUsers(delta: number): { extraUsers: number; perRunner: Record<string, number> } {
-    if (!Number.isSafeInteger(delta)) throw new RangeError(`delta must be a whole number, got ${delta}`);
-    if (this.phase !== 'running' || !this.plan) throw new Error('the run is not running');
-    if (this.plan.profile.kind === 'arrival') throw new Error('adding users applies to user-based profiles, not to --arrival-rate');
-    this.extraUsers += delta;
-    this.spreadExtraUsers();
-    return { extraUsers: this.extraUsers, perRunner: Object.fromEntries(this.live('running').map((p) => [p.view.id, p.extraAssigned])) };
+    this.step({ t: 'add-users', delta, now: Date.now() });
+    return { extraUsers: this.machine.extraUserCount, perRunner: this.machine.extraPerRunner() };
   }
 
   /** Asks every running runner to stop gracefully (Ctrl-C on the collector). */
   stop(reason: string): void {
-    for (const p of this.live('running')) this.send(p, { v: 1, t: 'stop', reason });
+    this.step({ t: 'stop', reason, now: Date.now() });
   }
 
   /** Resolves when no runner is still running; those still running after `timeoutMs` are dropped as lost. */
   async waitForDone(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    await this.waitFor(() => this.live('running').length === 0, timeoutMs, signal);
-    for (const p of this.live('running')) this.lose(p, `did not finish within ${Math.round(timeoutMs / 1000)} s of the planned end`);
+    await this.waitFor(() => this.machine.inState('running').length === 0, timeoutMs, signal);
+    this.step({ t: 'done-timeout', timeoutMs, now: Date.now() });
   }
 
   status(): ClusterStatus {
-    const running = this.live('running');
-    const took = this.peers.filter((p) => p.view.sliceIndex !== undefined);
-    const sum = (peers: Peer[], k: keyof EngineProgress) => peers.reduce((n, p) => n + p.view.status[k], 0);
-    return {
-      phase: this.phase,
-      elapsedMs: this.startedAtMs === undefined ? 0 : Math.max(0, Date.now() - this.startedAtMs),
-      totalMs: this.plannedMs,
-      extraUsers: this.extraUsers,
-      // Users of running runners only; counts are cumulative, so lost runners' reports still count.
-      users: { active: sum(running, 'active'), target: sum(running, 'target') },
-      iterations: sum(took, 'iterations'),
-      errors: sum(took, 'errors'),
-      dropped: sum(took, 'dropped'),
-      runners: this.peers.map((p) => ({
-        id: p.view.id,
-        name: p.view.name,
-        host: p.view.host,
-        capacity: p.view.capacity,
-        state: p.view.state,
-        sliceIndex: p.view.sliceIndex,
-        lostReason: p.view.lostReason,
-        active: p.view.status.active,
-        target: p.view.status.target,
-      })),
-    };
+    return this.machine.status(Date.now());
   }
 
   /** Says goodbye to every connected runner (they exit) and summarises who took part. */
   finish(): ClusterSummary {
-    this.phase = 'finished';
     if (this.ticker) clearTimeout(this.ticker);
     this.ticker = undefined;
-    if (!this.saidBye) {
-      this.saidBye = true;
-      for (const p of this.peers) if (p.ws.readyState === WebSocket.OPEN) this.send(p, { v: 1, t: 'bye' });
-    }
-    const took = this.peers.filter((p) => p.view.sliceIndex !== undefined);
-    const versions: Record<string, string> = {};
-    for (const p of took) Object.assign(versions, p.versions, p.done?.versions ?? {});
-    const interruptions = took.map((p) => p.done?.outcome.interrupted).filter((x): x is string => x !== undefined);
-    const shortfall = [...this.shortfall];
-    if (took.length > 0 && took.every((p) => p.view.state === 'lost')) shortfall.unshift('all runners were lost');
-    if (interruptions.length > 0) shortfall.push(`runner: ${interruptions[0]}`);
-    return {
-      runners: took.map((p) => ({
-        id: p.view.id,
-        host: p.view.host,
-        capacity: p.view.capacity,
-        lost: p.view.state === 'lost',
-        ...(p.view.lostAt !== undefined ? { lostAt: new Date(p.view.lostAt).toISOString() } : {}),
-      })),
-      health: mergeHealth(took.filter((p) => p.done).map((p) => ({ runner: p.view.id, health: (p.done as NonNullable<Peer['done']>).health }))),
-      versions,
-      interrupted: shortfall.length > 0 ? shortfall.join('; ') : undefined,
-    };
+    this.step({ t: 'finish', now: Date.now() });
+    return this.machine.summary();
   }
 
   /** Closes every connection and the listening socket. */
@@ -373,16 +228,81 @@ export class Collector {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.ticker) clearTimeout(this.ticker);
     for (const ws of this.pending.keys()) ws.terminate();
-    for (const p of this.peers) {
-      if (p.ws.readyState === WebSocket.OPEN) p.ws.close(1001, 'collector closing');
+    for (const ws of this.sockets.values()) {
+      if (ws.readyState === WebSocket.OPEN) ws.close(1001, 'collector closing');
     }
     // Give close frames a moment, then cut whatever is left.
     await new Promise((r) => setTimeout(r, 50));
-    for (const p of this.peers) p.ws.terminate();
+    for (const ws of this.sockets.values()) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.notify();
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // The machine and its effects.
+
+  private step(input: CollectorInput): void {
+    const effects = this.machine.step(input);
+    for (const e of effects) this.apply(e);
+    if (effects.length > 0) this.notify();
+  }
+
+  private apply(e: CollectorEffect): void {
+    switch (e.t) {
+      case 'send': {
+        const ws = this.sockets.get(e.runner);
+        if (!ws || ws.readyState !== WebSocket.OPEN) return;
+        if (this.encoded?.message !== e.message) this.encoded = { message: e.message, frame: encodeMessage(e.message) };
+        ws.send(this.encoded.frame, (err) => {
+          if (err) queueMicrotask(() => this.step({ t: 'send-failed', runner: e.runner, error: err.message, now: Date.now() }));
+        });
+        return;
+      }
+      case 'admit': {
+        const ws = this.conns.get(e.conn);
+        if (!ws) return;
+        this.conns.delete(e.conn);
+        this.pending.delete(ws);
+        this.sockets.set(e.runner, ws);
+        setFrameLimit(ws, LIMITS.runnerFrameBytes);
+        return;
+      }
+      case 'refuse': {
+        const ws = this.conns.get(e.conn);
+        if (!ws) return;
+        this.conns.delete(e.conn);
+        this.refuse(ws, e.reason, e.code);
+        return;
+      }
+      case 'close': {
+        const ws = this.sockets.get(e.runner);
+        if (ws && ws.readyState === WebSocket.OPEN) ws.close(e.code, truncateReason(e.reason));
+        return;
+      }
+      case 'terminate':
+        this.sockets.get(e.runner)?.terminate();
+        return;
+      case 'log':
+        this.log(e.line);
+        return;
+      case 'event':
+        try {
+          this.opts.onEvent?.(e.event);
+        } catch (err) {
+          this.log(`event handler failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        return;
+      case 'merged':
+        this.opts.onRunnerSnapshot?.(e.runner, e.snapshot);
+        return;
+    }
+  }
+
+  private tick(): void {
+    const state = this.onProgress ? this.machine.progress(Date.now()) : undefined;
+    if (state) this.onProgress?.(state);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -400,339 +320,75 @@ export class Collector {
     const pendingList = [...this.pending].map(([key, p]) => ({ key, ip: p.ip, since: p.since }));
     for (const victim of evictionsFor(pendingList, ip, { maxPending: LIMITS.maxPendingPeers, maxPerAddress: LIMITS.maxPendingPerAddress })) {
       const v = this.pending.get(victim);
-      this.reject(victim, v?.address ?? '?', 'too many unauthenticated connections; the oldest gives way — try again', 1013, true);
+      this.log(`refused ${v?.address ?? '?'}: too many unauthenticated connections`);
+      this.refuse(victim, 'too many unauthenticated connections; the oldest gives way — try again', 1013, true);
+      this.opts.onEvent?.({ type: 'rejected', address: v?.address ?? '?', reason: 'too many unauthenticated connections' });
     }
     this.pending.set(ws, { ip, since: this.arrivals++, address });
+    const conn = this.nextConn++;
+    this.conns.set(conn, ws);
     const nonce = newNonce();
-    let peer: Peer | undefined;
+    let runner: string | undefined;
     const timer = setTimeout(() => {
-      if (!peer) this.reject(ws, address, `no valid hello within ${this.opts.handshakeTimeoutMs} ms`);
+      if (runner || !this.conns.has(conn)) return;
+      this.conns.delete(conn);
+      const reason = `no valid hello within ${this.opts.handshakeTimeoutMs} ms`;
+      this.log(`refused ${address}: ${reason}`);
+      this.refuse(ws, reason, 1008);
+      this.opts.onEvent?.({ type: 'rejected', address, reason });
     }, this.opts.handshakeTimeoutMs);
     ws.on('close', () => {
       clearTimeout(timer);
       this.pending.delete(ws);
-      if (peer) this.onPeerClosed(peer);
+      this.conns.delete(conn);
+      if (runner) this.step({ t: 'closed', runner, now: Date.now() });
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (peer) {
-        this.onPeerFrame(peer, data, isBinary);
+      const now = Date.now();
+      if (runner) {
+        try {
+          const msg = validateRunnerMessage(decodeFrame(data, isBinary, LIMITS.runnerFrameBytes));
+          this.step({ t: 'message', runner, msg, now });
+        } catch (err) {
+          const error = err instanceof Error ? err.message : String(err);
+          this.step({ t: 'bad-frame', runner, error, closeCode: err instanceof ProtocolError ? err.closeCode : 1008, now });
+        }
         return;
       }
+      if (!this.conns.has(conn)) return; // refused already
       try {
         const msg = validateRunnerMessage(decodeFrame(data, isBinary, LIMITS.handshakeBytes));
         if (msg.t !== 'hello') throw new ProtocolError(`expected hello first, got ${msg.t}`);
-        peer = this.admit(ws, address, nonce, msg);
-        if (peer) {
+        const effects = this.machine.step({ t: 'hello', conn, address, nonce, hello: msg, now });
+        const admitted = effects.find((e): e is Extract<CollectorEffect, { t: 'admit' }> => e.t === 'admit');
+        if (admitted) {
           clearTimeout(timer);
-          this.pending.delete(ws);
-          setFrameLimit(ws, LIMITS.runnerFrameBytes);
+          runner = admitted.runner;
         }
+        for (const e of effects) this.apply(e);
+        this.notify();
       } catch (err) {
-        this.reject(ws, address, err instanceof Error ? err.message : String(err), err instanceof ProtocolError ? err.closeCode : 1008);
+        const reason = err instanceof Error ? err.message : String(err);
+        this.conns.delete(conn);
+        this.log(`refused ${address}: ${reason}`);
+        this.refuse(ws, reason, err instanceof ProtocolError ? err.closeCode : 1008);
+        this.opts.onEvent?.({ type: 'rejected', address, reason });
       }
     });
     this.sendTo(ws, { v: 1, t: 'challenge', nonce });
   }
 
-  /** Authenticates a hello; on success the peer is admitted and welcomed, otherwise refused. */
-  private admit(ws: WebSocket, address: string, nonce: string, hello: Extract<RunnerMessage, { t: 'hello' }>): Peer | undefined {
-    if (!verifyProof(this.opts.token, 'runner', nonce, hello.proof)) {
-      this.reject(ws, address, 'authentication failed: wrong token');
-      return undefined;
-    }
-    if (this.phase !== 'waiting') {
-      this.reject(ws, address, 'this run has already started; it takes no more runners');
-      return undefined;
-    }
-    if (this.opts.maxRunners !== undefined && this.live('joined').length >= this.opts.maxRunners) {
-      this.reject(ws, address, `this run is full (${this.opts.maxRunners} runners)`);
-      return undefined;
-    }
-    const peer: Peer = {
-      view: {
-        id: `r${this.nextId++}`,
-        name: hello.name,
-        host: hello.host,
-        pid: hello.pid,
-        capacity: hello.capacity,
-        address,
-        state: 'joined',
-        sliceIndex: undefined,
-        lostAt: undefined,
-        lostReason: undefined,
-        status: { ...EMPTY_STATUS },
-        snapshots: 0,
-      },
-      ws,
-      lastSeen: Date.now(),
-      lastPing: 0,
-      nextSeq: 0,
-      runStartedAt: undefined,
-      lastSnapshot: undefined,
-      reportedIterations: 0,
-      extraAssigned: 0,
-      health: undefined,
-      done: undefined,
-      versions: hello.versions,
-    };
-    this.peers.push(peer);
-    this.send(peer, {
-      v: 1,
-      t: 'welcome',
-      runnerId: peer.view.id,
-      proof: proofFor(this.opts.token, 'collector', hello.nonce),
-      heartbeatMs: this.opts.heartbeatMs,
-      silenceMs: this.opts.silenceMs,
-    });
-    this.log(`runner ${peer.view.id} joined: ${hello.name} on ${hello.host} (pid ${hello.pid}, capacity ${hello.capacity}) from ${address}`);
-    this.emit({ type: 'joined', runner: { ...peer.view } });
-    this.notify();
-    return peer;
-  }
-
   /** `retry`: the refusal is about now, not about this runner (busy), so a runner should dial again. */
-  private reject(ws: WebSocket, address: string, reason: string, code: number = 1008, retry = false): void {
-    this.log(`refused ${address}: ${reason}`);
+  private refuse(ws: WebSocket, reason: string, code: number, retry = false): void {
     this.sendTo(ws, retry ? { v: 1, t: 'reject', reason, retry: true } : { v: 1, t: 'reject', reason });
     ws.close(code, truncateReason(reason));
     // A peer that ignores the close frame is cut shortly after.
     setTimeout(() => ws.terminate(), 1_000).unref();
     this.pending.delete(ws);
-    this.emit({ type: 'rejected', address, reason });
-  }
-
-  private onPeerFrame(peer: Peer, data: RawData, isBinary: boolean): void {
-    if (peer.view.state === 'lost' || peer.view.state === 'failed') return;
-    peer.lastSeen = Date.now();
-    let msg: RunnerMessage;
-    try {
-      msg = validateRunnerMessage(decodeFrame(data, isBinary, LIMITS.runnerFrameBytes));
-      this.onPeerMessage(peer, msg);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.send(peer, { v: 1, t: 'error', message: message.slice(0, LIMITS.maxReasonLength) });
-      peer.ws.close(err instanceof ProtocolError ? err.closeCode : 1008, truncateReason(message));
-      this.lose(peer, `protocol error: ${message}`);
-    }
-  }
-
-  private onPeerMessage(peer: Peer, msg: RunnerMessage): void {
-    const v = peer.view;
-    switch (msg.t) {
-      case 'ping':
-        return;
-      case 'hello':
-        throw new ProtocolError('hello after the handshake');
-      case 'error':
-        throw new ProtocolError(`runner reported: ${msg.message}`);
-      case 'ready':
-        if (v.state !== 'assigned') throw new ProtocolError(`ready while ${v.state}`);
-        v.state = 'ready';
-        this.log(`runner ${v.id} ready`);
-        this.emit({ type: 'ready', runner: { ...v } });
-        this.notify();
-        return;
-      case 'failed':
-        if (v.state !== 'assigned') throw new ProtocolError(`failed while ${v.state}`);
-        this.fail(peer, msg.message);
-        return;
-      case 'snapshot':
-        this.onSnapshot(peer, msg);
-        return;
-      case 'done':
-        if (v.state !== 'running') throw new ProtocolError(`done while ${v.state}`);
-        if (msg.lastSeq !== peer.nextSeq - 1) this.log(`runner ${v.id}: says its last snapshot was #${msg.lastSeq}, but #${peer.nextSeq - 1} arrived last`);
-        peer.done = { outcome: msg.outcome, health: msg.health, versions: msg.versions };
-        v.state = 'done';
-        v.status = { ...v.status, active: 0, target: 0 };
-        this.emit({ type: 'done', runner: { ...v } });
-        this.notify();
-        return;
-    }
-  }
-
-  private onSnapshot(peer: Peer, msg: Extract<RunnerMessage, { t: 'snapshot' }>): void {
-    const acc = this.accumulatorRef;
-    if (peer.view.state !== 'running' || !acc || this.startedAtMs === undefined) throw new ProtocolError(`snapshot while ${peer.view.state}`);
-    if (msg.seq !== peer.nextSeq) throw new ProtocolError(`snapshot #${msg.seq} out of order (expected #${peer.nextSeq})`);
-    if (peer.runStartedAt !== undefined && msg.runStartedAt !== peer.runStartedAt) throw new ProtocolError('snapshot: runStartedAt changed mid-run');
-    const rebased = rebaseSnapshot(msg.snapshot, msg.runStartedAt, this.startedAtMs);
-    try {
-      acc.add(rebased, peer.view.id); // atomic: throws before changing anything
-    } catch (err) {
-      throw new ProtocolError(`snapshot #${msg.seq} refused: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    peer.runStartedAt = msg.runStartedAt;
-    peer.nextSeq++;
-    peer.view.snapshots++;
-    peer.lastSnapshot = rebased;
-    peer.view.status = msg.status;
-    peer.health = msg.health;
-    for (const c of msg.snapshot.counters) {
-      if (c.name === 'lv_errors') this.lvErrors += c.value;
-      if (c.name === 'iterations' && (c.labels.result === 'ok' || c.labels.result === 'error')) peer.reportedIterations += c.value;
-    }
-    this.opts.onRunnerSnapshot?.(peer.view.id, msg.snapshot);
-  }
-
-  private onPeerClosed(peer: Peer): void {
-    const s = peer.view.state;
-    if (s === 'done' || s === 'lost' || s === 'failed') return;
-    this.lose(peer, 'connection closed');
-  }
-
-  // -------------------------------------------------------------------------------------------------------------
-  // Faults.
-
-  private checkHeartbeats(): void {
-    const now = Date.now();
-    for (const p of this.peers) {
-      const s = p.view.state;
-      if (s === 'done' || s === 'lost' || s === 'failed') continue;
-      const silent = now - p.lastSeen;
-      if (silent > this.opts.silenceMs) {
-        this.lose(p, `silent for ${silent} ms (no heartbeat)`);
-        continue;
-      }
-      if (now - p.lastPing >= this.opts.heartbeatMs) {
-        p.lastPing = now;
-        this.send(p, { v: 1, t: 'ping', at: now });
-      }
-    }
-  }
-
-  private fail(peer: Peer, message: string): void {
-    peer.view.state = 'failed';
-    peer.view.lostReason = message;
-    this.log(`runner ${peer.view.id} failed: ${message}`);
-    this.send(peer, { v: 1, t: 'bye' });
-    peer.ws.close(1000, 'failed');
-    this.emit({ type: 'failed', runner: { ...peer.view }, message });
-    this.notify();
-  }
-
-  private lose(peer: Peer, reason: string): void {
-    const prev = peer.view.state;
-    if (prev === 'lost' || prev === 'failed' || prev === 'done') return;
-    const now = Date.now();
-    peer.view.state = 'lost';
-    peer.view.lostAt = now;
-    peer.view.lostReason = reason;
-    peer.ws.terminate();
-    if (prev === 'running') this.onLostWhileRunning(peer, reason, now);
-    else this.log(`runner ${peer.view.id} left before the start: ${reason}`);
-    this.emit({ type: 'lost', runner: { ...peer.view }, reason });
-    this.notify();
-  }
-
-  private onLostWhileRunning(peer: Peer, reason: string, now: number): void {
-    const acc = this.accumulatorRef as Accumulator;
-    const at = this.startedAtMs === undefined ? 0 : (now - this.startedAtMs) / 1000;
-    const survivors = this.live('running');
-    const mode = this.startOpts?.onRunnerLoss ?? 'rebalance';
-    const users = peer.view.status.target;
-    const what = `runner ${peer.view.id} (${peer.view.name} on ${peer.view.host}) lost at ${at.toFixed(1)} s: ${reason}`;
-    let consequence: string;
-    if (survivors.length === 0) consequence = 'no runner is left';
-    else if (mode === 'continue') consequence = `its share (${users} users) was not replaced (--on-runner-loss continue)`;
-    else consequence = `its share (${users} users) was re-assigned to ${survivors.length} surviving runner${survivors.length === 1 ? '' : 's'}`;
-    const message = `${what}; ${consequence}; the ${peer.view.snapshots} snapshot${peer.view.snapshots === 1 ? '' : 's'} (${peer.reportedIterations} iterations) it reported before are kept`;
-    this.log(message);
-    this.clusterErrors.error('cluster.runner_lost', message, { runner: peer.view.id, host: peer.view.host });
-    try {
-      acc.add({ ...this.clusterErrors.takeSnapshot(now), from: now, to: now }, 'collector');
-      // At (or after) its last reading, so this one is its latest.
-      acc.add(zeroGauges(peer.lastSnapshot, Math.max(now, peer.lastSnapshot?.to ?? now)), peer.view.id);
-    } catch {
-      // Only a clock far outside the run could make these implausible; the loss is still in meta.runners.
-    }
-    if (survivors.length > 0 && mode === 'continue') this.shortfall.push(`${peer.view.id} lost; the run continued without its share`);
-    if (survivors.length > 0 && mode === 'rebalance') this.rebalance(survivors);
-  }
-
-  /** Re-slices the whole load over the survivors (their capacities), iteration budgets and extra users included. */
-  private rebalance(survivors: Peer[]): void {
-    const plan = this.plan as AssignPlan;
-    const ordered = [...survivors].sort((a, b) => (a.view.sliceIndex ?? 0) - (b.view.sliceIndex ?? 0));
-    const slices = assignSlices(ordered.map((p) => p.view));
-    this.weights = slices.weights;
-    const total = plan.profile.iterations;
-    const budgets =
-      total === undefined
-        ? undefined
-        : iterationBudgets(
-            total,
-            ordered.map((p) => ({ weight: p.view.capacity, reported: p.reportedIterations })),
-            this.peers.reduce((n, p) => n + p.reportedIterations, 0),
-          );
-    ordered.forEach((p, i) => {
-      p.view.sliceIndex = i;
-      this.send(p, { v: 1, t: 'reslice', weights: this.weights, index: i, ...(budgets ? { iterations: budgets[i] as number } : {}) });
-    });
-    if (plan.profile.kind !== 'arrival') this.spreadExtraUsers();
-    this.emit({ type: 'rebalanced', weights: [...this.weights], survivors: ordered.map((p) => p.view.id) });
-  }
-
-  /** Brings each running runner's share of the extra users to its apportioned part of the run-wide extra. */
-  private spreadExtraUsers(): void {
-    for (const p of this.live('running')) {
-      const want = signedShare(this.weights, p.view.sliceIndex as number, this.extraUsers);
-      const delta = want - p.extraAssigned;
-      if (delta !== 0) {
-        p.extraAssigned = want;
-        this.send(p, { v: 1, t: 'users', delta });
-      }
-    }
-  }
-
-  // -------------------------------------------------------------------------------------------------------------
-  // Progress.
-
-  private tick(): void {
-    const onProgress = this.startOpts?.onProgress;
-    const acc = this.accumulatorRef;
-    if (!onProgress || !acc || this.startedAtMs === undefined) return;
-    const elapsed = Date.now() - this.startedAtMs;
-    if (elapsed < 0) return;
-    const idx = Math.floor((elapsed - 500) / acc.intervalMs) - 1;
-    const st = this.status();
-    const taking = this.peers.filter((p) => p.view.sliceIndex !== undefined);
-    const saturated = taking.find((p) => p.view.state === 'running' && p.health?.saturated);
-    const first = saturated ?? taking.find((p) => p.view.state === 'running' && p.health);
-    onProgress({
-      elapsedMs: elapsed,
-      totalMs: this.plannedMs,
-      active: st.users.active,
-      target: st.users.target,
-      iterations: st.iterations,
-      errors: st.errors,
-      lvErrors: this.lvErrors,
-      dropped: st.dropped,
-      interval: idx >= 0 ? acc.interval(idx) : undefined,
-      health: first?.health ? `${first.view.id}: ${first.health.line}` : undefined,
-      saturated: saturated !== undefined,
-      runners: { live: this.live('running').length, total: taking.length },
-      totals: () => acc.totals(),
-    });
   }
 
   // -------------------------------------------------------------------------------------------------------------
   // Plumbing.
-
-  private live(state: RunnerState): Peer[] {
-    return this.peers.filter((p) => p.view.state === state);
-  }
-
-  private send(peer: Peer, message: CollectorMessage): void {
-    this.sendRaw(peer, encodeMessage(message));
-  }
-
-  private sendRaw(peer: Peer, frame: string): void {
-    if (peer.ws.readyState !== WebSocket.OPEN) return;
-    peer.ws.send(frame, (err) => {
-      if (err) this.lose(peer, `send failed: ${err.message}`);
-    });
-  }
 
   private sendTo(ws: WebSocket, message: CollectorMessage): void {
     if (ws.readyState === WebSocket.OPEN) ws.send(encodeMessage(message), () => {});
@@ -759,14 +415,6 @@ export class Collector {
 
   private notify(): void {
     for (const f of [...this.changed]) f();
-  }
-
-  private emit(event: CollectorEvent): void {
-    try {
-      this.opts.onEvent?.(event);
-    } catch (err) {
-      this.log(`event handler failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
   }
 
   /** Log lines quote peers (names, hosts, parse errors with their bytes): escaped, always. */

@@ -138,6 +138,8 @@ export type RunnerMessage =
       /** The runner's own clock at its run start: the collector re-bases the snapshot's times on its own. */
       runStartedAt: number;
       snapshot: Snapshot;
+      /** Which part of the runner measured it (`lite-0` for a lite worker); absent for its browser users. */
+      part?: string;
       status: EngineProgress;
       health?: { line: string; saturated: boolean };
     }
@@ -363,8 +365,9 @@ export function validateRunnerMessage(x: unknown): RunnerMessage {
       str(o.message, `${p}.message`, LIMITS.maxReasonLength);
       break;
     case 'snapshot':
-      keys(o, p, ['v', 't', 'seq', 'runStartedAt', 'snapshot', 'status'], ['health']);
+      keys(o, p, ['v', 't', 'seq', 'runStartedAt', 'snapshot', 'status'], ['health', 'part']);
       num(o.seq, `${p}.seq`, { min: 0, integer: true });
+      if (o.part !== undefined && !/^[a-z0-9-]{1,40}$/.test(str(o.part, `${p}.part`, 40))) bad(`${p}.part`, 'a short name of a-z, 0-9 and -', o.part);
       num(o.runStartedAt, `${p}.runStartedAt`, { min: 0 });
       try {
         validateSnapshot(o.snapshot);

@@ -17,7 +17,8 @@ import { parseDuration } from '../load/duration.js';
 import { LoadConfigError } from '../common/config-error.js';
 import { checkTarget, interruptionNote, type RunLocalOptions, type RunLocalOutcome } from '../load/run-local.js';
 import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOptions } from '../load/checkpoint.js';
-import { assembleResults, pkgVersion } from '../load/run-results.js';
+import { pkgVersion, type AssembleInput } from '../load/run-results.js';
+import type { RunCollector } from '../load/run-collector.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import type { Snapshot } from '../metrics/model.js';
 import type { ProgressState } from '../load/progress-state.js';
@@ -201,24 +202,25 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
     if (opts.signal?.aborted) onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     let checkpoints: Checkpointer | undefined;
-    const merged = collector.accumulator;
+    const merged = collector.runCollector;
+    const resultsOf = (endedAt: number, extra: Pick<AssembleInput, 'health' | 'interrupted'> & Partial<Pick<AssembleInput, 'runners' | 'server' | 'versions'>>) =>
+      (merged as RunCollector).results({
+        scenario: scenario.name,
+        target,
+        profile,
+        endedAt,
+        variants: scenario.variants ? Object.keys(scenario.variants) : undefined,
+        thresholds: thresholdExprs,
+        ...extra,
+      });
     if (opts.checkpoint && merged) {
       checkpoints = startCheckpoints(opts.checkpoint, () => {
         const now = Date.now();
         const so = collector.status();
-        return assembleResults({
-          scenario: scenario.name,
-          target,
-          profile,
-          startedAt,
-          endedAt: now,
-          accumulator: merged,
+        return resultsOf(now, {
           // Runners send their health verdicts with `done`; mid-run there are none yet.
           health: mergeHealth([]),
-          versions: {},
-          variants: scenario.variants ? Object.keys(scenario.variants) : undefined,
           interrupted: [interrupted, checkpointNote(now), `${so.runners.filter((r) => r.state === 'running').length} runner(s) running`].filter(Boolean).join('; '),
-          thresholds: thresholdExprs,
         });
       }, log);
     }
@@ -231,25 +233,14 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
     }
     const server = await scraper?.stop('collector');
     const summary = collector.finish();
-    const accumulator = collector.accumulator;
-    if (!accumulator) throw new Error('collector has no accumulator after the start');
-    const versions: Record<string, string> = { ...summary.versions };
-    for (const name of ['playwright']) {
-      const v = pkgVersion(name);
-      if (v && !versions[name]) versions[name] = v;
-    }
-    const results = assembleResults({
-      scenario: scenario.name,
-      target,
-      profile,
-      startedAt,
-      endedAt: Date.now(),
-      accumulator,
+    if (!merged) throw new Error('collector has no run collector after the start');
+    merged.addVersions(summary.versions);
+    const playwright = pkgVersion('playwright');
+    const results = resultsOf(Date.now(), {
       health: summary.health,
-      versions,
-      variants: scenario.variants ? Object.keys(scenario.variants) : undefined,
+      // Runners report their own playwright; the collector's is only a fallback.
+      versions: playwright && !summary.versions.playwright ? { playwright } : {},
       interrupted: [interrupted, summary.interrupted].filter(Boolean).join('; ') || undefined,
-      thresholds: thresholdExprs,
       runners: summary.runners,
       server,
     });
