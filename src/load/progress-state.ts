@@ -13,7 +13,8 @@ export interface ProgressState extends Omit<EngineStatus, 'phase'> {
   health: string | undefined;
   /** Set when the harness looks saturated right now. */
   saturated: boolean;
-  runners?: { live: number; total: number };
+  /** Runners taking part: a local run has one, in-process (`inProcess`, not shown on the progress line). */
+  runners?: { live: number; total: number; inProcess?: boolean };
   /** The run's merged totals so far, computed on demand (live metrics read counters from it). */
   totals?: () => Snapshot;
   /** LiveView errors so far (lv_errors: crashes, join errors, timeouts, disconnects, undecodable frames). */

@@ -30,7 +30,7 @@ export interface ProgressInput {
   interval?: Snapshot;
   health: string | undefined;
   saturated: boolean;
-  runners: { live: number; total: number };
+  runners: NonNullable<ProgressState['runners']>;
   opening?: ProgressState['opening'];
 }
 

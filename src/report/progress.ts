@@ -46,7 +46,7 @@ export function formatProgress(s: ProgressState): string {
   ];
   if (s.lvErrors !== undefined) parts.push(`lv_errors ${s.lvErrors}`);
   if (s.dropped > 0) parts.push(`dropped ${s.dropped}`);
-  if (s.runners) parts.push(`runners ${s.runners.live}/${s.runners.total}`);
+  if (s.runners && !s.runners.inProcess) parts.push(`runners ${s.runners.live}/${s.runners.total}`);
   if (s.health) parts.push(s.health);
   if (s.saturated) parts.push('⚠ HARNESS SATURATED');
   return parts.join(' · ');

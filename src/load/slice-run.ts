@@ -1,0 +1,322 @@
+/**
+ * A runner's work: one slice of a run — its browser users on a browser pool, its lite users in worker processes —
+ * turned into a stream of interval snapshots. The same code runs the one in-process runner of a local run and
+ * each remote runner of a distributed one (src/cluster/runner.ts), so everything a local run supports (lite
+ * users, sequential variants, throttles, the ramp governor, pre-warmed contexts, visual checks) works on runners.
+ *
+ * What happens to the snapshots is the caller's: a local run merges them in-process (RunCollector), a runner
+ * sends them to its collector. Lifecycle: `preflight()` (the first browser starts: no browser is one clear
+ * error), `prepare()` (lite workers load the scenario), `run()`, then `close()` (always).
+ */
+import type { LoadedScenario } from '../scenario/load.js';
+import type { Feeder } from '../scenario/feeder.js';
+import type { InputMode, User } from '../scenario/define.js';
+import { LoadEngine, type EngineOutcome } from './engine.js';
+import { BrowserPool, type BlockableResource } from '../browser/pool.js';
+import { HealthSampler } from '../health/sampler.js';
+import { formatHealthLine, sampleWarnings } from '../health/format.js';
+import type { MetricsRegistry } from '../metrics/registry.js';
+import type { HealthSummary, Snapshot, VariantSegment } from '../metrics/model.js';
+import type { LoadProfile } from './profile.js';
+import type { Calibration } from './capacity.js';
+import { DEFAULT_RAMP_COSTS, governLeases, openRatePerSecond, RampGovernor, type RampCosts } from './governor.js';
+import { prewarmContexts } from './prewarm.js';
+import { CpuMeter } from '../health/meter.js';
+import type { LiteGroup, LiteWorkersFactory } from './lite-group.js';
+import { foldWorkerHealth } from '../health/worker-health.js';
+import { createThrottle } from './throttle.js';
+import { LoadConfigError } from '../common/config-error.js';
+
+/** How a slice's users behave and where its browsers come from (resolved once for the run: CLI wins). */
+export interface SliceSettings {
+  input: InputMode;
+  actionTimeoutMs: number;
+  abortOnError: boolean;
+  browsers?: number;
+  contextsPerBrowser?: number;
+  blockResources?: BlockableResource[];
+}
+
+/** Engine status summed over the slice's browser users and lite workers. */
+export interface SliceStatus {
+  active: number;
+  target: number;
+  iterations: number;
+  errors: number;
+  dropped: number;
+}
+
+export interface SliceSpec {
+  loaded: LoadedScenario;
+  target: string;
+  settings: SliceSettings;
+  /** This slice's browser users; undefined when it has none. */
+  browser: LoadProfile | undefined;
+  /** One profile per lite worker process (empty without lite users). */
+  lite: readonly LoadProfile[];
+  /** Sequential variants: each variant's segment of the schedule. */
+  segments?: readonly VariantSegment[] | undefined;
+  feeder: Feeder;
+  /** Lite workers load the data themselves: the scenario's `data` option (or its rows) and its folder. */
+  data: string | ReadonlyArray<Record<string, unknown>> | undefined;
+  dataDir: string;
+  /** User ids numbered run-wide (a slice of a bigger run, or browser users next to lite ones). */
+  globalUserIds: boolean;
+  /** Users the pool must hold (sized for re-slicing and added users on a runner). Default: the browser peak. */
+  poolUsers?: number;
+}
+
+export interface SliceEnv {
+  /** Interval 0 of this slice's snapshots begins here (epoch ms). */
+  startedAt: number;
+  registry: MetricsRegistry;
+  /** Measured costs (pool sizing, the governor's budget). */
+  calibration?: Calibration | undefined;
+  /** Open the pool's contexts before the load (default false); pace openings by the CPU budget (default true). */
+  prewarm?: boolean;
+  governor?: boolean;
+  liteWorkers?: LiteWorkersFactory | undefined;
+  launchArgs?: readonly string[] | undefined;
+  browserEndpoint?: string | undefined;
+  visual?: ((u: User<unknown>, name: string, opts: Parameters<User['snapshot']>[1]) => Promise<void>) | undefined;
+  /** Every interval snapshot: `part` is undefined for the browser users, `lite-<n>` for lite worker n. */
+  onSnapshot: (snapshot: Snapshot, part: string | undefined) => void;
+  onVersion: (name: string, value: string) => void;
+  log?: ((line: string) => void) | undefined;
+}
+
+/** The most users a profile ever asks for: sizes the browser pool. */
+export function peakUsers(profile: LoadProfile): number {
+  if (profile.kind === 'constant') return profile.users;
+  if (profile.kind === 'stages') return Math.max(1, ...profile.stages.map((s) => s.target));
+  return profile.maxInFlight;
+}
+
+export class SliceRun {
+  readonly pool: BrowserPool | undefined;
+  readonly health: HealthSampler;
+  private readonly spec: SliceSpec;
+  private readonly env: SliceEnv;
+  private readonly costs: RampCosts;
+  private readonly governor: RampGovernor | undefined;
+  private readonly throttles: ReadonlyMap<string, ReturnType<typeof createThrottle>>;
+  private engine: LoadEngine | undefined;
+  private lite: LiteGroup | undefined;
+  private pendingUsers = 0;
+  private pendingStop: string | undefined;
+  private lastSample: { line: string; saturated: boolean } | undefined;
+  private sampling = false;
+  private setupData: unknown;
+
+  constructor(spec: SliceSpec, env: SliceEnv) {
+    this.spec = spec;
+    this.env = env;
+    if (spec.lite.length > 0 && spec.settings.input === 'playwright') throw new LoadConfigError('--input playwright needs browser users: lite users only have the in-page input path (run them with --input fast)');
+    const cal = env.calibration;
+    const s = spec.settings;
+    this.pool = spec.browser
+      ? new BrowserPool({
+          users: Math.max(1, spec.poolUsers ?? peakUsers(spec.browser)),
+          ...(cal ? { measured: { perUserBytes: cal.perUserBytes, userCpuPerSecond: cal.userCpuPerSecond } } : {}),
+          ...(s.browsers !== undefined ? { browsers: s.browsers } : {}),
+          ...(s.contextsPerBrowser !== undefined ? { contextsPerBrowser: s.contextsPerBrowser } : {}),
+          ...(s.blockResources ? { blockResources: s.blockResources } : {}),
+          ...(env.launchArgs ? { launchArgs: env.launchArgs } : {}),
+          ...(env.browserEndpoint ? { browserEndpoint: env.browserEndpoint } : {}),
+          // Relative URLs in page.goto / context.request resolve against the target, as with Playwright's use.baseURL.
+          contextOptions: { baseURL: spec.target },
+        })
+      : undefined;
+    const pool = this.pool;
+    this.health = new HealthSampler({ intervalMs: 1_000, pids: () => pool?.pids() ?? [], sink: env.registry });
+    this.costs = cal ? { openCpuSeconds: cal.openCpuSeconds, userCpuPerSecond: cal.userCpuPerSecond } : { ...DEFAULT_RAMP_COSTS };
+    const governor: RampGovernor | undefined =
+      env.governor === false || !pool
+        ? undefined
+        : new RampGovernor((): number => {
+            const sample = this.health.latest();
+            return openRatePerSecond({
+              cores: this.health.cores,
+              costs: this.costs,
+              activeUsers: pool.stats().leased,
+              // The harness's own CPU (Node + its browsers): other tenants of a shared machine are not ours to budget.
+              measuredCpuPercent: sample ? sample.cpuPercent.node + (sample.cpuPercent.chromium ?? 0) : undefined,
+              previousRate: governor?.currentRate ?? 0,
+            });
+          });
+    this.governor = governor;
+    // One set of throttles for the whole slice: the browser users' engine and every lite worker share it.
+    this.throttles = new Map(Object.entries(spec.loaded.scenario.throttles ?? {}).map(([name, t]) => [name, createThrottle(t, `throttles.${name}`)]));
+  }
+
+  /** Starts the first browser: no usable browser is one clear error before the load, not one per iteration. */
+  async preflight(): Promise<void> {
+    await this.pool?.preflight();
+  }
+
+  /** Harness health sampling (CPU, lag, memory of this process and its browsers) starts; once. */
+  startHealth(): void {
+    if (this.sampling) return;
+    this.sampling = true;
+    this.health.start();
+  }
+
+  /**
+   * The browser users' engine is set up with what the scenario's setup() returned; lite workers start and load
+   * the scenario. Health sampling starts if it has not.
+   */
+  async prepare(setupData: unknown): Promise<void> {
+    this.startHealth();
+    this.setupData = setupData;
+    this.createEngine();
+    const { spec, env } = this;
+    if (spec.lite.length === 0) return;
+    if (!env.liteWorkers) throw new LoadConfigError('this run cannot start lite users (no lite worker factory was given; the rookery CLI passes one)');
+    const loaded = spec.loaded;
+    this.lite = env.liteWorkers({
+      setup: {
+        bundle: { ...loaded.bundle, file: loaded.file, resolveDir: spec.dataDir },
+        target: spec.target,
+        input: spec.settings.input,
+        actionTimeoutMs: spec.settings.actionTimeoutMs,
+        abortOnError: spec.settings.abortOnError,
+        setupData,
+        data: spec.data,
+        dataDir: spec.dataDir,
+        startedAt: env.startedAt,
+      },
+      slices: [...spec.lite],
+      throttles: this.throttles,
+      onSnapshot: (s, source) => env.onSnapshot(s, source),
+      onVersion: (v) => env.onVersion('phoenix_live_view', v),
+      onError: (kind, message) => env.registry.error(kind, message),
+      ...(env.log ? { log: env.log } : {}),
+    });
+    await this.lite.start();
+    if (this.pendingStop !== undefined) this.lite.stop(this.pendingStop);
+  }
+
+  private createEngine(): void {
+    const { spec, env, pool, governor } = this;
+    if (!spec.browser || !pool || this.engine) return;
+    const engine = new LoadEngine({
+      scenario: spec.loaded.scenario,
+      profile: spec.browser,
+      throttles: this.throttles,
+      ...(spec.globalUserIds ? { userIds: 'global' as const } : {}),
+      target: spec.target,
+      // Reusing an idle (e.g. pre-warmed) context opens nothing, so it never waits for the governor.
+      leases: governor ? governLeases(pool, governor, () => pool.stats().idle === 0) : pool,
+      registry: env.registry,
+      feeder: spec.feeder,
+      setupData: this.setupData,
+      input: spec.settings.input,
+      actionTimeoutMs: spec.settings.actionTimeoutMs,
+      abortOnError: spec.settings.abortOnError,
+      ...(env.visual ? { visual: env.visual } : {}),
+      onSnapshot: (s) => env.onSnapshot(s, undefined),
+      onClientVersion: (v) => env.onVersion('phoenix_live_view', v),
+      ...(env.log ? { log: env.log } : {}),
+      ...(spec.segments ? { sequential: spec.segments } : {}),
+    });
+    this.engine = engine;
+    if (this.pendingUsers !== 0) engine.addUsers(this.pendingUsers);
+    this.pendingUsers = 0;
+    if (this.pendingStop !== undefined) engine.stop(this.pendingStop);
+  }
+
+  /** Opens the pool's contexts before the load when asked (`prewarm`); their measured cost then paces the ramp. */
+  async prewarm(signal?: AbortSignal): Promise<void> {
+    const { spec, env, pool } = this;
+    if (!env.prewarm || !pool || !spec.browser || signal?.aborted || this.pendingStop !== undefined) return;
+    const meter = new CpuMeter(() => pool.pids());
+    const before = meter.read();
+    const w = await prewarmContexts(pool, peakUsers(spec.browser), signal);
+    const cpu = CpuMeter.between(before, meter.read());
+    if (w.contexts > 0) this.costs.openCpuSeconds = cpu / w.contexts;
+    env.log?.(`prewarm: ${w.contexts} contexts opened in ${(w.ms / 1000).toFixed(1)} s, ${(cpu / Math.max(1, w.contexts)).toFixed(3)} CPU-s each${w.failed > 0 ? ` (${w.failed} failed)` : ''}`);
+  }
+
+  /** Runs the slice to its end (or a stop): browser users and lite workers together, summed. */
+  async run(): Promise<EngineOutcome | undefined> {
+    const outcomes = await Promise.all([this.engine?.run(), this.lite?.run()]);
+    const defined = outcomes.filter((o): o is EngineOutcome => o !== undefined);
+    if (defined.length === 0) return undefined;
+    return {
+      iterations: defined.reduce((n, o) => n + o.iterations, 0),
+      errors: defined.reduce((n, o) => n + o.errors, 0),
+      dropped: defined.reduce((n, o) => n + o.dropped, 0),
+      interrupted: defined.find((o) => o.interrupted)?.interrupted,
+    };
+  }
+
+  /** Users, iterations and errors over the browser users and every lite worker. */
+  status(): SliceStatus {
+    const e = this.engine?.status();
+    const l = this.lite?.status();
+    const sum = (k: keyof SliceStatus) => (e?.[k] ?? 0) + (l?.[k] ?? 0);
+    return { active: sum('active'), target: sum('target'), iterations: sum('iterations'), errors: sum('errors'), dropped: sum('dropped') };
+  }
+
+  /** Elapsed and planned time of the browser users' schedule, when they run. */
+  clock(): { elapsedMs: number; totalMs: number } | undefined {
+    const e = this.engine?.status();
+    return e ? { elapsedMs: e.elapsedMs, totalMs: e.totalMs } : undefined;
+  }
+
+  /** The latest health sample as a one-liner, and whether it looks saturated. */
+  healthNow(): { line: string; saturated: boolean } | undefined {
+    const sample = this.health.latest();
+    if (sample) this.lastSample = { line: formatHealthLine(sample, this.health.cores), saturated: sampleWarnings(sample, this.health.cores).length > 0 };
+    return this.lastSample;
+  }
+
+  /** Context openings waiting for the ramp governor, and the rate it allows now. */
+  opening(): { waiting: number; perSecond: number } | undefined {
+    const g = this.governor;
+    return g && g.waiting > 0 ? { waiting: g.waiting, perSecond: g.currentRate } : undefined;
+  }
+
+  /** The live-connection gauge rows of the browser users (server metrics scraping). */
+  connectedCounts(): ReturnType<LoadEngine['connectedCounts']> {
+    return this.engine?.connectedCounts() ?? [];
+  }
+
+  get hasLite(): boolean {
+    return this.spec.lite.length > 0;
+  }
+
+  /** Runtime control: users added (or removed) on top of the schedule; closed models only. */
+  addUsers(delta: number): void {
+    if (!this.spec.browser || this.spec.browser.kind === 'arrival') return;
+    if (this.engine) this.engine.addUsers(delta);
+    else this.pendingUsers += delta;
+  }
+
+  /** A new share of the run for the browser users (a distributed run re-dealt after a runner was lost). */
+  reslice(profile: LoadProfile): void {
+    if (this.spec.browser) this.spec.browser = profile;
+    this.engine?.reslice(profile);
+  }
+
+  stop(reason: string): void {
+    this.pendingStop ??= reason;
+    this.engine?.stop(reason);
+    this.lite?.stop(reason);
+  }
+
+  /** The harness's health verdict; lite workers' own lag, CPU and memory count like the browsers'. */
+  healthSummary(data: { totals(): Snapshot; intervals(): Snapshot[] }): HealthSummary {
+    const summary = this.health.summary();
+    return this.lite ? foldWorkerHealth(summary, data.totals(), data.intervals(), { client: 'lite', process: 'lite' }) : summary;
+  }
+
+  /** Stops sampling and ends every worker and browser; then reports the Chromium version seen. */
+  async close(): Promise<void> {
+    await this.health.stop().catch(() => undefined);
+    await this.lite?.close();
+    await this.pool?.close();
+    const chromium = this.pool?.browserVersion();
+    if (chromium) this.env.onVersion('chromium', chromium);
+  }
+}
