@@ -21,6 +21,7 @@ import { verifyProof, proofFor } from './auth.js';
 import { ProtocolError, type CollectorMessage, type EngineProgress, type RunOutcomeWire, type RunnerMessage } from './protocol.js';
 import { rebaseSnapshot, zeroGauges } from './rebase.js';
 import { assignSlices, iterationBudgets, signedShare } from './slices.js';
+import { dealParts } from '../load/plan.js';
 import { mergeHealth } from './merge-health.js';
 
 export type RunnerState = 'joined' | 'assigned' | 'ready' | 'running' | 'done' | 'failed' | 'lost';
@@ -141,6 +142,8 @@ interface Peer {
   health: { line: string; saturated: boolean } | undefined;
   done: { outcome: RunOutcomeWire; health: HealthSummary; versions: Record<string, string> } | undefined;
   versions: Record<string, string>;
+  /** Lite users it can hold and its worker processes (from hello); absent: it takes none. */
+  lite: { capacity: number; workers: number } | undefined;
 }
 
 const EMPTY_STATUS: EngineProgress = Object.freeze({ active: 0, target: 0, iterations: 0, errors: 0, dropped: 0 });
@@ -215,7 +218,7 @@ export class CollectorMachine {
         if (!peer || peer.view.state === 'lost' || peer.view.state === 'failed') break;
         peer.lastSeen = input.now;
         try {
-          this.onMessage(peer, input.msg, input.now);
+          this.onMessage(peer, input.msg);
         } catch (err) {
           this.violation(peer, err instanceof Error ? err.message : String(err), err instanceof ProtocolError ? err.closeCode : 1008, input.now);
         }
@@ -382,6 +385,7 @@ export class CollectorMachine {
       health: undefined,
       done: undefined,
       versions: hello.versions,
+      lite: hello.lite,
     };
     this.peers.push(peer);
     this.out.push({ t: 'admit', conn, runner: peer.view.id });
@@ -393,11 +397,11 @@ export class CollectorMachine {
       heartbeatMs: this.opts.heartbeatMs,
       silenceMs: this.opts.silenceMs,
     });
-    this.log(`runner ${peer.view.id} joined: ${hello.name} on ${hello.host} (pid ${hello.pid}, capacity ${hello.capacity}) from ${input.address}`);
+    this.log(`runner ${peer.view.id} joined: ${hello.name} on ${hello.host} (pid ${hello.pid}, capacity ${hello.capacity}${hello.lite ? `, lite capacity ${hello.lite.capacity} on ${hello.lite.workers} workers` : ''}) from ${input.address}`);
     this.emit({ type: 'joined', runner: { ...peer.view } });
   }
 
-  private onMessage(peer: Peer, msg: RunnerMessage, now: number): void {
+  private onMessage(peer: Peer, msg: RunnerMessage): void {
     const v = peer.view;
     switch (msg.t) {
       case 'ping':
@@ -483,14 +487,27 @@ export class CollectorMachine {
     this.startedAtMs = now + delay;
     this.plannedMs = totalDurationMs(this.plan.profile);
     this.collectorRef = new RunCollector({ startedAt: this.startedAtMs });
-    const slices = assignSlices(ready.map((p) => p.view));
-    this.weights = slices.weights;
-    for (const p of ready) {
-      const index = slices.index.get(p.view.id) as number;
-      p.view.sliceIndex = index;
-      p.view.state = 'running';
-      p.extraAssigned = signedShare(this.weights, index, this.extraUsers);
-      this.send(p, { v: 1, t: 'start', inMs: delay, weights: this.weights, index, extraUsers: p.extraAssigned });
+    if (this.plan.mix) {
+      // Browser users dealt by browser capacity, lite users by lite capacity, over every runner's parts (plan.ts).
+      const deal = dealParts(this.plan, ready.map((p) => ({ capacity: p.view.capacity, lite: p.lite })));
+      this.weights = deal.weights;
+      ready.forEach((p, i) => {
+        const part = deal.parts[i] as (typeof deal.parts)[number];
+        p.view.sliceIndex = i;
+        p.view.state = 'running';
+        const parts = { browser: part.browser ?? null, lite: part.lite };
+        this.send(p, { v: 1, t: 'start', inMs: delay, weights: this.weights, index: part.browser ?? part.lite[0] ?? 0, extraUsers: 0, parts });
+      });
+    } else {
+      const slices = assignSlices(ready.map((p) => p.view));
+      this.weights = slices.weights;
+      for (const p of ready) {
+        const index = slices.index.get(p.view.id) as number;
+        p.view.sliceIndex = index;
+        p.view.state = 'running';
+        p.extraAssigned = signedShare(this.weights, index, this.extraUsers);
+        this.send(p, { v: 1, t: 'start', inMs: delay, weights: this.weights, index, extraUsers: p.extraAssigned });
+      }
     }
     this.phaseValue = 'running';
   }
@@ -499,6 +516,7 @@ export class CollectorMachine {
     if (!Number.isSafeInteger(delta)) throw new RangeError(`delta must be a whole number, got ${delta}`);
     if (this.phaseValue !== 'running' || !this.plan) throw new Error('the run is not running');
     if (this.plan.profile.kind === 'arrival') throw new Error('adding users applies to user-based profiles, not to --arrival-rate');
+    if (this.plan.mix) throw new Error('adding users at run time applies to runs of browser users only, not to runs with lite users');
     this.extraUsers += delta;
     this.spreadExtraUsers();
   }
@@ -548,8 +566,11 @@ export class CollectorMachine {
     const survivors = this.live('running');
     const users = peer.view.status.target;
     const what = `runner ${peer.view.id} (${peer.view.name} on ${peer.view.host}) lost at ${at.toFixed(1)} s: ${reason}`;
+    // Lite workers take their slices when they start: a run with lite users cannot re-deal them.
+    const keepShares = this.onRunnerLoss === 'continue' || this.plan?.mix !== undefined;
     let consequence: string;
     if (survivors.length === 0) consequence = 'no runner is left';
+    else if (this.plan?.mix) consequence = `its share (${users} users) was not replaced (runs with lite users are not re-dealt)`;
     else if (this.onRunnerLoss === 'continue') consequence = `its share (${users} users) was not replaced (--on-runner-loss continue)`;
     else consequence = `its share (${users} users) was re-assigned to ${survivors.length} surviving runner${survivors.length === 1 ? '' : 's'}`;
     const message = `${what}; ${consequence}; the ${peer.view.snapshots} snapshot${peer.view.snapshots === 1 ? '' : 's'} (${peer.reportedIterations} iterations) it reported before are kept`;
@@ -563,8 +584,8 @@ export class CollectorMachine {
     } catch {
       // Only a clock far outside the run could make these implausible; the loss is still in meta.runners.
     }
-    if (survivors.length > 0 && this.onRunnerLoss === 'continue') this.shortfall.push(`${peer.view.id} lost; the run continued without its share`);
-    if (survivors.length > 0 && this.onRunnerLoss === 'rebalance') this.rebalance(survivors);
+    if (survivors.length > 0 && keepShares) this.shortfall.push(`${peer.view.id} lost; the run continued without its share`);
+    if (survivors.length > 0 && !keepShares) this.rebalance(survivors);
   }
 
   /** Re-slices the whole load over the survivors (their capacities), iteration budgets and extra users included. */

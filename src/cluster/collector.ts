@@ -25,7 +25,6 @@ import {
   type CollectorEvent,
   type CollectorInput,
   type OnRunnerLoss,
-  type RunnerState,
   type RunnerView,
 } from './collector-machine.js';
 import { evictionsFor } from './admission.js';

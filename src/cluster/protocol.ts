@@ -18,9 +18,10 @@
  *   ← bye
  *   ↔ ping                                heartbeats both ways; any frame counts as a sign of life
  */
-import type { HealthSummary, Snapshot } from '../metrics/model.js';
+import type { HealthSummary, Snapshot, VariantSegment } from '../metrics/model.js';
 import { validateSnapshot } from '../metrics/merge.js';
 import type { LoadProfile } from '../load/profile.js';
+import type { PlanMix } from '../load/plan.js';
 import type { InputMode } from '../scenario/define.js';
 import type { BlockableResource } from '../browser/pool.js';
 import type { RawData } from 'ws';
@@ -106,8 +107,18 @@ export type CollectorMessage =
       feederRows: Array<Record<string, unknown>> | null;
       /** What the scenario's setup() returned on the collector (JSON); absent without setup(). */
       setupData?: unknown;
+      /** Sequential variants: each variant's segment of the schedule (src/load/sequential.ts). */
+      segments?: VariantSegment[];
+      /** Browser and lite users: the split of the profile's units (src/load/plan.ts). */
+      mix?: PlanMix;
+      /** Pre-warm contexts before ready; pace openings by the CPU budget (src/load/governor.ts). */
+      capacity?: { prewarm?: boolean; governor?: boolean };
     }
-  | { v: 1; t: 'start'; inMs: number; weights: number[]; index: number; extraUsers: number }
+  /**
+   * `weights` deal the whole profile's units over parts; `index` is this runner's browser part. With lite users
+   * (`parts`), a runner holds a browser part (or none) and one part per lite worker.
+   */
+  | { v: 1; t: 'start'; inMs: number; weights: number[]; index: number; extraUsers: number; parts?: { browser: number | null; lite: number[] } }
   | { v: 1; t: 'users'; delta: number }
   | { v: 1; t: 'reslice'; weights: number[]; index: number; iterations?: number }
   | { v: 1; t: 'stop'; reason: string }
@@ -125,6 +136,8 @@ export type RunnerMessage =
       pid: number;
       /** Users this runner can hold: its weight when users are sliced. */
       capacity: number;
+      /** Lite users it can hold (its weight for them) and the worker processes it runs them in. */
+      lite?: { capacity: number; workers: number };
       nonce: string;
       proof: string;
       versions: Record<string, string>;
@@ -347,7 +360,13 @@ export function validateRunnerMessage(x: unknown): RunnerMessage {
   const p = `runner ${o.t as string}`;
   switch (o.t) {
     case 'hello':
-      keys(o, p, ['v', 't', 'name', 'host', 'pid', 'capacity', 'nonce', 'proof', 'versions']);
+      keys(o, p, ['v', 't', 'name', 'host', 'pid', 'capacity', 'nonce', 'proof', 'versions'], ['lite']);
+      if (o.lite !== undefined) {
+        const l = obj(o.lite, `${p}.lite`);
+        keys(l, `${p}.lite`, ['capacity', 'workers']);
+        num(l.capacity, `${p}.lite.capacity`, { min: 0, integer: true, max: 10_000_000 });
+        num(l.workers, `${p}.lite.workers`, { min: 1, integer: true, max: 1_024 });
+      }
       str(o.name, `${p}.name`, LIMITS.maxNameLength, 1);
       str(o.host, `${p}.host`);
       num(o.pid, `${p}.pid`, { min: 0, integer: true });
@@ -429,7 +448,7 @@ export function validateCollectorMessage(x: unknown): CollectorMessage {
       str(o.message, `${p}.message`, LIMITS.maxReasonLength);
       break;
     case 'assign': {
-      keys(o, p, ['v', 't', 'runId', 'scenario', 'target', 'profile', 'settings', 'feederRows'], ['setupData']);
+      keys(o, p, ['v', 't', 'runId', 'scenario', 'target', 'profile', 'settings', 'feederRows'], ['setupData', 'segments', 'mix', 'capacity']);
       str(o.runId, `${p}.runId`, LIMITS.maxNameLength, 1);
       const sc = obj(o.scenario, `${p}.scenario`);
       keys(sc, `${p}.scenario`, ['name', 'code', 'sha256']);
@@ -444,13 +463,42 @@ export function validateCollectorMessage(x: unknown): CollectorMessage {
         if (!Array.isArray(o.feederRows) || o.feederRows.length === 0) bad(`${p}.feederRows`, 'null or a non-empty array of objects', o.feederRows);
         o.feederRows.forEach((r, i) => obj(r, `${p}.feederRows[${i}]`));
       }
+      if (o.segments !== undefined) {
+        if (!Array.isArray(o.segments) || o.segments.length === 0 || o.segments.length > 1_000) bad(`${p}.segments`, 'a non-empty array', o.segments);
+        o.segments.forEach((x, i) => {
+          const sg = obj(x, `${p}.segments[${i}]`);
+          keys(sg, `${p}.segments[${i}]`, ['variant', 'startMs', 'holdEndMs', 'endMs']);
+          str(sg.variant, `${p}.segments[${i}].variant`, LIMITS.maxNameLength, 1);
+          for (const k of ['startMs', 'holdEndMs', 'endMs'] as const) num(sg[k], `${p}.segments[${i}].${k}`, { min: 0, max: DURATION_MAX_MS });
+        });
+      }
+      if (o.mix !== undefined) {
+        const m = obj(o.mix, `${p}.mix`);
+        keys(m, `${p}.mix`, ['browserWeight', 'liteWeight', 'workers', 'usersPerWorker'], ['fixedWorkers']);
+        for (const k of ['browserWeight', 'liteWeight'] as const) num(m[k], `${p}.mix.${k}`, { min: 0, integer: true, max: 10_000_000 });
+        for (const k of ['workers', 'usersPerWorker'] as const) num(m[k], `${p}.mix.${k}`, { min: 1, integer: true, max: 10_000_000 });
+        if (m.fixedWorkers !== undefined) num(m.fixedWorkers, `${p}.mix.fixedWorkers`, { min: 1, integer: true, max: 1_024 });
+      }
+      if (o.capacity !== undefined) {
+        const c = obj(o.capacity, `${p}.capacity`);
+        keys(c, `${p}.capacity`, [], ['prewarm', 'governor']);
+        if (c.prewarm !== undefined) bool(c.prewarm, `${p}.capacity.prewarm`);
+        if (c.governor !== undefined) bool(c.governor, `${p}.capacity.governor`);
+      }
       break;
     }
     case 'start': {
-      keys(o, p, ['v', 't', 'inMs', 'weights', 'index', 'extraUsers']);
+      keys(o, p, ['v', 't', 'inMs', 'weights', 'index', 'extraUsers'], ['parts']);
       num(o.inMs, `${p}.inMs`, { min: 0, max: 60_000 });
       const w = weights(o.weights, `${p}.weights`);
       sliceIndex(o.index, `${p}.index`, w.length);
+      if (o.parts !== undefined) {
+        const pt = obj(o.parts, `${p}.parts`);
+        keys(pt, `${p}.parts`, ['browser', 'lite']);
+        if (pt.browser !== null) sliceIndex(pt.browser, `${p}.parts.browser`, w.length);
+        if (!Array.isArray(pt.lite) || pt.lite.length > 1_024) bad(`${p}.parts.lite`, 'an array of part indexes', pt.lite);
+        pt.lite.forEach((x, i) => sliceIndex(x, `${p}.parts.lite[${i}]`, w.length));
+      }
       num(o.extraUsers, `${p}.extraUsers`, { integer: true, min: -10_000_000, max: 10_000_000 });
       break;
     }

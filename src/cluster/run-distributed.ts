@@ -6,27 +6,24 @@
  * single-machine run, with `meta.runners` filled in.
  */
 import { dirname } from 'node:path';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { loadFeeder } from '../scenario/feeder.js';
-import type { InputMode, ScenarioOptions } from '../scenario/define.js';
-import { resolveProfile, totalDurationMs } from '../load/profile.js';
+import { totalDurationMs } from '../load/profile.js';
 import { ServerScraper, resolveServerMetrics } from '../server-metrics/scraper.js';
-import { parseDuration } from '../load/duration.js';
 import { LoadConfigError } from '../common/config-error.js';
-import { checkTarget, interruptionNote, type RunLocalOptions, type RunLocalOutcome } from '../load/run-local.js';
+import { checkTarget, interruptionNote, type CapacityOptions, type RunLocalOptions, type RunLocalOutcome } from '../load/run-local.js';
+import { planRun } from '../load/plan.js';
 import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOptions } from '../load/checkpoint.js';
 import { pkgVersion, type AssembleInput } from '../load/run-results.js';
 import type { RunCollector } from '../load/run-collector.js';
-import { parseThreshold } from '../metrics/thresholds.js';
 import type { Snapshot } from '../metrics/model.js';
 import type { ProgressState } from '../load/progress-state.js';
 import { checkToken, generateToken } from './auth.js';
 import { Collector, type CollectorEvent, type OnRunnerLoss, type RunnerView } from './collector.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { writeControlFile } from './control-client.js';
-import type { RunnerSettings } from './protocol.js';
 import { mergeHealth } from './merge-health.js';
 import type { RunnerBackend } from './backends/types.js';
 
@@ -63,6 +60,8 @@ export interface RunDistributedOptions {
   log?: (line: string) => void;
   /** Aborting it stops the run gracefully; results so far are kept. Abort with the signal's name to have it recorded. */
   signal?: AbortSignal;
+  /** Ramp governor and pre-warm, applied by each runner to its own pool (`calibration` is each runner's own). */
+  capacity?: Omit<CapacityOptions, 'calibration'>;
   /** Preloaded scenario (the CLI loads it first to name the results file), instead of scenarioFile. */
   loaded?: LoadedScenario;
   /** Write the merged results so far to this file every `everyMs` while the run lasts (`<out>.partial`). */
@@ -88,30 +87,13 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
 
   const loaded = opts.loaded ?? (await loadScenario(opts.scenarioFile));
   const scenario = loaded.scenario;
-  const options: ScenarioOptions = { ...scenario.options, ...definedOnly(opts.overrides) };
-  const target = options.target;
-  if (!target) throw new LoadConfigError(`no target: pass --target URL or set options.target in ${loaded.file}`);
-  const profile = resolveProfile(scenario.options ?? {}, opts.overrides);
-  if (options.liteUsers !== undefined || options.liteShare !== undefined) {
-    throw new LoadConfigError('lite users (--lite-users / --lite-share) run in single-machine runs only for now; distributed runs deal browser users only');
-  }
-  if (options.variantMode === 'sequential') {
-    throw new LoadConfigError("variantMode 'sequential' runs on one machine only for now; drop --runners, or use interleaved variants");
-  }
+  // The same plan a local run makes; every runner executes its slice of it (src/load/slice-run.ts).
+  const planned = planRun(loaded, { overrides: opts.overrides, thresholds: opts.thresholds, capacity: opts.capacity, cores: availableParallelism() });
+  const { plan, options } = planned;
+  const { target, profile } = plan;
+  const thresholdExprs = planned.thresholds;
   // The collector scrapes the app's metrics: one process, one clock, and the app counted once (not per runner).
   const serverMetrics = resolveServerMetrics(options.serverMetrics, opts.overrides.serverMetricsUrls);
-  const thresholdExprs = [...(scenario.options?.thresholds ?? []), ...(opts.thresholds ?? [])];
-  for (const t of thresholdExprs) parseThreshold(t);
-  const input: InputMode = options.input ?? 'fast';
-  if (input !== 'fast' && input !== 'playwright') throw new LoadConfigError(`--input must be fast or playwright, got ${JSON.stringify(input)}`);
-  const settings: RunnerSettings = {
-    input,
-    actionTimeoutMs: options.actionTimeout === undefined ? 15_000 : parseDuration(options.actionTimeout, 'actionTimeout'),
-    abortOnError: options.abortOnError ?? false,
-    ...(options.browsers !== undefined ? { browsers: options.browsers } : {}),
-    ...(options.contextsPerBrowser !== undefined ? { contextsPerBrowser: options.contextsPerBrowser } : {}),
-    ...(options.blockResources ? { blockResources: [...options.blockResources] } : {}),
-  };
   try {
     await checkTarget(target);
   } catch (err) {
@@ -174,10 +156,7 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
     const ready = await collector.assign(
       {
         runId,
-        scenario: { name: scenario.name, code: loaded.bundle.code, sha256: loaded.bundle.sha256 },
-        target,
-        profile,
-        settings,
+        ...plan,
         feederRows,
         ...(setupData !== undefined ? { setupData } : {}),
       },
@@ -209,7 +188,9 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
         target,
         profile,
         endedAt,
-        variants: scenario.variants ? Object.keys(scenario.variants) : undefined,
+        variants: planned.variants,
+        variantMode: planned.variantMode,
+        segments: plan.segments,
         thresholds: thresholdExprs,
         ...extra,
       });
@@ -225,6 +206,7 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
       }, log);
     }
     try {
+      // Lite workers start after the barrier on runners (they load the scenario meanwhile): a little slack for them.
       const endBy = startedAt + totalDurationMs(profile) + profile.gracefulStopMs + 20_000;
       await collector.waitForDone(Math.max(0, endBy - Date.now()));
     } finally {
@@ -284,8 +266,4 @@ function jsonRoundTrip(value: unknown): unknown {
   }
   if (text.length > 16 * 1024 * 1024) throw new LoadConfigError('setup() returned more than 16 MB of data; runners receive it with the scenario');
   return JSON.parse(text) as unknown;
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,8 +1,10 @@
 /**
  * The runner agent (`rookery runner --join ws://HOST:PORT`): dials out to a collector, proves it knows the token
- * and checks that the collector does too, reports its capacity, then receives the scenario bundle (hash
- * checked) and its slice of the load, and runs it with the same engine, pool and health sampler as a
- * single-machine run — streaming one snapshot per interval and heartbeats.
+ * and checks that the collector does too, reports its capacities (browser users, lite users), then receives
+ * the plan (scenario bundle, hash checked) and its slice of the load, and runs it through the same slice
+ * execution as a single-machine run (src/load/slice-run.ts: browser and lite users, sequential variants, the
+ * ramp governor, pre-warmed contexts) — streaming one snapshot per interval and heartbeats. The connection's
+ * protocol is the state machine in runner-machine.ts; this file carries out its effects.
  *
  * Faults: before it has work, a lost or misbehaving collector just means dialling again (until
  * `connectTimeoutMs`). During a run, a lost collector (closed connection, or silent for its `silenceMs`) stops
@@ -10,7 +12,7 @@
  * measured, from its own accumulator) to `partialDir` and exits 2. No Chromium outlives it (pool.close(), and
  * the pool's process guard on exit).
  */
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { WebSocket, type RawData } from 'ws';
@@ -20,30 +22,22 @@ import { BrowserPool } from '../browser/pool.js';
 import { planPool } from '../browser/plan.js';
 import { discoverChromium } from '../browser/discover.js';
 import { machineCapacity } from '../health/machine.js';
-import { HealthSampler } from '../health/sampler.js';
-import { formatHealthLine, sampleWarnings } from '../health/format.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import { Accumulator } from '../metrics/accumulator.js';
 import type { Snapshot } from '../metrics/model.js';
-import { LoadEngine, type EngineOutcome } from '../load/engine.js';
+import type { EngineOutcome } from '../load/engine.js';
 import { sliceProfile, type LoadProfile } from '../load/profile.js';
-import { peakUsers } from '../load/run-local.js';
-import { assembleResults, pkgVersion } from '../load/run-results.js';
+import { SliceRun, peakUsers, prewarmPool } from '../load/slice-run.js';
+import { RunCollector } from '../load/run-collector.js';
+import { slicesOf } from '../load/plan.js';
+import { LITE_USERS_PER_WORKER } from '../load/mix-plan.js';
+import type { LiteWorkersFactory } from '../load/lite-group.js';
+import { pkgVersion } from '../load/run-results.js';
 import { writeResults } from '../metrics/results-file.js';
 import { backoffDelay, type BackoffPolicy } from '../load/backoff.js';
 import { escapeForLog } from './log-safe.js';
-import { newNonce, proofFor, verifyProof } from './auth.js';
-import {
-  HEARTBEAT,
-  LIMITS,
-  ProtocolError,
-  decodeFrame,
-  encodeMessage,
-  validateCollectorMessage,
-  type CollectorMessage,
-  type RunnerMessage,
-  type RunnerSettings,
-} from './protocol.js';
+import { newNonce } from './auth.js';
+import { HEARTBEAT, LIMITS, ProtocolError, decodeFrame, encodeMessage, validateCollectorMessage, type CollectorMessage, type RunnerMessage } from './protocol.js';
+import { RunnerMachine, type RunnerEffect } from './runner-machine.js';
 
 export interface RunnerAgentOptions {
   /** ws://HOST:PORT of the collector. */
@@ -51,6 +45,15 @@ export interface RunnerAgentOptions {
   token: string;
   /** Users this runner can hold (its weight). Default: what this machine's memory holds (see planPool). */
   capacity?: number;
+  /**
+   * Lite users this runner can hold (its weight for them). Default: `liteWorkers` × 200 (LITE_USERS_PER_WORKER,
+   * the measured safe load of one worker process). 0: this runner takes no lite users.
+   */
+  liteCapacity?: number;
+  /** Lite worker processes. Default: one per core. */
+  liteWorkers?: number;
+  /** Starts lite worker processes (src/lite/workers.ts); without it the runner reports no lite capacity. */
+  liteWorkersFactory?: LiteWorkersFactory;
   /** Drive browsers at this endpoint (Playwright server or CDP) instead of launching them. */
   browserEndpoint?: string;
   /** Where partial results go when the collector is lost mid-run. Default ./rookery-results. */
@@ -77,17 +80,16 @@ export interface RunnerAgentResult {
 }
 
 interface Prepared {
-  runId: string;
+  assign: Extract<CollectorMessage, { t: 'assign' }>;
   loaded: LoadedScenario;
   feeder: Feeder;
-  pool: BrowserPool;
-  profile: LoadProfile;
-  target: string;
-  settings: RunnerSettings;
-  setupData: unknown;
+  /** Launched before ready, when the run has browser users. */
+  pool: BrowserPool | undefined;
+  /** Measured by the pre-warm (`--prewarm`), for the ramp governor. */
+  openCpuSeconds: number | undefined;
 }
 
-type SessionEnd = { kind: 'retry'; reason: string } | { kind: 'final'; result: RunnerAgentResult };
+type AgentEnd = { kind: 'retry'; reason: string } | { kind: 'final'; result: RunnerAgentResult };
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Dialling the collector again: 200 ms doubling to 2 s, jittered so runners started together spread out. */
@@ -116,7 +118,6 @@ class RunnerAgent {
   private readonly opts: RunnerAgentOptions;
   private readonly name: string;
   private capacityValue: number | undefined;
-  private id = '?';
   private welcomed = false;
 
   constructor(opts: RunnerAgentOptions) {
@@ -127,6 +128,14 @@ class RunnerAgent {
   private get capacity(): number {
     this.capacityValue ??= this.opts.capacity ?? defaultCapacity(this.opts.browserEndpoint);
     return this.capacityValue;
+  }
+
+  /** Lite capacity and workers, as reported in hello; undefined when this runner cannot start lite workers. */
+  private get lite(): { capacity: number; workers: number } | undefined {
+    if (!this.opts.liteWorkersFactory) return undefined;
+    const workers = Math.max(1, this.opts.liteWorkers ?? availableParallelism());
+    const capacity = this.opts.liteCapacity ?? workers * LITE_USERS_PER_WORKER;
+    return capacity > 0 ? { capacity, workers } : undefined;
   }
 
   /** Log lines quote the collector (reasons, errors): escaped, always. */
@@ -154,28 +163,30 @@ class RunnerAgent {
     }
   }
 
-  /** One connection: handshake, then (maybe) one run. */
-  private session(): Promise<SessionEnd> {
-    return new Promise<SessionEnd>((resolveSession) => {
+  /** One connection: the protocol is runner-machine.ts; this carries out its effects. */
+  private session(): Promise<AgentEnd> {
+    return new Promise<AgentEnd>((resolveSession) => {
       const opts = this.opts;
-      const nonce = newNonce();
-      let phase: 'challenge' | 'welcome' | 'idle' | 'preparing' | 'ready' | 'running' | 'closing' = 'challenge';
+      const machine = new RunnerMachine(
+        opts.token,
+        newNonce(),
+        { name: this.name, host: hostname(), pid: process.pid, capacity: this.capacity, lite: this.lite, versions: versionsHere() },
+        Date.now(),
+      );
       let ended = false;
-      let queue: Promise<void> = Promise.resolve();
-      let lastSeen = Date.now();
-      let heartbeatMs: number = HEARTBEAT.intervalMs;
-      let silenceMs: number = HEARTBEAT.silenceMs;
       let heartbeat: NodeJS.Timeout | undefined;
       let idleTimer: NodeJS.Timeout | undefined;
       let lastError = '';
       let prepared: Prepared | undefined;
-      let run: RunControl | undefined;
+      let preparing = false;
+      let run: RunnerRun | undefined;
       let byeWaiter: (() => void) | undefined;
+      let sawBye = false;
 
       const ws = new WebSocket(opts.join, { maxPayload: LIMITS.collectorFrameBytes, perMessageDeflate: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
-      const handshakeTimer = setTimeout(() => disconnect(`no handshake from ${opts.join} within ${HANDSHAKE_TIMEOUT_MS / 1000} s`), HANDSHAKE_TIMEOUT_MS);
+      const handshakeTimer = setTimeout(() => step({ t: 'handshake-timeout', now: Date.now() }), HANDSHAKE_TIMEOUT_MS);
 
-      const finish = (end: SessionEnd): void => {
+      const finish = (end: AgentEnd): void => {
         if (ended) return;
         ended = true;
         clearTimeout(handshakeTimer);
@@ -185,207 +196,131 @@ class RunnerAgent {
         if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
         resolveSession(end);
       };
-
       /** False when the connection is no longer open (the message was not sent). */
       const send = (message: RunnerMessage): boolean => {
         if (ws.readyState !== WebSocket.OPEN) return false;
         ws.send(encodeMessage(message), () => {});
         return true;
       };
-
-      /** The connection is gone (or must go): what that means depends on how far this session got. */
-      const disconnect = (reason: string): void => {
-        if (ended) return;
-        if (heartbeat) clearInterval(heartbeat);
-        if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
-        if (phase === 'closing') {
-          byeWaiter?.(); // done was sent: the collector has everything
-          return;
-        }
-        if (phase === 'running') {
-          run?.collectorLost(reason); // the run resolves the session
-          return;
-        }
+      const release = async (): Promise<void> => {
         const pool = prepared?.pool;
         prepared = undefined;
-        void (pool ? pool.close() : Promise.resolve()).then(() => finish({ kind: 'retry', reason }));
+        await pool?.close();
       };
-
-      const violation = (err: unknown): void => {
-        const message = err instanceof Error ? err.message : String(err);
-        this.log(`protocol error from the collector: ${message}`);
-        send({ v: 1, t: 'error', message: message.slice(0, LIMITS.maxReasonLength) });
-        if (ws.readyState === WebSocket.OPEN) ws.close(err instanceof ProtocolError ? err.closeCode : 1008);
-        disconnect(`protocol error: ${message}`);
+      const step = (input: Parameters<RunnerMachine['step']>[0]): void => {
+        for (const e of machine.step(input)) apply(e);
       };
-
-      const onSignal = (): void => {
-        if (run) run.stop('runner stopped by signal');
-        else {
-          if (phase !== 'challenge' && phase !== 'welcome') send({ v: 1, t: 'error', message: 'runner stopped by signal' });
-          const pool = prepared?.pool;
-          void (pool ? pool.close() : Promise.resolve()).then(() => finish({ kind: 'final', result: { exitCode: 0, reason: 'stopped by signal before the run', partialResults: undefined } }));
-        }
-      };
-      opts.signal?.addEventListener('abort', onSignal, { once: true });
-
-      const handle = async (msg: CollectorMessage): Promise<void> => {
-        if (ended) return;
-        if (msg.t === 'reject' && msg.retry && (phase === 'challenge' || phase === 'welcome')) {
-          // Busy, not refused: dial again (with back-off) within --connect-timeout.
-          return disconnect(`the collector is busy: ${msg.reason}`);
-        }
-        if (phase === 'challenge') {
-          if (msg.t === 'reject') return finish(this.rejected(msg.reason));
-          if (msg.t !== 'challenge') throw new ProtocolError(`expected a challenge first, got ${msg.t}`);
-          send({
-            v: 1,
-            t: 'hello',
-            name: this.name.slice(0, LIMITS.maxNameLength),
-            host: hostname().slice(0, LIMITS.maxNameLength),
-            pid: process.pid,
-            capacity: this.capacity,
-            nonce,
-            proof: proofFor(opts.token, 'runner', msg.nonce),
-            versions: versionsHere(),
-          });
-          phase = 'welcome';
-          return;
-        }
-        if (phase === 'welcome') {
-          if (msg.t === 'reject') return finish(this.rejected(msg.reason));
-          if (msg.t !== 'welcome') throw new ProtocolError(`expected welcome, got ${msg.t}`);
-          // Mutual authentication: nothing from this peer runs here unless it knows the token too.
-          if (!verifyProof(opts.token, 'collector', nonce, msg.proof)) throw new ProtocolError('the collector could not prove it knows the token');
-          clearTimeout(handshakeTimer);
-          this.welcomed = true;
-          this.id = msg.runnerId;
-          heartbeatMs = msg.heartbeatMs;
-          silenceMs = msg.silenceMs;
-          phase = 'idle';
-          this.log(`joined ${opts.join} as ${msg.runnerId} (capacity ${this.capacity})`);
-          heartbeat = setInterval(() => {
-            const silent = Date.now() - lastSeen;
-            if (silent > silenceMs) return disconnect(`collector silent for ${silent} ms`);
-            send({ v: 1, t: 'ping', at: Date.now() });
-          }, Math.min(heartbeatMs, HEARTBEAT.checkMs * 2));
-          const idleMs = opts.idleTimeoutMs ?? 300_000;
-          idleTimer = setTimeout(() => {
-            if (phase !== 'idle') return;
-            this.log(`idle for ${Math.round(idleMs / 1000)} s without work: shutting down`);
-            finish({ kind: 'final', result: { exitCode: 0, reason: 'idle shutdown', partialResults: undefined } });
-          }, idleMs);
-          return;
-        }
-        switch (msg.t) {
-          case 'ping':
-          case 'error':
-            if (msg.t === 'error') this.log(`collector reported: ${msg.message}`);
+      const apply = (e: RunnerEffect): void => {
+        switch (e.t) {
+          case 'send':
+            send(e.message);
             return;
-          case 'challenge':
-          case 'welcome':
-            throw new ProtocolError(`${msg.t} after the handshake`);
-          case 'reject':
-            return finish(this.rejected(msg.reason));
-          case 'assign': {
-            if (phase !== 'idle') throw new ProtocolError(`assign while ${phase}`);
-            if (idleTimer) clearTimeout(idleTimer);
-            phase = 'preparing';
-            try {
-              prepared = await this.prepare(msg);
-            } catch (err) {
-              const message = err instanceof Error ? err.message : String(err);
-              this.log(`cannot run the assigned scenario: ${message}`);
-              send({ v: 1, t: 'failed', message: message.slice(0, LIMITS.maxReasonLength) });
-              return finish({ kind: 'final', result: { exitCode: 2, reason: `could not prepare: ${message}`, partialResults: undefined } });
-            }
-            if (ended) {
-              await prepared.pool.close();
-              return;
-            }
-            phase = 'ready';
-            send({ v: 1, t: 'ready' });
+          case 'disconnect':
+            if (heartbeat) clearInterval(heartbeat);
+            if (e.code !== undefined && ws.readyState === WebSocket.OPEN) ws.close(e.code);
+            else if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
+            return;
+          case 'log':
+            this.log(e.line);
+            return;
+          case 'welcomed': {
+            clearTimeout(handshakeTimer);
+            this.welcomed = true;
+            this.log(`joined ${opts.join} as ${e.runnerId} (capacity ${this.capacity}${this.lite ? `, lite capacity ${this.lite.capacity}` : ''})`);
+            heartbeat = setInterval(() => step({ t: 'tick', now: Date.now() }), Math.min(e.heartbeatMs, HEARTBEAT.checkMs * 2));
+            const idleMs = opts.idleTimeoutMs ?? 300_000;
+            idleTimer = setTimeout(() => step({ t: 'idle-timeout', now: Date.now() }), idleMs);
             return;
           }
+          case 'prepare':
+            if (idleTimer) clearTimeout(idleTimer);
+            preparing = true;
+            this.prepare(e.assign).then(
+              (p) => {
+                preparing = false;
+                prepared = p;
+                if (ended) return void release();
+                step({ t: 'prepared', now: Date.now() });
+              },
+              (err: unknown) => {
+                preparing = false;
+                step({ t: 'prepare-failed', message: err instanceof Error ? err.message : String(err), now: Date.now() });
+              },
+            );
+            return;
+          case 'release':
+            void release();
+            return;
           case 'start': {
-            if (phase !== 'ready' || !prepared) throw new ProtocolError(`start while ${phase}`);
-            phase = 'running';
-            const p = prepared;
-            run = new RunControl(this.id, this.name, this.capacity, p, msg, {
+            const p = prepared as Prepared;
+            run = new RunnerRun(machine.id, this.name, this.capacity, p, e.start, {
               send,
               log: (l) => this.log(l),
               partialDir: opts.partialDir ?? 'rookery-results',
               graceMs: opts.collectorLossGraceMs ?? 10_000,
+              liteWorkers: opts.liteWorkersFactory,
               waitForBye: () =>
                 new Promise<void>((r) => {
-                  if (ws.readyState !== WebSocket.OPEN) return r();
+                  if (sawBye || ws.readyState !== WebSocket.OPEN) return r();
                   byeWaiter = r;
                   setTimeout(r, 5_000).unref();
                 }),
-              onSentDone: () => {
-                phase = 'closing';
-              },
+              onSentDone: () => step({ t: 'sent-done', now: Date.now() }),
             });
             void run.execute().then((result) => finish({ kind: 'final', result }));
             return;
           }
           case 'users':
-            if (phase !== 'running' || !run) throw new ProtocolError(`users while ${phase}`);
-            run.addUsers(msg.delta);
+            run?.addUsers(e.delta);
             return;
           case 'reslice':
-            if (phase !== 'running' || !run) throw new ProtocolError(`reslice while ${phase}`);
-            run.reslice(msg.weights, msg.index, msg.iterations);
+            run?.reslice(e.weights, e.index, e.iterations);
             return;
           case 'stop':
-            if (run) run.stop(msg.reason);
-            else disconnect(`collector stopped the run before it started: ${msg.reason}`);
+            run?.stop(e.reason);
+            return;
+          case 'collector-lost':
+            run?.collectorLost(e.reason);
             return;
           case 'bye':
-            if (phase === 'closing') {
-              byeWaiter?.();
-              return;
-            }
-            if (run) {
-              run.collectorLost('the collector ended the run before this runner finished');
-              return;
-            }
-            {
-              const pool = prepared?.pool;
-              prepared = undefined;
-              await pool?.close();
-            }
-            return finish({ kind: 'final', result: { exitCode: phase === 'idle' ? 0 : 2, reason: 'the collector said goodbye before any run', partialResults: undefined } });
+            sawBye = true;
+            byeWaiter?.();
+            return;
+          case 'end': {
+            const end = e.end;
+            // The pool (if any) closes first; a prepare still in flight releases it when it lands.
+            void (preparing ? Promise.resolve() : release()).then(() =>
+              finish(end.kind === 'retry' ? { kind: 'retry', reason: end.reason } : { kind: 'final', result: { exitCode: end.exitCode, reason: end.reason, partialResults: undefined } }),
+            );
+            return;
+          }
         }
       };
 
+      const onSignal = (): void => step({ t: 'signal', now: Date.now() });
+      opts.signal?.addEventListener('abort', onSignal, { once: true });
+
       ws.on('message', (data: RawData, isBinary: boolean) => {
         if (ended) return;
-        lastSeen = Date.now();
+        const now = Date.now();
         let msg: CollectorMessage;
         try {
           // Until the collector has proved itself, only small frames are read.
-          const cap = phase === 'challenge' || phase === 'welcome' ? LIMITS.handshakeBytes : LIMITS.collectorFrameBytes;
-          msg = validateCollectorMessage(decodeFrame(data, isBinary, cap));
+          msg = validateCollectorMessage(decodeFrame(data, isBinary, machine.frameCap));
         } catch (err) {
-          violation(err);
+          step({ t: 'bad-frame', error: err instanceof Error ? err.message : String(err), closeCode: err instanceof ProtocolError ? err.closeCode : 1008, now });
           return;
         }
-        queue = queue.then(() => handle(msg)).catch(violation);
+        step({ t: 'message', msg, now });
       });
       ws.on('error', (err) => {
         lastError = err.message;
       });
       ws.on('close', (code, reason) => {
         const why = lastError || `connection closed (${code}${reason.length ? ` ${reason.toString('utf8')}` : ''})`;
-        disconnect(phase === 'challenge' && !lastError ? `${why} before the handshake` : why);
+        step({ t: 'closed', reason: machine.phase === 'challenge' && !lastError ? `${why} before the handshake` : why, now: Date.now() });
       });
     });
-  }
-
-  private rejected(reason: string): SessionEnd {
-    this.log(`the collector refused this runner: ${reason}`);
-    return { kind: 'final', result: { exitCode: 2, reason: `refused by the collector: ${reason}`, partialResults: undefined } };
   }
 
   private async prepare(msg: Extract<CollectorMessage, { t: 'assign' }>): Promise<Prepared> {
@@ -393,6 +328,9 @@ class RunnerAgent {
     const loaded = await loadScenarioFromBundle(msg.scenario.code, msg.scenario.sha256, { file: `${msg.scenario.name} (bundle ${msg.scenario.sha256.slice(0, 12)})` });
     const feeder = loadFeeder(msg.feederRows ?? undefined, process.cwd());
     const s = msg.settings;
+    // Lite users only (browser weight 0): no browser is launched.
+    const browserUsers = !msg.mix || msg.mix.browserWeight > 0;
+    if (!browserUsers) return { assign: msg, loaded, feeder, pool: undefined, openCpuSeconds: undefined };
     const pool = new BrowserPool({
       // Sized as if this runner held the whole run (browsers launch lazily), so re-slicing and added users fit.
       users: Math.max(this.capacity, peakUsers(msg.profile)),
@@ -403,16 +341,17 @@ class RunnerAgent {
       // As in local runs: relative page.goto URLs resolve against the target.
       contextOptions: { baseURL: msg.target },
     });
+    let openCpuSeconds: number | undefined;
     try {
-      // Launch (or connect to) the first browser now, so every runner is warm when the start barrier opens. The
-      // context is discarded, not released: a released one would be reused without the page agent installed.
-      const lease = await pool.acquire(0);
-      await lease.discard();
+      // Launch (or connect to) the first browser now, so every runner is warm when the start barrier opens.
+      await pool.preflight();
+      // --prewarm: this runner's likely share of contexts is opened before it says ready.
+      if (msg.capacity?.prewarm) openCpuSeconds = await prewarmPool(pool, Math.min(this.capacity, peakUsers(msg.profile)), this.opts.signal, (l) => this.log(l));
     } catch (err) {
       await pool.close();
       throw err;
     }
-    return { runId: msg.runId, loaded, feeder, pool, profile: msg.profile, target: msg.target, settings: s, setupData: msg.setupData };
+    return { assign: msg, loaded, feeder, pool, openCpuSeconds };
   }
 }
 
@@ -421,19 +360,26 @@ interface RunIo {
   log(line: string): void;
   partialDir: string;
   graceMs: number;
+  liteWorkers: LiteWorkersFactory | undefined;
   waitForBye(): Promise<void>;
   onSentDone(): void;
 }
 
-/** One run on this runner: the engine, its snapshots, runtime control, and what happens if the collector goes. */
-class RunControl {
-  private engine: LoadEngine | undefined;
-  private pendingUsers = 0;
-  private pendingStop: string | undefined;
+/**
+ * One run on this runner: its slice executed by the same SliceRun as a local run, each snapshot streamed to the
+ * collector and merged here too (its own RunCollector: partial results when the collector is gone, and the
+ * lite workers' health).
+ */
+class RunnerRun {
+  private readonly slice: SliceRun;
+  private readonly own: RunCollector;
+  private readonly registry: MetricsRegistry;
+  private readonly startedAt: number;
+  private readonly versions: Record<string, string> = versionsHere();
   private lost: string | undefined;
   private onLost: (() => void) | undefined;
   private readonly lostSignal: Promise<void>;
-  private profile: LoadProfile;
+  private browserProfile: LoadProfile | undefined;
   private seq = 0;
 
   constructor(
@@ -441,32 +387,83 @@ class RunControl {
     private readonly name: string,
     private readonly capacity: number,
     private readonly p: Prepared,
-    private readonly start: Extract<CollectorMessage, { t: 'start' }>,
+    start: Extract<CollectorMessage, { t: 'start' }>,
     private readonly io: RunIo,
   ) {
-    this.profile = sliceProfile(p.profile, { weights: start.weights, index: start.index });
-    this.pendingUsers = p.profile.kind === 'arrival' ? 0 : start.extraUsers;
+    const plan = p.assign;
+    this.startedAt = Date.now() + start.inMs;
+    this.registry = new MetricsRegistry({ startedAt: this.startedAt });
+    this.own = new RunCollector({ startedAt: this.startedAt });
+    const parts = start.parts ? { browser: start.parts.browser ?? undefined, lite: start.parts.lite } : { browser: start.index, lite: [] };
+    const slices = slicesOf(plan.profile, { weights: start.weights }, parts);
+    this.browserProfile = slices.browser;
+    this.slice = new SliceRun(
+      {
+        loaded: p.loaded,
+        target: plan.target,
+        settings: plan.settings,
+        browserUsers: p.pool !== undefined,
+        poolUsers: Math.max(capacity, peakUsers(plan.profile)),
+        segments: plan.segments,
+        feeder: p.feeder,
+        data: plan.feederRows ?? undefined,
+        dataDir: process.cwd(),
+        globalUserIds: true,
+      },
+      {
+        startedAt: this.startedAt,
+        registry: this.registry,
+        pool: p.pool,
+        openCpuSeconds: p.openCpuSeconds,
+        ...(plan.capacity?.governor !== undefined ? { governor: plan.capacity.governor } : {}),
+        liteWorkers: io.liteWorkers,
+        log: io.log,
+        onSnapshot: (snap, part) => this.onSnapshot(snap, part),
+        onVersion: (name, value) => {
+          this.versions[name] = value;
+        },
+      },
+    );
+    // Set up now (synchronously up to the lite workers' start), so runtime control before the barrier applies.
+    this.preparing = this.slice.prepare(plan.setupData, slices);
+    this.preparing.catch(() => undefined);
+    if (plan.profile.kind !== 'arrival' && start.extraUsers !== 0) this.slice.addUsers(start.extraUsers);
     this.lostSignal = new Promise<void>((r) => {
       this.onLost = r;
     });
   }
 
+  private readonly preparing: Promise<void>;
+
+  private onSnapshot(snap: Snapshot, part: string | undefined): void {
+    this.own.add(snap, part ?? 'local');
+    if (this.lost) return;
+    const health = this.slice.healthNow();
+    this.io.send({
+      v: 1,
+      t: 'snapshot',
+      seq: this.seq++,
+      runStartedAt: this.startedAt,
+      snapshot: snap,
+      ...(part !== undefined ? { part } : {}),
+      status: this.slice.status(),
+      ...(health ? { health: { line: health.line.slice(0, 500), saturated: health.saturated } } : {}),
+    });
+  }
+
   addUsers(delta: number): void {
-    if (this.profile.kind === 'arrival') return;
-    if (this.engine) this.engine.addUsers(delta);
-    else this.pendingUsers += delta;
+    this.slice.addUsers(delta);
   }
 
   reslice(weights: number[], index: number, iterations: number | undefined): void {
-    const next = sliceProfile(this.p.profile, { weights, index });
-    this.profile = iterations === undefined ? next : { ...next, iterations };
-    this.engine?.reslice(this.profile);
+    const next = sliceProfile(this.p.assign.profile, { weights, index });
+    this.browserProfile = iterations === undefined ? next : { ...next, iterations };
+    this.slice.reslice(this.browserProfile);
     this.io.log(`re-sliced: now slice ${index + 1} of ${weights.length}`);
   }
 
   stop(reason: string): void {
-    if (this.engine) this.engine.stop(reason);
-    else this.pendingStop = reason;
+    this.slice.stop(reason);
   }
 
   collectorLost(reason: string): void {
@@ -478,77 +475,41 @@ class RunControl {
   }
 
   async execute(): Promise<RunnerAgentResult> {
-    const { p, io } = this;
-    await sleep(this.start.inMs); // the start barrier
-    if (this.lost) {
-      await p.pool.close();
-      return { exitCode: 2, reason: `collector lost before the start: ${this.lost}`, partialResults: undefined };
-    }
-    const startedAt = Date.now();
-    const registry = new MetricsRegistry({ startedAt });
-    const accumulator = new Accumulator({ startedAt, intervalMs: 1_000 });
-    const health = new HealthSampler({ intervalMs: 1_000, pids: () => p.pool.pids(), sink: registry });
-    const versions: Record<string, string> = versionsHere();
-    const s = p.settings;
+    const { io } = this;
     let outcome: EngineOutcome | undefined;
     let failure: string | undefined;
-    const engine = new LoadEngine({
-      scenario: p.loaded.scenario,
-      profile: this.profile,
-      target: p.target,
-      leases: p.pool,
-      registry,
-      feeder: p.feeder,
-      setupData: p.setupData,
-      input: s.input,
-      actionTimeoutMs: s.actionTimeoutMs,
-      abortOnError: s.abortOnError,
-      userIds: 'global',
-      onSnapshot: (snap: Snapshot) => {
-        accumulator.add(snap);
-        if (this.lost) return;
-        const sample = health.latest();
-        const st = engine.status();
-        io.send({
-          v: 1,
-          t: 'snapshot',
-          seq: this.seq++,
-          runStartedAt: startedAt,
-          snapshot: snap,
-          status: { active: st.active, target: st.target, iterations: st.iterations, errors: st.errors, dropped: st.dropped },
-          ...(sample ? { health: { line: formatHealthLine(sample, health.cores).slice(0, 500), saturated: sampleWarnings(sample, health.cores).length > 0 } } : {}),
-        });
-      },
-      onClientVersion: (v) => {
-        versions.phoenix_live_view = v;
-      },
-      log: io.log,
-    });
-    this.engine = engine;
-    if (this.pendingUsers !== 0) engine.addUsers(this.pendingUsers);
-    if (this.pendingStop) engine.stop(this.pendingStop);
-    health.start();
-    const running = engine.run().then(
-      (o) => {
-        outcome = o;
-      },
-      (err: unknown) => {
-        failure = err instanceof Error ? err.message : String(err);
-      },
-    );
+    try {
+      // The start barrier; lite workers load the scenario meanwhile.
+      await Promise.all([sleep(this.startedAt - Date.now()), this.preparing]);
+    } catch (err) {
+      failure = err instanceof Error ? err.message : String(err);
+    }
+    if (this.lost && !failure) {
+      await this.slice.close();
+      return { exitCode: 2, reason: `collector lost before the start: ${this.lost}`, partialResults: undefined };
+    }
+    const running = failure
+      ? Promise.resolve()
+      : this.slice.run().then(
+          (o) => {
+            outcome = o ?? { iterations: 0, errors: 0, dropped: 0, interrupted: undefined };
+          },
+          (err: unknown) => {
+            failure = err instanceof Error ? err.message : String(err);
+          },
+        );
     await Promise.race([running, this.lostSignal]);
     if (this.lost) {
       // Users get the grace period; then their browsers are closed under them, which ends any iteration.
       const finished = await Promise.race([running.then(() => true), sleep(io.graceMs).then(() => false)]);
       if (!finished) {
         io.log(`users still running after ${Math.round(io.graceMs / 1000)} s: closing their browsers`);
-        await p.pool.close();
+        await this.slice.close();
         await Promise.race([running, sleep(10_000)]);
       }
     }
-    await health.stop().catch(() => undefined);
-    const chromium = p.pool.browserVersion();
-    if (chromium) versions.chromium = chromium;
+    await this.slice.health.stop().catch(() => undefined);
+    const health = this.slice.healthSummary(this.own.accumulator);
     const delivered =
       !this.lost &&
       !failure &&
@@ -558,40 +519,39 @@ class RunControl {
         t: 'done',
         lastSeq: this.seq - 1,
         outcome: { iterations: outcome.iterations, errors: outcome.errors, dropped: outcome.dropped, ...(outcome.interrupted ? { interrupted: outcome.interrupted.slice(0, 1_000) } : {}) },
-        health: health.summary(),
-        versions,
+        health,
+        versions: { ...this.versions, ...this.chromium() },
       });
     if (delivered && outcome) {
       io.onSentDone();
       await io.waitForBye();
-      await p.pool.close();
+      await this.slice.close();
       io.log(`run finished: ${outcome.iterations} iterations, ${outcome.errors} errors`);
       return { exitCode: 0, reason: 'run finished', partialResults: undefined };
     }
-    await p.pool.close();
+    await this.slice.close();
     const why = this.lost
       ? `collector lost: ${this.lost}`
       : failure
         ? `run failed on this runner: ${failure}`
         : 'collector lost: the connection closed before the final report could be sent';
     if (failure && !this.lost) io.send({ v: 1, t: 'error', message: why.slice(0, LIMITS.maxReasonLength) });
-    const results = assembleResults({
-      scenario: p.loaded.scenario.name,
-      target: p.target,
-      profile: this.profile,
-      startedAt,
+    this.own.addVersions({ ...this.versions, ...this.chromium() });
+    const plan = this.p.assign;
+    const results = this.own.results({
+      scenario: this.p.loaded.scenario.name,
+      target: plan.target,
+      profile: this.browserProfile ?? plan.profile,
       endedAt: Date.now(),
-      accumulator,
-      health: health.summary(),
-      versions,
-      variants: p.loaded.scenario.variants ? Object.keys(p.loaded.scenario.variants) : undefined,
+      health,
+      variants: this.p.loaded.scenario.variants ? Object.keys(this.p.loaded.scenario.variants) : undefined,
       interrupted: `${why}: these are runner ${this.id}'s own partial results`,
       thresholds: [],
       runners: [{ id: this.id, host: hostname(), capacity: this.capacity, lost: false }],
     });
     const dir = resolve(io.partialDir);
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, `partial-${safeName(p.runId)}-${safeName(this.id)}-${safeName(this.name)}.json`);
+    const file = join(dir, `partial-${safeName(plan.runId)}-${safeName(this.id)}-${safeName(this.name)}.json`);
     try {
       await writeResults(file, results);
       io.log(`partial results: ${file}`);
@@ -600,6 +560,11 @@ class RunControl {
       return { exitCode: 2, reason: why, partialResults: undefined };
     }
     return { exitCode: 2, reason: why, partialResults: file };
+  }
+
+  private chromium(): Record<string, string> {
+    const v = this.slice.pool?.browserVersion();
+    return v ? { chromium: v } : {};
   }
 }
 

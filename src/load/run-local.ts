@@ -137,7 +137,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
   let server: Results['server'];
   let scraper: ServerScraper | undefined;
   const runner: SliceRun = new SliceRun(
-    { loaded, target, settings: plan.settings, ...slices, segments: plan.segments, feeder, data: options.data, dataDir: dirname(loaded.file), globalUserIds: slices.lite.length > 0 },
+    { loaded, target, settings: plan.settings, browserUsers: slices.browser !== undefined, poolUsers: requested, segments: plan.segments, feeder, data: options.data, dataDir: dirname(loaded.file), globalUserIds: slices.lite.length > 0 },
     {
       startedAt,
       registry,
@@ -207,7 +207,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
       scraper = new ServerScraper(serverMetrics, startedAt, undefined, () => runner.connectedCounts());
       await scraper.start();
     }
-    await runner.prepare(setupData);
+    await runner.prepare(setupData, slices);
     await runner.prewarm(opts.signal);
     if (opts.signal?.aborted) onAbort();
     loadStartedAt = Date.now(); // the profile's clock (phases of intervals) starts here, after launch and setup()

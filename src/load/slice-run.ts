@@ -50,10 +50,10 @@ export interface SliceSpec {
   loaded: LoadedScenario;
   target: string;
   settings: SliceSettings;
-  /** This slice's browser users; undefined when it has none. */
-  browser: LoadProfile | undefined;
-  /** One profile per lite worker process (empty without lite users). */
-  lite: readonly LoadProfile[];
+  /** Browser users may come (a pool is set up); a runner knows before its slice arrives. */
+  browserUsers: boolean;
+  /** Users the pool must hold (a runner sizes it for re-slicing and added users). */
+  poolUsers: number;
   /** Sequential variants: each variant's segment of the schedule. */
   segments?: readonly VariantSegment[] | undefined;
   feeder: Feeder;
@@ -62,8 +62,12 @@ export interface SliceSpec {
   dataDir: string;
   /** User ids numbered run-wide (a slice of a bigger run, or browser users next to lite ones). */
   globalUserIds: boolean;
-  /** Users the pool must hold (sized for re-slicing and added users on a runner). Default: the browser peak. */
-  poolUsers?: number;
+}
+
+/** A runner's share of the run: its browser users and one profile per lite worker process. */
+export interface SliceProfiles {
+  browser: LoadProfile | undefined;
+  lite: readonly LoadProfile[];
 }
 
 export interface SliceEnv {
@@ -78,6 +82,10 @@ export interface SliceEnv {
   liteWorkers?: LiteWorkersFactory | undefined;
   launchArgs?: readonly string[] | undefined;
   browserEndpoint?: string | undefined;
+  /** A pool set up (and maybe pre-warmed) before the slice was known: a runner's, launched before it said ready. */
+  pool?: BrowserPool | undefined;
+  /** The CPU cost of one context open, measured by an earlier pre-warm: paces the ramp governor. */
+  openCpuSeconds?: number | undefined;
   visual?: ((u: User<unknown>, name: string, opts: Parameters<User['snapshot']>[1]) => Promise<void>) | undefined;
   /** Every interval snapshot: `part` is undefined for the browser users, `lite-<n>` for lite worker n. */
   onSnapshot: (snapshot: Snapshot, part: string | undefined) => void;
@@ -90,6 +98,19 @@ export function peakUsers(profile: LoadProfile): number {
   if (profile.kind === 'constant') return profile.users;
   if (profile.kind === 'stages') return Math.max(1, ...profile.stages.map((s) => s.target));
   return profile.maxInFlight;
+}
+
+/**
+ * Opens `count` contexts of the pool before the load (they are reused by the first users) and measures what one
+ * open costs in CPU-seconds (undefined when none opened). Logs one line: the pre-warm is visible.
+ */
+export async function prewarmPool(pool: BrowserPool, count: number, signal: AbortSignal | undefined, log: ((line: string) => void) | undefined): Promise<number | undefined> {
+  const meter = new CpuMeter(() => pool.pids());
+  const before = meter.read();
+  const w = await prewarmContexts(pool, count, signal);
+  const cpu = CpuMeter.between(before, meter.read());
+  log?.(`prewarm: ${w.contexts} contexts opened in ${(w.ms / 1000).toFixed(1)} s, ${(cpu / Math.max(1, w.contexts)).toFixed(3)} CPU-s each${w.failed > 0 ? ` (${w.failed} failed)` : ''}`);
+  return w.contexts > 0 ? cpu / w.contexts : undefined;
 }
 
 export class SliceRun {
@@ -106,17 +127,17 @@ export class SliceRun {
   private pendingStop: string | undefined;
   private lastSample: { line: string; saturated: boolean } | undefined;
   private sampling = false;
+  private slices: { browser: LoadProfile | undefined; lite: LoadProfile[] } = { browser: undefined, lite: [] };
   private setupData: unknown;
 
   constructor(spec: SliceSpec, env: SliceEnv) {
     this.spec = spec;
     this.env = env;
-    if (spec.lite.length > 0 && spec.settings.input === 'playwright') throw new LoadConfigError('--input playwright needs browser users: lite users only have the in-page input path (run them with --input fast)');
     const cal = env.calibration;
     const s = spec.settings;
-    this.pool = spec.browser
+    this.pool = env.pool ?? (spec.browserUsers
       ? new BrowserPool({
-          users: Math.max(1, spec.poolUsers ?? peakUsers(spec.browser)),
+          users: Math.max(1, spec.poolUsers),
           ...(cal ? { measured: { perUserBytes: cal.perUserBytes, userCpuPerSecond: cal.userCpuPerSecond } } : {}),
           ...(s.browsers !== undefined ? { browsers: s.browsers } : {}),
           ...(s.contextsPerBrowser !== undefined ? { contextsPerBrowser: s.contextsPerBrowser } : {}),
@@ -126,10 +147,11 @@ export class SliceRun {
           // Relative URLs in page.goto / context.request resolve against the target, as with Playwright's use.baseURL.
           contextOptions: { baseURL: spec.target },
         })
-      : undefined;
+      : undefined);
     const pool = this.pool;
     this.health = new HealthSampler({ intervalMs: 1_000, pids: () => pool?.pids() ?? [], sink: env.registry });
     this.costs = cal ? { openCpuSeconds: cal.openCpuSeconds, userCpuPerSecond: cal.userCpuPerSecond } : { ...DEFAULT_RAMP_COSTS };
+    if (env.openCpuSeconds !== undefined) this.costs.openCpuSeconds = env.openCpuSeconds;
     const governor: RampGovernor | undefined =
       env.governor === false || !pool
         ? undefined
@@ -165,12 +187,15 @@ export class SliceRun {
    * The browser users' engine is set up with what the scenario's setup() returned; lite workers start and load
    * the scenario. Health sampling starts if it has not.
    */
-  async prepare(setupData: unknown): Promise<void> {
+  async prepare(setupData: unknown, slices: SliceProfiles): Promise<void> {
+    if (slices.lite.length > 0 && this.spec.settings.input === 'playwright') throw new LoadConfigError('--input playwright needs browser users: lite users only have the in-page input path (run them with --input fast)');
+    if (slices.browser && !this.pool) throw new Error('SliceRun: browser users in a slice set up without a pool');
     this.startHealth();
     this.setupData = setupData;
+    this.slices = { browser: slices.browser, lite: [...slices.lite] };
     this.createEngine();
     const { spec, env } = this;
-    if (spec.lite.length === 0) return;
+    if (slices.lite.length === 0) return;
     if (!env.liteWorkers) throw new LoadConfigError('this run cannot start lite users (no lite worker factory was given; the rookery CLI passes one)');
     const loaded = spec.loaded;
     this.lite = env.liteWorkers({
@@ -185,7 +210,7 @@ export class SliceRun {
         dataDir: spec.dataDir,
         startedAt: env.startedAt,
       },
-      slices: [...spec.lite],
+      slices: [...slices.lite],
       throttles: this.throttles,
       onSnapshot: (s, source) => env.onSnapshot(s, source),
       onVersion: (v) => env.onVersion('phoenix_live_view', v),
@@ -198,10 +223,11 @@ export class SliceRun {
 
   private createEngine(): void {
     const { spec, env, pool, governor } = this;
-    if (!spec.browser || !pool || this.engine) return;
+    const browser = this.slices.browser;
+    if (!browser || !pool || this.engine) return;
     const engine = new LoadEngine({
       scenario: spec.loaded.scenario,
-      profile: spec.browser,
+      profile: browser,
       throttles: this.throttles,
       ...(spec.globalUserIds ? { userIds: 'global' as const } : {}),
       target: spec.target,
@@ -225,16 +251,16 @@ export class SliceRun {
     if (this.pendingStop !== undefined) engine.stop(this.pendingStop);
   }
 
-  /** Opens the pool's contexts before the load when asked (`prewarm`); their measured cost then paces the ramp. */
-  async prewarm(signal?: AbortSignal): Promise<void> {
-    const { spec, env, pool } = this;
-    if (!env.prewarm || !pool || !spec.browser || signal?.aborted || this.pendingStop !== undefined) return;
-    const meter = new CpuMeter(() => pool.pids());
-    const before = meter.read();
-    const w = await prewarmContexts(pool, peakUsers(spec.browser), signal);
-    const cpu = CpuMeter.between(before, meter.read());
-    if (w.contexts > 0) this.costs.openCpuSeconds = cpu / w.contexts;
-    env.log?.(`prewarm: ${w.contexts} contexts opened in ${(w.ms / 1000).toFixed(1)} s, ${(cpu / Math.max(1, w.contexts)).toFixed(3)} CPU-s each${w.failed > 0 ? ` (${w.failed} failed)` : ''}`);
+  /**
+   * Opens the pool's contexts before the load when asked (`prewarm`): `users` of them (default: the slice's
+   * peak). Their measured cost then paces the ramp's own openings. A runner pre-warms before it says ready.
+   */
+  async prewarm(signal?: AbortSignal, users?: number): Promise<void> {
+    const { env, pool } = this;
+    const count = users ?? (this.slices.browser ? peakUsers(this.slices.browser) : 0);
+    if (!env.prewarm || !pool || count <= 0 || signal?.aborted || this.pendingStop !== undefined) return;
+    const cost = await prewarmPool(pool, count, signal, env.log);
+    if (cost !== undefined) this.costs.openCpuSeconds = cost;
   }
 
   /** Runs the slice to its end (or a stop): browser users and lite workers together, summed. */
@@ -282,20 +308,17 @@ export class SliceRun {
     return this.engine?.connectedCounts() ?? [];
   }
 
-  get hasLite(): boolean {
-    return this.spec.lite.length > 0;
-  }
-
   /** Runtime control: users added (or removed) on top of the schedule; closed models only. */
   addUsers(delta: number): void {
-    if (!this.spec.browser || this.spec.browser.kind === 'arrival') return;
+    const browser = this.slices.browser;
+    if (browser?.kind === 'arrival') return;
     if (this.engine) this.engine.addUsers(delta);
     else this.pendingUsers += delta;
   }
 
   /** A new share of the run for the browser users (a distributed run re-dealt after a runner was lost). */
   reslice(profile: LoadProfile): void {
-    if (this.spec.browser) this.spec.browser = profile;
+    if (this.slices.browser) this.slices = { ...this.slices, browser: profile };
     this.engine?.reslice(profile);
   }
 

@@ -3,6 +3,7 @@
  * cluster flags to `run` and turns them into run()'s `runners` options (a backend, ports, timeouts); without
  * --runners, `run` is untouched.
  */
+import type { CapacityFlags } from '../capacity-flags.js';
 import type { MetricsFlags } from '../metrics-flags.js';
 import { runScenarioCommand, type ConfigFlags } from '../run-command.js';
 import { Option, type Command } from 'commander';
@@ -132,7 +133,7 @@ function backendFor(f: ClusterFlags, log: (line: string) => void): RunnerBackend
   return new LocalBackend();
 }
 
-export async function runClusterCommand(scenarioFile: string, flags: RunFlags & ClusterFlags & MetricsFlags & ConfigFlags): Promise<number> {
+export async function runClusterCommand(scenarioFile: string, flags: RunFlags & ClusterFlags & MetricsFlags & ConfigFlags & CapacityFlags): Promise<number> {
   const runners = flags.runners as number;
   // Docker runners share the host's network: like local ones, they dial the collector on loopback.
   const local = flags.backend === 'local' || flags.backend === 'docker';
@@ -158,6 +159,8 @@ export async function runClusterCommand(scenarioFile: string, flags: RunFlags & 
   return runScenarioCommand(scenarioFile, flags, {
     cluster: (log) => ({
       runners,
+      // --prewarm / --no-governor apply to each runner's pool (a calibration is each runner's own: --calibration on `rookery runner`).
+      capacity: { ...(flags.prewarm ? { prewarm: true } : {}), ...(flags.governor === false ? { governor: false } : {}) },
       ...(flags.minRunners !== undefined ? { minRunners: flags.minRunners } : {}),
       backend: backendFor(flags, log),
       ...((flags.token ?? process.env.ROOKERY_TOKEN) ? { token: flags.token ?? process.env.ROOKERY_TOKEN } : {}),

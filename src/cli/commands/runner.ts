@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkOutputPath } from '../../report/output-paths.js';
 import { runRunnerAgent } from '../../cluster/runner.js';
+import { startLiteWorkers } from '../../lite/workers.js';
 import { checkToken } from '../../cluster/auth.js';
 import { parseDuration } from '../../load/duration.js';
 import { sigintController } from '../run-support.js';
@@ -15,6 +16,8 @@ interface RunnerFlags {
   token?: string;
   tokenFile?: string;
   capacity?: number;
+  liteCapacity?: number;
+  liteWorkers?: number;
   calibration?: string;
   browserEndpoint?: string;
   partialDir?: string;
@@ -50,6 +53,8 @@ export function registerRunner(program: Command): void {
     .option('--token <token>', 'the run token (default: $ROOKERY_TOKEN; prefer the environment: argv is visible to other users)')
     .option('--token-file <path>', 'read the run token from this file (what `--backend manual` tells you to copy)')
     .option('--capacity <n>', 'users this runner can hold (its weight; default: what memory holds)', wholeNumber('--capacity', 1))
+    .option('--lite-capacity <n>', 'lite users this runner can hold (their weight; default --lite-workers × 200; 0: none)', wholeNumber('--lite-capacity', 0))
+    .option('--lite-workers <n>', 'lite worker processes for lite users (default: one per core)', wholeNumber('--lite-workers', 1))
     .option('--calibration <file>', 'capacity measured by `rookery calibrate` on this machine (used when --capacity is not given)')
     .option('--browser-endpoint <url>', 'drive browsers here (Playwright server ws://… or CDP http://…:9222) instead of launching them')
     .option('--partial-dir <dir>', 'where partial results go if the collector is lost (default rookery-results)')
@@ -75,6 +80,9 @@ export function registerRunner(program: Command): void {
           join: flags.join,
           token,
           ...capacityOf(flags, log),
+          liteWorkersFactory: startLiteWorkers,
+          ...(flags.liteCapacity !== undefined ? { liteCapacity: flags.liteCapacity } : {}),
+          ...(flags.liteWorkers !== undefined ? { liteWorkers: flags.liteWorkers } : {}),
           ...(flags.browserEndpoint ? { browserEndpoint: flags.browserEndpoint } : {}),
           ...(flags.partialDir ? { partialDir: flags.partialDir } : {}),
           ...(flags.name ? { name: flags.name } : {}),
