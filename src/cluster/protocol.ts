@@ -22,8 +22,7 @@ import type { HealthSummary, Snapshot, VariantSegment } from '../metrics/model.j
 import { validateSnapshot } from '../metrics/merge.js';
 import type { LoadProfile } from '../load/profile.js';
 import type { PlanMix } from '../load/plan.js';
-import type { InputMode } from '../scenario/define.js';
-import type { BlockableResource } from '../browser/pool.js';
+import type { SliceSettings } from '../load/slice-run.js';
 import type { RawData } from 'ws';
 
 export const PROTOCOL_VERSION = 1;
@@ -64,15 +63,8 @@ export class ProtocolError extends Error {
 // ---------------------------------------------------------------------------------------------------------------
 // Message types.
 
-/** Settings a runner applies to its own browsers and users (resolved on the collector: CLI wins over scenario). */
-export interface RunnerSettings {
-  input: InputMode;
-  actionTimeoutMs: number;
-  abortOnError: boolean;
-  browsers?: number;
-  contextsPerBrowser?: number;
-  blockResources?: BlockableResource[];
-}
+/** Settings a runner applies to its own browsers and users (resolved by planRun: CLI wins over scenario). */
+export type RunnerSettings = SliceSettings;
 
 export interface EngineProgress {
   active: number;
