@@ -1,9 +1,9 @@
 /**
- * A distributed run, the collector's side: what runLocal does for one machine, with runners instead of a local
- * engine. Load and bundle the scenario, resolve its profile and options (CLI wins), start the collector and the
- * control endpoint, have the backend start runners, wait for them (boot timeout, min runners), hand out the
- * plan, open the start barrier, merge snapshots until everyone is done, and build the same Results as a
- * single-machine run, with `meta.runners` filled in.
+ * A distributed run: the same plan and pipeline as a local run (src/load/plan.ts, src/load/pipeline.ts), with a
+ * cluster transport: start the collector and the control endpoint, have the backend start runners, wait for
+ * them (boot timeout, min runners), hand out the plan, open the start barrier, and let the collector merge their
+ * snapshots into the run's RunCollector until everyone is done — the same Results as a single-machine run, with
+ * `meta.runners` filled in.
  */
 import { dirname } from 'node:path';
 import { availableParallelism, hostname } from 'node:os';
@@ -11,17 +11,18 @@ import { randomBytes } from 'node:crypto';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { loadFeeder } from '../scenario/feeder.js';
 import { totalDurationMs } from '../load/profile.js';
-import { ServerScraper, resolveServerMetrics } from '../server-metrics/scraper.js';
+import { resolveServerMetrics } from '../server-metrics/scraper.js';
 import { LoadConfigError } from '../common/config-error.js';
-import { checkTarget, interruptionNote, type CapacityOptions, type RunLocalOptions, type RunLocalOutcome } from '../load/run-local.js';
-import { planRun } from '../load/plan.js';
-import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOptions } from '../load/checkpoint.js';
-import { pkgVersion, type AssembleInput } from '../load/run-results.js';
+import { checkTarget, type CapacityOptions, type RunLocalOptions, type RunLocalOutcome } from '../load/run-local.js';
+import type { CheckpointOptions } from '../load/checkpoint.js';
+import { pkgVersion } from '../load/run-results.js';
 import type { RunCollector } from '../load/run-collector.js';
+import { planRun, type PlannedRun } from '../load/plan.js';
+import { runPipeline, type RunnersSummary, type RunTransport, type StartedRun } from '../load/pipeline.js';
 import type { Snapshot } from '../metrics/model.js';
 import type { ProgressState } from '../load/progress-state.js';
 import { checkToken, generateToken } from './auth.js';
-import { Collector, type CollectorEvent, type OnRunnerLoss, type RunnerView } from './collector.js';
+import { Collector, type ClusterSummary, type CollectorEvent, type OnRunnerLoss, type RunnerView } from './collector.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { writeControlFile } from './control-client.js';
 import { mergeHealth } from './merge-health.js';
@@ -86,164 +87,147 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
   const token = checkToken(opts.token ?? generateToken());
 
   const loaded = opts.loaded ?? (await loadScenario(opts.scenarioFile));
-  const scenario = loaded.scenario;
   // The same plan a local run makes; every runner executes its slice of it (src/load/slice-run.ts).
   const planned = planRun(loaded, { overrides: opts.overrides, thresholds: opts.thresholds, capacity: opts.capacity, cores: availableParallelism() });
-  const { plan, options } = planned;
-  const { target, profile } = plan;
-  const thresholdExprs = planned.thresholds;
-  // The collector scrapes the app's metrics: one process, one clock, and the app counted once (not per runner).
-  const serverMetrics = resolveServerMetrics(options.serverMetrics, opts.overrides.serverMetricsUrls);
   try {
-    await checkTarget(target);
+    await checkTarget(planned.plan.target);
   } catch (err) {
     // Runners may sit on a network the collector cannot see (a cluster-internal Service): say so, go on.
     log(`warning: ${err instanceof Error ? err.message : String(err)} — from this machine; runners may still reach it`);
   }
-  // Runners do not have the scenario's folder: data rows travel inline.
-  const feeder = loadFeeder(options.data, dirname(loaded.file));
-  const feederRows = feeder.size === 0 ? null : Array.from({ length: feeder.size }, (_, i) => ({ ...feeder.rowFor(i) }) as Record<string, unknown>);
-  const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const transport = new ClusterTransport(loaded, planned, opts, token, minRunners, log);
+  const results = await runPipeline(
+    { loaded, planned, serverMetrics: resolveServerMetrics(planned.options.serverMetrics, opts.overrides.serverMetricsUrls), checkpoint: opts.checkpoint, signal: opts.signal, log },
+    transport,
+  );
+  return { results, passed: results.thresholds.every((t) => t.pass), runners: transport.runners() };
+}
 
-  const collector = await Collector.listen({
-    token,
-    host: opts.collectorHost ?? '127.0.0.1',
-    port: opts.collectorPort ?? 0,
-    ...(opts.heartbeat?.intervalMs !== undefined ? { heartbeatMs: opts.heartbeat.intervalMs } : {}),
-    ...(opts.heartbeat?.silenceMs !== undefined ? { silenceMs: opts.heartbeat.silenceMs } : {}),
-    maxRunners: opts.runners,
-    log,
-    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
-    ...(opts.onRunnerSnapshot ? { onRunnerSnapshot: opts.onRunnerSnapshot } : {}),
-  });
-  const joinUrl = opts.advertise ?? joinUrlFor(collector, opts.backend.name);
-  let control: ControlServer | undefined;
-  let removeControlFile: (() => void) | undefined;
-  let setupData: unknown;
-  let setupDone = false;
-  let launched = false;
-  let scraper: ServerScraper | undefined;
-  const startedWall = Date.now();
-  try {
+/** Runners started by a backend, dialling this process's collector; their snapshots arrive over WebSocket. */
+class ClusterTransport implements RunTransport {
+  readonly scrapedBy = 'collector';
+  private readonly runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  private readonly startedWall = Date.now();
+  private collector: Collector | undefined;
+  private control: ControlServer | undefined;
+  private removeControlFile: (() => void) | undefined;
+  private launched = false;
+  private startedAt = 0;
+  private final: ClusterSummary | undefined;
+
+  constructor(
+    private readonly loaded: LoadedScenario,
+    private readonly planned: PlannedRun,
+    private readonly opts: RunDistributedOptions,
+    private readonly token: string,
+    private readonly minRunners: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  runners(): RunnerView[] {
+    return this.collector?.runners() ?? [];
+  }
+
+  async open(): Promise<void> {
+    const { opts, token, log, runId } = this;
+    const collector = await Collector.listen({
+      token,
+      host: opts.collectorHost ?? '127.0.0.1',
+      port: opts.collectorPort ?? 0,
+      ...(opts.heartbeat?.intervalMs !== undefined ? { heartbeatMs: opts.heartbeat.intervalMs } : {}),
+      ...(opts.heartbeat?.silenceMs !== undefined ? { silenceMs: opts.heartbeat.silenceMs } : {}),
+      maxRunners: opts.runners,
+      log,
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+      ...(opts.onRunnerSnapshot ? { onRunnerSnapshot: opts.onRunnerSnapshot } : {}),
+    });
+    this.collector = collector;
+    const joinUrl = opts.advertise ?? joinUrlFor(collector, opts.backend.name);
     if (opts.control !== false) {
-      control = await startControlServer({ token, target: collector, port: opts.control?.port ?? 0, log });
+      this.control = await startControlServer({ token, target: collector, port: opts.control?.port ?? 0, log });
       if (opts.control?.writeFile !== false) {
         try {
-          removeControlFile = writeControlFile({ url: control.url, token, pid: process.pid, runId, startedAt: startedWall });
+          this.removeControlFile = writeControlFile({ url: this.control.url, token, pid: process.pid, runId, startedAt: this.startedWall });
         } catch (err) {
           // The run goes on; `rookery ctl` then needs --control and --token.
           log(`control file not written: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
     }
-    opts.onListening?.({ joinUrl, controlUrl: control?.url, token, runId });
+    opts.onListening?.({ joinUrl, controlUrl: this.control?.url, token, runId });
     log(`collector listening on ${collector.url}${joinUrl !== collector.url ? ` (runners dial ${joinUrl})` : ''}; run ${runId}`);
-
     await opts.backend.launch({ count: opts.runners, joinUrl, token, runId, runnerArgs: opts.runnerArgs ?? [], log });
-    launched = true;
-    setupData = jsonRoundTrip(await scenario.setup?.({ target, options }));
-    setupDone = true;
+    this.launched = true;
+  }
 
+  /** Waits for runners (boot timeout, min runners), hands out the plan and waits until they are ready. */
+  async prepare(setupData: unknown, signal: AbortSignal | undefined): Promise<void> {
+    const { opts, log, minRunners } = this;
+    const collector = this.collector as Collector;
+    const data = jsonRoundTrip(setupData);
     const bootTimeout = opts.bootTimeoutMs ?? 60_000;
-    const joined = await collector.waitForRunners(opts.runners, bootTimeout, opts.signal);
-    if (opts.signal?.aborted) throw new LoadConfigError('interrupted while waiting for runners; nothing was run');
+    const joined = await collector.waitForRunners(opts.runners, bootTimeout, signal);
+    if (signal?.aborted) throw new LoadConfigError('interrupted while waiting for runners; nothing was run');
     if (joined.length < minRunners) {
       const why = await opts.backend.diagnose().catch(() => undefined);
       throw new LoadConfigError(`only ${joined.length} of ${opts.runners} runners joined within ${Math.round(bootTimeout / 1000)} s (at least ${minRunners} needed)${why ? `: ${why}` : ''}`);
     }
     if (joined.length < opts.runners) log(`starting with ${joined.length} of ${opts.runners} runners (boot timeout passed; --min-runners ${minRunners})`);
-
-    const ready = await collector.assign(
-      {
-        runId,
-        ...plan,
-        feederRows,
-        ...(setupData !== undefined ? { setupData } : {}),
-      },
-      opts.readyTimeoutMs ?? 120_000,
-      opts.signal,
-    );
-    if (opts.signal?.aborted) throw new LoadConfigError('interrupted before the start; nothing was run');
+    // Runners do not have the scenario's folder: data rows travel inline.
+    const feeder = loadFeeder(this.planned.options.data, dirname(this.loaded.file));
+    const feederRows = feeder.size === 0 ? null : Array.from({ length: feeder.size }, (_, i) => ({ ...feeder.rowFor(i) }) as Record<string, unknown>);
+    const ready = await collector.assign({ runId: this.runId, ...this.planned.plan, feederRows, ...(data !== undefined ? { setupData: data } : {}) }, opts.readyTimeoutMs ?? 120_000, signal);
+    if (signal?.aborted) throw new LoadConfigError('interrupted before the start; nothing was run');
     if (ready.length < minRunners) {
       const reasons = collector.runners().filter((r) => r.state === 'failed' || r.state === 'lost').map((r) => `${r.id}: ${r.lostReason ?? r.state}`);
       throw new LoadConfigError(`only ${ready.length} runners are ready (at least ${minRunners} needed)${reasons.length ? `: ${reasons.join('; ')}` : ''}`);
     }
+  }
 
-    const startedAt = collector.start({ startDelayMs: opts.startDelayMs ?? 1_000, onRunnerLoss: opts.onRunnerLoss ?? 'rebalance', ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
-    log(`started ${ready.length} runner${ready.length === 1 ? '' : 's'}: ${ready.map((r) => `${r.id} (${r.name}, capacity ${r.capacity})`).join(', ')}`);
-    scraper = serverMetrics ? new ServerScraper(serverMetrics, startedAt) : undefined;
-    await scraper?.start();
-    let interrupted: string | undefined;
-    const onAbort = () => {
-      interrupted = interruptionNote(opts.signal);
-      collector.stop(interrupted);
-    };
-    if (opts.signal?.aborted) onAbort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    let checkpoints: Checkpointer | undefined;
-    const merged = collector.runCollector;
-    const resultsOf = (endedAt: number, extra: Pick<AssembleInput, 'health' | 'interrupted'> & Partial<Pick<AssembleInput, 'runners' | 'server' | 'versions'>>) =>
-      (merged as RunCollector).results({
-        scenario: scenario.name,
-        target,
-        profile,
-        endedAt,
-        variants: planned.variants,
-        variantMode: planned.variantMode,
-        segments: plan.segments,
-        thresholds: thresholdExprs,
-        ...extra,
-      });
-    if (opts.checkpoint && merged) {
-      checkpoints = startCheckpoints(opts.checkpoint, () => {
-        const now = Date.now();
-        const so = collector.status();
-        return resultsOf(now, {
-          // Runners send their health verdicts with `done`; mid-run there are none yet.
-          health: mergeHealth([]),
-          interrupted: [interrupted, checkpointNote(now), `${so.runners.filter((r) => r.state === 'running').length} runner(s) running`].filter(Boolean).join('; '),
-        });
-      }, log);
+  start(): StartedRun {
+    const { opts } = this;
+    const collector = this.collector as Collector;
+    this.startedAt = collector.start({ startDelayMs: opts.startDelayMs ?? 1_000, onRunnerLoss: opts.onRunnerLoss ?? 'rebalance', ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    const running = collector.runners().filter((r) => r.state === 'running');
+    this.log(`started ${running.length} runner${running.length === 1 ? '' : 's'}: ${running.map((r) => `${r.id} (${r.name}, capacity ${r.capacity})`).join(', ')}`);
+    return { collector: collector.runCollector as RunCollector };
+  }
+
+  async finished(): Promise<undefined> {
+    const profile = this.planned.plan.profile;
+    const endBy = this.startedAt + totalDurationMs(profile) + profile.gracefulStopMs + 20_000;
+    await (this.collector as Collector).waitForDone(Math.max(0, endBy - Date.now()));
+    return undefined;
+  }
+
+  stop(reason: string): void {
+    this.collector?.stop(reason);
+  }
+
+  summary(final: boolean): RunnersSummary {
+    if (!final || !this.final) {
+      // Runners send their health verdicts with `done`; mid-run there are none yet.
+      const running = this.collector?.status().runners.filter((r) => r.state === 'running').length ?? 0;
+      return { health: mergeHealth([]), note: `${running} runner(s) running` };
     }
-    try {
-      // Lite workers start after the barrier on runners (they load the scenario meanwhile): a little slack for them.
-      const endBy = startedAt + totalDurationMs(profile) + profile.gracefulStopMs + 20_000;
-      await collector.waitForDone(Math.max(0, endBy - Date.now()));
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-      await checkpoints?.stop();
-    }
-    const server = await scraper?.stop('collector');
-    const summary = collector.finish();
-    if (!merged) throw new Error('collector has no run collector after the start');
-    merged.addVersions(summary.versions);
+    const s = this.final;
+    // Runners report their own playwright; the collector's is only a fallback.
     const playwright = pkgVersion('playwright');
-    const results = resultsOf(Date.now(), {
-      health: summary.health,
-      // Runners report their own playwright; the collector's is only a fallback.
-      versions: playwright && !summary.versions.playwright ? { playwright } : {},
-      interrupted: [interrupted, summary.interrupted].filter(Boolean).join('; ') || undefined,
-      runners: summary.runners,
-      server,
-    });
-    return { results, passed: results.thresholds.every((t) => t.pass), runners: collector.runners() };
-  } finally {
-    await scraper?.stop('collector'); // idempotent; stops the timer when the run failed midway
-    collector.finish();
-    if (launched) {
-      await opts.backend.shutdown().catch((err: unknown) => log(`backend shutdown: ${err instanceof Error ? err.message : String(err)}`));
-    }
-    if (setupDone) {
-      try {
-        await scenario.teardown?.({ target, options }, setupData);
-      } catch (err) {
-        log(`teardown failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    removeControlFile?.();
-    await control?.close();
-    await collector.close();
-    log(`collector closed after ${Math.round((Date.now() - startedWall) / 1000)} s`);
+    return { health: s.health, versions: { ...(playwright ? { playwright } : {}), ...s.versions }, runners: s.runners, interrupted: s.interrupted };
+  }
+
+  end(): void {
+    this.final = this.collector?.finish();
+  }
+
+  async close(): Promise<void> {
+    const { opts, log } = this;
+    this.final ??= this.collector?.finish();
+    if (this.launched) await opts.backend.shutdown().catch((err: unknown) => log(`backend shutdown: ${err instanceof Error ? err.message : String(err)}`));
+    this.removeControlFile?.();
+    await this.control?.close();
+    await this.collector?.close();
+    if (this.collector) log(`collector closed after ${Math.round((Date.now() - this.startedWall) / 1000)} s`);
   }
 }
 

@@ -12,18 +12,20 @@ import { LoadConfigError } from '../common/config-error.js';
 import { formatHealthLine, sampleWarnings } from '../health/format.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { Results, Snapshot } from '../metrics/model.js';
-import { ServerScraper, resolveServerMetrics } from '../server-metrics/scraper.js';
+import { resolveServerMetrics } from '../server-metrics/scraper.js';
 import { pkgVersion } from './run-results.js';
 import type { ProgressState } from './progress-state.js';
 import { createRunVisual, type VisualRunOptions } from '../visual/run-visual.js';
 import type { VisualSession } from '../visual/session.js';
-import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOptions } from './checkpoint.js';
+import type { CheckpointOptions } from './checkpoint.js';
 import { findCalibration } from './calibration-file.js';
 import { capacityMessage, type Calibration } from './capacity.js';
 import type { LiteWorkersFactory } from './lite-group.js';
+import type { EngineOutcome } from './engine.js';
 import { RunCollector } from './run-collector.js';
-import { SliceRun, peakUsers } from './slice-run.js';
-import { dealParts, definedOnly, planRun, resolveVariantMode, slicesOf, type PartDeal, type RunOverrides } from './plan.js';
+import { SliceRun, peakUsers, type SliceProfiles } from './slice-run.js';
+import { dealParts, definedOnly, planRun, resolveVariantMode, slicesOf, type PartDeal, type PlannedRun, type RunOverrides } from './plan.js';
+import { interruptionNote, runPipeline, type RunnersSummary, type RunTransport, type StartedRun } from './pipeline.js';
 
 export interface RunLocalOptions {
   scenarioFile: string;
@@ -87,84 +89,137 @@ export async function checkTarget(target: string, timeoutMs = 5_000): Promise<vo
   }
 }
 
-/** `meta.interrupted` of a run stopped through its AbortSignal, naming the real signal (the abort reason). */
-export function interruptionNote(signal: AbortSignal | undefined): string {
-  const reason: unknown = signal?.reason;
-  // A signal's name, or `stop()` when the public run() was stopped from code.
-  const name = typeof reason === 'string' && /^(SIG[A-Z0-9]+|stop\(\))$/.test(reason) ? reason : 'SIGINT';
-  return `interrupted (${name}): results are partial`;
-}
 
-export { peakUsers, resolveVariantMode };
+export { interruptionNote, peakUsers, resolveVariantMode };
 
 /**
- * A local run: the plan, one in-process runner executing the whole plan as its slice (slice-run.ts, the code every
- * remote runner uses too), and the run's collector (run-collector.ts) merging its snapshots directly — no
- * encoding in between — into the one Results.
+ * A local run: the plan, one in-process runner executing all of it (slice-run.ts, the code every remote runner
+ * uses too), and the pipeline (pipeline.ts) around it, whose collector gets the runner's snapshots directly.
  */
 export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> {
   const loaded = opts.loaded ?? (await loadScenario(opts.scenarioFile));
-  const scenario = loaded.scenario;
   const planned = planRun(loaded, { overrides: opts.overrides, thresholds: opts.thresholds, capacity: opts.capacity, cores: availableParallelism() });
-  const { plan, options } = planned;
-  const target = plan.target;
-  const serverMetrics = resolveServerMetrics(options.serverMetrics, opts.overrides.serverMetricsUrls);
   if (planned.warning) opts.log?.(planned.warning);
-  await checkTarget(target);
-  const feeder = loadFeeder(options.data, dirname(loaded.file));
-  // One runner holding every part of the plan: its browser users, and its lite users over `mix.workers` processes.
-  const deal = dealParts(plan, [{ capacity: 1, ...(plan.mix ? { lite: { capacity: 1, workers: plan.mix.workers } } : {}) }]);
-  const slices = slicesOf(plan.profile, deal, deal.parts[0] as PartDeal['parts'][number]);
-
-  const startedAt = Date.now();
-  const registry = new MetricsRegistry({ startedAt });
-  const visual = createRunVisual({ dir: opts.overrides.visualDir, ...definedOnly(opts.visual ?? {}) }, { scenario: scenario.name, scenarioSample: options.visualSample, recorder: registry, timeoutMs: plan.settings.actionTimeoutMs, log: opts.log });
-  const collector = new RunCollector({ startedAt });
-  const calibration = resolveCalibration(opts.capacity?.calibration, scenario.name, opts.log);
-  const requested = slices.browser ? peakUsers(slices.browser) : 0;
-  if (calibration) {
-    const m = capacityMessage(calibration, requested);
-    opts.log?.(m.warn ? `WARNING: ${m.text}` : m.text);
-  }
-  // phoenix_live_view is what the page reports, never our npm copy: the target is any app.
-  const playwright = pkgVersion('playwright');
-  if (playwright) collector.addVersions({ playwright });
-  let lastInterval: Snapshot | undefined;
-  let interrupted: string | undefined;
-  let loadStartedAt: number | undefined;
-  let setupData: unknown;
-  let checkpoints: Checkpointer | undefined;
-  let server: Results['server'];
-  let scraper: ServerScraper | undefined;
-  const runner: SliceRun = new SliceRun(
-    { loaded, target, settings: plan.settings, browserUsers: slices.browser !== undefined, poolUsers: requested, segments: plan.segments, feeder, data: options.data, dataDir: dirname(loaded.file), globalUserIds: slices.lite.length > 0 },
-    {
-      startedAt,
-      registry,
-      calibration,
-      ...definedOnly({ prewarm: opts.capacity?.prewarm, governor: opts.capacity?.governor }),
-      liteWorkers: opts.liteWorkers,
-      launchArgs: opts.launchArgs,
-      visual: visual.snapshot,
-      log: opts.log,
-      // The in-process transport: snapshots go straight into the collector.
-      onSnapshot: (s, part) => {
-        const source = part ?? 'local';
-        collector.add(s, source);
-        opts.onSnapshot?.(s, source);
-        if (part === undefined) lastInterval = s;
-        // The browser users' interval drives the live progress; without them, the first lite worker's does.
-        if (part === undefined || (!slices.browser && part === 'lite-0')) progress(s);
-      },
-      onVersion: (name, value) => collector.addVersions({ [name]: value }),
-    },
+  await checkTarget(planned.plan.target);
+  const transport = new InProcessTransport(loaded, planned, opts);
+  const results = await runPipeline(
+    { loaded, planned, serverMetrics: resolveServerMetrics(planned.options.serverMetrics, opts.overrides.serverMetricsUrls), checkpoint: opts.checkpoint, signal: opts.signal, visual: () => transport.visual.summary(), log: opts.log },
+    transport,
   );
-  const progress = (s: Snapshot) => {
+  return { results, passed: results.thresholds.every((t) => t.pass), visual: transport.visual };
+}
+
+/** One runner in this process holding every part of the plan; its snapshots go straight into the collector. */
+class InProcessTransport implements RunTransport {
+  readonly scrapedBy = 'local';
+  readonly visual: VisualSession;
+  private readonly collector: RunCollector;
+  private readonly registry: MetricsRegistry;
+  private readonly runner: SliceRun;
+  private readonly slices: SliceProfiles;
+  private readonly startedAt = Date.now();
+  private lastInterval: Snapshot | undefined;
+  private outcome: Promise<EngineOutcome | undefined> | undefined;
+
+  constructor(
+    loaded: LoadedScenario,
+    planned: PlannedRun,
+    private readonly opts: RunLocalOptions,
+  ) {
+    const { plan, options } = planned;
+    const scenario = loaded.scenario;
+    // Its browser users, and its lite users over `mix.workers` processes: the whole plan as one runner's slice.
+    const deal = dealParts(plan, [{ capacity: 1, ...(plan.mix ? { lite: { capacity: 1, workers: plan.mix.workers } } : {}) }]);
+    this.slices = slicesOf(plan.profile, deal, deal.parts[0] as PartDeal['parts'][number]);
+    this.registry = new MetricsRegistry({ startedAt: this.startedAt });
+    this.visual = createRunVisual({ dir: opts.overrides.visualDir, ...definedOnly(opts.visual ?? {}) }, { scenario: scenario.name, scenarioSample: options.visualSample, recorder: this.registry, timeoutMs: plan.settings.actionTimeoutMs, log: opts.log });
+    this.collector = new RunCollector({ startedAt: this.startedAt });
+    // phoenix_live_view is what the page reports, never our npm copy: the target is any app.
+    const playwright = pkgVersion('playwright');
+    if (playwright) this.collector.addVersions({ playwright });
+    const calibration = resolveCalibration(opts.capacity?.calibration, scenario.name, opts.log);
+    const requested = this.slices.browser ? peakUsers(this.slices.browser) : 0;
+    if (calibration) {
+      const m = capacityMessage(calibration, requested);
+      opts.log?.(m.warn ? `WARNING: ${m.text}` : m.text);
+    }
+    const hasBrowser = this.slices.browser !== undefined;
+    this.runner = new SliceRun(
+      { loaded, target: plan.target, settings: plan.settings, browserUsers: hasBrowser, poolUsers: requested, segments: plan.segments, feeder: loadFeeder(options.data, dirname(loaded.file)), data: options.data, dataDir: dirname(loaded.file), globalUserIds: this.slices.lite.length > 0 },
+      {
+        startedAt: this.startedAt,
+        registry: this.registry,
+        calibration,
+        ...definedOnly({ prewarm: opts.capacity?.prewarm, governor: opts.capacity?.governor }),
+        liteWorkers: opts.liteWorkers,
+        launchArgs: opts.launchArgs,
+        visual: this.visual.snapshot,
+        log: opts.log,
+        onSnapshot: (s, part) => {
+          const source = part ?? 'local';
+          this.collector.add(s, source);
+          opts.onSnapshot?.(s, source);
+          if (part === undefined) this.lastInterval = s;
+          // The browser users' interval drives the live progress; without them, the first lite worker's does.
+          if (part === undefined || (!hasBrowser && part === 'lite-0')) this.progress(s);
+        },
+        onVersion: (name, value) => this.collector.addVersions({ [name]: value }),
+      },
+    );
+  }
+
+  async open(): Promise<void> {
+    // No usable browser is one clear error before the load (exit 2), not one user error per iteration.
+    await this.runner.preflight();
+    this.runner.startHealth();
+  }
+
+  async prepare(setupData: unknown, signal: AbortSignal | undefined): Promise<void> {
+    await this.runner.prepare(setupData, this.slices);
+    await this.runner.prewarm(signal);
+  }
+
+  start(): StartedRun {
+    const loadStartedAt = Date.now(); // the profile's clock (phases of intervals) starts here, after launch and setup()
+    this.outcome = this.runner.run();
+    return { collector: this.collector, loadStartedAt };
+  }
+
+  async finished(): Promise<string | undefined> {
+    return (await this.outcome)?.interrupted;
+  }
+
+  stop(reason: string): void {
+    this.runner.stop(reason);
+  }
+
+  summary(): RunnersSummary {
+    return { health: this.runner.healthSummary(this.collector.accumulator) };
+  }
+
+  keepOnFailure(message: string): RunCollector {
+    if (!this.lastInterval) this.registry.error('harness', message);
+    this.collector.add(this.registry.takeSnapshot(), 'local');
+    return this.collector;
+  }
+
+  connectedCounts(): ReturnType<SliceRun['connectedCounts']> {
+    return this.runner.connectedCounts();
+  }
+
+  end(): void {}
+
+  async close(): Promise<void> {
+    await this.runner.close();
+  }
+
+  private progress(s: Snapshot): void {
+    const { runner, opts } = this;
     if (!opts.onProgress) return;
     const h = runner.health.latest();
-    const clock = runner.clock() ?? { elapsedMs: Date.now() - startedAt, totalMs: 0 };
+    const clock = runner.clock() ?? { elapsedMs: Date.now() - this.startedAt, totalMs: 0 };
     opts.onProgress(
-      collector.progress({
+      this.collector.progress({
         now: Date.now(),
         status: { ...clock, ...runner.status() },
         interval: s,
@@ -174,69 +229,7 @@ export async function runLocal(opts: RunLocalOptions): Promise<RunLocalOutcome> 
         opening: runner.opening(),
       }),
     );
-  };
-  const resultsAt = (endedAt: number, extra: { interrupted?: string | undefined; server?: Results['server'] }) =>
-    collector.results({
-      scenario: scenario.name,
-      target,
-      profile: plan.profile,
-      endedAt,
-      health: runner.healthSummary(collector.accumulator),
-      variants: planned.variants,
-      thresholds: planned.thresholds,
-      visual: visual.summary(),
-      variantMode: planned.variantMode,
-      segments: plan.segments,
-      loadStartedAt,
-      ...extra,
-    });
-  // No usable browser is one clear error before the load (exit 2), not one user error per iteration.
-  await runner.preflight().catch(async (err: unknown) => {
-    await runner.close();
-    throw err;
-  });
-  const onAbort = () => {
-    interrupted = interruptionNote(opts.signal);
-    runner.stop(interrupted);
-  };
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  runner.startHealth();
-  try {
-    setupData = await scenario.setup?.({ target, options });
-    if (serverMetrics) {
-      scraper = new ServerScraper(serverMetrics, startedAt, undefined, () => runner.connectedCounts());
-      await scraper.start();
-    }
-    await runner.prepare(setupData, slices);
-    await runner.prewarm(opts.signal);
-    if (opts.signal?.aborted) onAbort();
-    loadStartedAt = Date.now(); // the profile's clock (phases of intervals) starts here, after launch and setup()
-    if (opts.checkpoint) {
-      checkpoints = startCheckpoints(opts.checkpoint, () => {
-        const now = Date.now();
-        return resultsAt(now, { interrupted: [interrupted, checkpointNote(now)].filter(Boolean).join('; ') });
-      }, opts.log);
-    }
-    const outcome = await runner.run();
-    interrupted = interrupted ?? outcome?.interrupted;
-  } catch (err) {
-    // Keep what was measured; the caller reports the error and still gets partial results.
-    interrupted = `run failed: ${err instanceof Error ? err.message : String(err)}`;
-    if (!lastInterval) registry.error('harness', interrupted);
-    collector.add(registry.takeSnapshot(), 'local');
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-    await checkpoints?.stop();
-    server = await scraper?.stop('local');
-    try {
-      await scenario.teardown?.({ target, options }, setupData);
-    } catch (err) {
-      opts.log?.(`teardown failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    await runner.close();
   }
-  const results = resultsAt(Date.now(), { interrupted, server });
-  return { results, passed: results.thresholds.every((t) => t.pass), visual };
 }
 
 function resolveCalibration(given: Calibration | false | undefined, scenario: string, log: ((line: string) => void) | undefined): Calibration | undefined {
