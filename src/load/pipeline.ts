@@ -135,7 +135,8 @@ export async function runPipeline(input: PipelineInput, transport: RunTransport)
           return resultsAt(rc, now, so, [interrupted, checkpointNote(now), so.note].filter(Boolean).join('; '));
         }, log);
       }
-      interrupted = interrupted ?? (await transport.finished());
+      const runnersNote = await transport.finished(); // read `interrupted` after: Ctrl-C may set it meanwhile
+      interrupted = interrupted ?? runnersNote;
     } catch (err) {
       // A local run keeps what was measured: the caller reports the error and still gets partial results.
       const message = `run failed: ${err instanceof Error ? err.message : String(err)}`;

@@ -125,6 +125,8 @@ describe('live metrics (--metrics-port), real runs against the fixture', () => {
     expect(run.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const r = JSON.parse(readFileSync(out, 'utf8')) as Results;
     checkLive(run.scrapes, 4, r);
+    // A local run is one in-process runner: the runner gauges say so (they read 0 before the one pipeline).
+    expect(run.scrapes.some((s) => value(s.samples, 'rookery_runners_total') === 1 && value(s.samples, 'rookery_runners_live') === 1)).toBe(true);
     expect(counter(r, 'lv_events', { event: 'inc' })).toBe(fixture.stats().events.filter((e) => e.event === 'inc').length);
     expect(run.afterExit).not.toBe('answered');
   }, 120_000);
