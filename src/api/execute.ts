@@ -93,9 +93,12 @@ async function dispatch(d: Dispatch): Promise<RunLocalOutcome> {
   }
   if (d.loaded.bundle.code === '') throw new LoadConfigError('runners need a scenario file (they load it in their own processes); pass its path as `scenario`');
   const cluster: ClusterRunOptions = typeof runners === 'number' ? { runners } : runners;
+  // Pre-warm and the governor apply to each runner's own pool (a calibration is each runner's: `rookery runner --calibration`).
+  const capacity = cluster.capacity ?? (d.options.capacity ? { ...(d.options.capacity.prewarm !== undefined ? { prewarm: d.options.capacity.prewarm } : {}), ...(d.options.capacity.governor !== undefined ? { governor: d.options.capacity.governor } : {}) } : undefined);
   return runDistributed({
     ...common,
     ...cluster,
+    ...(capacity ? { capacity } : {}),
     backend: cluster.backend ?? new LocalBackend(),
     onRunnerSnapshot: (id, s) => d.handle.emit('snapshot', s, id),
   });
