@@ -31,7 +31,7 @@ export type RunnerInput =
   | { t: 'bad-frame'; error: string; closeCode: number; now: number }
   /** The connection closed (or failed): `reason` says how. */
   | { t: 'closed'; reason: string; now: number }
-  /** Heartbeat: a ping is due, or the collector has been silent too long. */
+  /** Heartbeat (the adapter's timer, at the welcome's pace): a ping, or the collector was silent too long. */
   | { t: 'tick'; now: number }
   | { t: 'handshake-timeout'; now: number }
   | { t: 'idle-timeout'; now: number }
@@ -69,8 +69,6 @@ export type RunnerEffect =
 export class RunnerMachine {
   private phaseValue: RunnerPhase = 'challenge';
   private lastSeen: number;
-  private lastPing = 0;
-  private heartbeatMs = 500;
   private silenceMs = 2_500;
   private out: RunnerEffect[] = [];
   private runnerId = '?';
@@ -122,8 +120,8 @@ export class RunnerMachine {
         if (input.now - this.lastSeen > this.silenceMs) {
           this.out.push({ t: 'disconnect' });
           this.connectionGone(`collector silent for ${input.now - this.lastSeen} ms`);
-        } else if (input.now - this.lastPing >= this.heartbeatMs) {
-          this.lastPing = input.now;
+        } else {
+          // The adapter ticks at the heartbeat's pace: every tick is a ping.
           this.send({ v: 1, t: 'ping', at: input.now });
         }
         break;
@@ -205,7 +203,6 @@ export class RunnerMachine {
       // Mutual authentication: nothing from this peer runs here unless it knows the token too.
       if (!verifyProof(this.token, 'collector', this.nonce, msg.proof)) throw new ProtocolError('the collector could not prove it knows the token');
       this.runnerId = msg.runnerId;
-      this.heartbeatMs = msg.heartbeatMs;
       this.silenceMs = msg.silenceMs;
       this.phaseValue = 'idle';
       this.out.push({ t: 'welcomed', runnerId: msg.runnerId, heartbeatMs: msg.heartbeatMs, silenceMs: msg.silenceMs });
