@@ -40,7 +40,7 @@ function harness(opts: { silenceMs?: number; maxRunners?: number } = {}) {
   const sent = (runner: string, t?: CollectorMessage['t']) =>
     effects.filter((e): e is Extract<CollectorEffect, { t: 'send' }> => e.t === 'send' && e.runner === runner && (t === undefined || e.message.t === t)).map((e) => e.message);
   const events = () => effects.filter((e): e is Extract<CollectorEffect, { t: 'event' }> => e.t === 'event').map((e) => e.event);
-  const join = (capacity: number, now = T0, token = TOKEN): { runner: string | undefined; out: CollectorEffect[] } => {
+  const join = (capacity: number, now = T0, token = TOKEN, lite?: { capacity: number; workers: number }): { runner: string | undefined; out: CollectorEffect[] } => {
     const nonce = newNonce();
     const c = ++conn;
     const out = step({
@@ -48,7 +48,7 @@ function harness(opts: { silenceMs?: number; maxRunners?: number } = {}) {
       conn: c,
       address: `127.0.0.1:${40000 + c}`,
       nonce,
-      hello: { v: 1, t: 'hello', name: `cap${capacity}`, host: 'h', pid: c, capacity, nonce: newNonce(), proof: proofFor(token, 'runner', nonce), versions: {} },
+      hello: { v: 1, t: 'hello', name: `cap${capacity}`, host: 'h', pid: c, capacity, ...(lite ? { lite } : {}), nonce: newNonce(), proof: proofFor(token, 'runner', nonce), versions: {} },
       now,
     });
     const admit = out.find((e): e is Extract<CollectorEffect, { t: 'admit' }> => e.t === 'admit');
@@ -297,5 +297,24 @@ describe('collector machine: faults while running', () => {
       ['done', undefined],
       ['lost', 'did not finish within 20 s of the planned end'],
     ]);
+  });
+});
+
+describe('collector machine: browser and lite users', () => {
+  it('deals browser users by browser capacity and lite users by lite capacity; a loss is not re-dealt; no users added at run time', () => {
+    const h = harness();
+    const a = h.join(1, T0, TOKEN, { capacity: 300, workers: 2 }).runner as string;
+    const b = h.join(3, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
+    const plan = { ...planOf({ users: 404, duration: '30s' }), mix: { browserWeight: 4, liteWeight: 400, workers: 2, usersPerWorker: 200 } };
+    h.step({ t: 'assign', plan, now: T0 });
+    for (const id of [a, b]) h.msg(id, { v: 1, t: 'ready' }, T0);
+    h.step({ t: 'start', startDelayMs: 0, onRunnerLoss: 'rebalance', now: T0 });
+    // Browser 4 over 1:3 → 1, 3; lite 400 over 300:100 → 300 (2 workers: 150 + 150), 100.
+    expect(h.sent(a, 'start')).toEqual([{ v: 1, t: 'start', inMs: 0, weights: [1, 150, 150, 3, 100], index: 0, extraUsers: 0, parts: { browser: 0, lite: [1, 2] } }]);
+    expect(h.sent(b, 'start')).toEqual([{ v: 1, t: 'start', inMs: 0, weights: [1, 150, 150, 3, 100], index: 3, extraUsers: 0, parts: { browser: 3, lite: [4] } }]);
+    expect(() => h.step({ t: 'add-users', delta: 2, now: T0 + 10 })).toThrow(/runs of browser users only/);
+    h.step({ t: 'closed', runner: b, now: T0 + 1_000 });
+    expect(h.sent(a, 'reslice')).toEqual([]);
+    expect(h.m.summary().interrupted).toBe(`${b} lost; the run continued without its share`);
   });
 });
