@@ -3,7 +3,7 @@
  * every 2 s — with zero errors, zero lost clicks and harness event-loop lag p99 < 100 ms.
  *
  *   npm run build && node bench/run.js density [--steps 50,100,150,...] [--hold 60] [--input fast|playwright]
- *     [--no-raw] [--ab-args '--flag …'] [--governor]
+ *     [--no-raw] [--ab-args '--flag …'] [--governor] [--calibrate [--calibrated-duration 60] [--overload 2]]
  *
  * Every step also runs the raw baseline (support/raw-playwright.ts: plain Playwright, same browser, switches, page
  * and click rate, no probe) in the same invocation, right before Rookery, so each figure is also a ratio to raw
@@ -14,8 +14,13 @@
  * running in another process; steps go up until the first one that fails. A step is judged on its hold window
  * (after the ramp, all users on); errors and lost clicks count over the whole run. Lost clicks are checked
  * against the fixture's ground truth: clicks completed = `inc` events the server handled = round trips matched.
+ *
+ * `--calibrate` adds issue 13's capacity checks after the steps (see calibratedChecks): `rookery calibrate` on this
+ * workload, then a run at the calibrated user count as a user would start it (no ramp given, so the governor paces
+ * context opening), judged over the WHOLE run; then a run asking for `--overload` × that count, which must warn
+ * before the ramp, hold users back at the governor and keep saturated seconds out of its steady-state figures.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseFlags, num, str } from './support/bench-args.js';
 import { startFixtureProcess, type FixtureProcess } from './support/fixture-process.js';
@@ -24,6 +29,9 @@ import { waitForQuietMachine, type QuietOutcome } from './support/quiet-machine.
 import { runStep, type MeasuredStep } from './support/run-step.js';
 import { repoRoot } from './support/repo-root.js';
 import { errorTotal, lostClicks } from './support/window-measure.js';
+import { spawn } from 'node:child_process';
+import { readCalibration } from '../src/load/calibration-file.js';
+import type { CapacityObservations } from './support/step-protocol.js';
 
 const flags = parseFlags(process.argv.slice(2), {
   steps: '50,100,150,200,250,300,350,400,450,500',
@@ -42,6 +50,9 @@ const flags = parseFlags(process.argv.slice(2), {
   'no-raw': false,
   'ab-args': '',
   governor: false,
+  calibrate: false,
+  'calibrated-duration': '60',
+  overload: '2',
   out: '',
 });
 
@@ -207,6 +218,145 @@ function comparisonLines(step: StepReport[]): string[] {
   return lines;
 }
 
+interface CalibratedRun {
+  users: number;
+  quiet: QuietOutcome;
+  measured: MeasuredStep;
+  fixtureIncEvents: number;
+  lost: number;
+  errors: number;
+  /** Whole run, ramp included: lag p99 < 50 ms, click→patch p95 < 50 ms, no errors or lost clicks. */
+  meetsTarget: boolean;
+  capacity: CapacityObservations | undefined;
+}
+
+interface CalibratedReport {
+  calibrationFile: string;
+  capacityUsers: number;
+  limitedBy: string;
+  calibrateOutput: string;
+  atCapacity: CalibratedRun;
+  overload: CalibratedRun;
+  /** The 2× run warned before the ramp, the governor held users back, and the steady state left saturated seconds out (or had none). */
+  overloadHandled: boolean;
+}
+
+/** `rookery calibrate` (the CLI, from dist/) on the density workload; returns the file it wrote. */
+async function runCalibrate(fixture: FixtureProcess, file: string): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot(), 'bin', 'rookery.js'), 'calibrate', join(repoRoot(), 'bench', 'scenarios', 'density-counter.ts'), '--target', fixture.url, '--out', file],
+    { env: { ...process.env, ROOKERY_BENCH_THINK_MS: String(num(flags, 'think-ms')) }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`rookery calibrate exited ${code}: ${out.trim().split('\n').slice(-5).join('\n')}`);
+  return out;
+}
+
+async function calibratedRun(fixture: FixtureProcess, users: number, calibrationFile: string): Promise<CalibratedRun> {
+  const durationS = num(flags, 'calibrated-duration');
+  const quiet = await waitForQuietMachine({ maxBusyPercent: num(flags, 'max-busy'), waitMs: num(flags, 'wait-s') * 1000, retries: num(flags, 'wait-retries'), log });
+  await fixture.reset();
+  log(`calibrated run: ${users} users, no ramp given (governor paces openings), ${durationS} s (machine ${quiet.busyPercent.toFixed(0)} % busy before, load ${quiet.load1.toFixed(2)})`);
+  const measured = await runStep(
+    {
+      mode: 'rookery',
+      governor: true,
+      calibrationFile,
+      scenario: join(repoRoot(), 'bench', 'scenarios', 'density-counter.ts'),
+      target: fixture.url,
+      users,
+      duration: `${durationS}s`,
+      gracefulStop: '15s',
+      input: str(flags, 'input') === 'playwright' ? 'playwright' : 'fast',
+      // The /proc window spans the whole run: it is what is judged here.
+      holdFromMs: 0,
+      holdToMs: durationS * 1000,
+    },
+    { fixturePid: fixture.pid, timeoutMs: (durationS + 15 + 180) * 1000, log },
+  );
+  const truth = await fixture.stats();
+  const fixtureIncEvents = truth.events.filter((e) => e.event === 'inc' && e.status === 'ok').length;
+  const { whole } = measured.result;
+  const errors = errorTotal(whole) + whole.iterationsError;
+  const { lost } = lostClicks(whole, fixtureIncEvents);
+  return {
+    users,
+    quiet,
+    measured,
+    fixtureIncEvents,
+    lost,
+    errors,
+    meetsTarget: errors === 0 && lost === 0 && whole.lag.p99 < TARGET.lagP99Ms && whole.patch.p95 < TARGET.patchP95Ms,
+    capacity: measured.result.capacity,
+  };
+}
+
+async function calibratedChecks(fixture: FixtureProcess): Promise<CalibratedReport> {
+  const file = join(repoRoot(), 'rookery-results', 'bench', `calibration-density-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  await waitForQuietMachine({ maxBusyPercent: num(flags, 'max-busy'), waitMs: num(flags, 'wait-s') * 1000, retries: num(flags, 'wait-retries'), log });
+  await fixture.reset();
+  log(`calibrating density-counter (rookery calibrate, load ${currentLoad1()})`);
+  const calibrateOutput = await runCalibrate(fixture, file);
+  log(calibrateOutput.trim());
+  const c = readCalibration(file);
+  const atCapacity = await calibratedRun(fixture, c.capacityUsers, file);
+  log(calibratedRunLine('at capacity', atCapacity));
+  const overloadUsers = Math.round(c.capacityUsers * num(flags, 'overload'));
+  const overload = await calibratedRun(fixture, overloadUsers, file);
+  log(calibratedRunLine(`${num(flags, 'overload')}× capacity`, overload));
+  const oc = overload.capacity;
+  const overloadHandled =
+    !!oc &&
+    /^WARNING:/.test(oc.capacityLine ?? '') &&
+    oc.maxWaiting > 0 &&
+    // Saturated seconds of the hold phase are listed, not mixed in; a run that never saturated has nothing to leave out.
+    (oc.saturatedSeconds === 0 || (oc.steady !== undefined && oc.steady.excludedIntervals > 0));
+  return { calibrationFile: file, capacityUsers: c.capacityUsers, limitedBy: c.limitedBy, calibrateOutput, atCapacity, overload, overloadHandled };
+}
+
+function currentLoad1(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '?';
+}
+
+function calibratedRunLine(label: string, r: CalibratedRun): string {
+  const w = r.measured.result.whole;
+  const cap = r.capacity;
+  const cpu = r.measured.cpu;
+  return [
+    `${r.meetsTarget ? 'MEETS' : 'MISSES'} target, ${label}: ${r.users} users, whole run`,
+    `clicks ${w.iterationsOk}`,
+    `click→patch p50/p95/p99 ${fmt(w.patch.p50)}/${fmt(w.patch.p95)}/${fmt(w.patch.p99)} ms`,
+    `lag p99 ${fmt(w.lag.p99)} ms`,
+    `errors ${r.errors} lost ${r.lost}`,
+    cpu ? `machine ${fmt(cpu.machine, 0)}% (others ${fmt(cpu.others, 0)}%)` : '',
+    cap
+      ? `capacity line: ${cap.capacityLine ?? '(none)'}; most waiting for the governor ${cap.maxWaiting}` +
+        (cap.minOpeningPerSecond !== undefined ? ` (opening ≥ ${fmt(cap.minOpeningPerSecond, 2)}/s)` : '') +
+        `; saturated seconds ${cap.saturatedSeconds}; steady ${cap.steady ? `${cap.steady.intervals} intervals (${cap.steady.selector}), ${cap.steady.excludedIntervals} left out, RTT p95 ${fmt(cap.steady.eventRttP95)} ms` : 'none'} vs whole-run RTT p95 ${fmt(cap.wholeEventRttP95)} ms`
+      : '',
+    `load ${fmt(r.measured.load1Before, 2)}→${fmt(r.measured.load1After, 2)}`,
+  ]
+    .filter(Boolean)
+    .join(' | ');
+}
+
+function calibratedLines(c: CalibratedReport): string[] {
+  return [
+    '',
+    `calibrated capacity (rookery calibrate, ${c.calibrationFile}): ${c.capacityUsers} users, limited by ${c.limitedBy}`,
+    `  ${calibratedRunLine('at capacity', c.atCapacity)}`,
+    `  ${calibratedRunLine(`${num(flags, 'overload')}× capacity`, c.overload)}`,
+    `  ${num(flags, 'overload')}× request handled (warning before the ramp, governor held users back, saturated seconds kept out of the steady state): ${c.overloadHandled ? 'yes' : 'NO'}`,
+  ];
+}
+
 async function main(): Promise<void> {
   const machine: MachineDescription = describeMachine();
   log(`machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.chromium}${machine.headlessShell ? ' (headless shell)' : ''}, Node ${machine.node}, Playwright ${machine.playwright}`);
@@ -216,6 +366,7 @@ async function main(): Promise<void> {
   const fixture = await startFixtureProcess();
   const reports: StepReport[] = [];
   const failed = new Set<Mode>();
+  let calibrated: CalibratedReport | undefined;
   try {
     for (const users of steps) {
       const step: StepReport[] = [];
@@ -232,6 +383,7 @@ async function main(): Promise<void> {
       for (const l of comparisonLines(step)) log(l);
       if (modes.every((m) => failed.has(m)) && !flags['keep-going']) break;
     }
+    if (flags.calibrate) calibrated = await calibratedChecks(fixture);
   } finally {
     await fixture.close();
   }
@@ -264,12 +416,13 @@ async function main(): Promise<void> {
     );
   } else lines.push('rookery: no step passed');
   if (firstFail) lines.push(`rookery first failing step: ${firstFail.users} users — ${firstFail.failReasons.join('; ')}`, `  ${limiter(firstFail, machine.cores)}`);
+  if (calibrated) lines.push(...calibratedLines(calibrated));
   if (profileRoot) lines.push(`CPU profiles of the harness process: ${profileRoot}/<users>-<mode>/*.cpuprofile`);
   process.stdout.write(`${lines.join('\n')}\n`);
 
   const out = str(flags, 'out') || join(repoRoot(), 'rookery-results', 'bench', `density-${str(flags, 'input')}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(resolve(out, '..'), { recursive: true });
-  writeFileSync(out, JSON.stringify({ bench: 'density', flags, machine, steps: reports, summary }, null, 2));
+  writeFileSync(out, JSON.stringify({ bench: 'density', flags, machine, steps: reports, summary, calibrated }, null, 2));
   log(`results: ${out}`);
 }
 

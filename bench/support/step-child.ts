@@ -12,6 +12,9 @@ import { runRaw } from './raw-playwright.js';
 import { parseDuration } from '../../src/load/duration.js';
 import { healthVerdict } from '../../src/health/verdict.js';
 import { availableParallelism } from 'node:os';
+import { readCalibration } from '../../src/load/calibration-file.js';
+import type { MetricSummary } from '../../src/metrics/model.js';
+import type { CapacityObservations } from './step-protocol.js';
 
 function send(msg: StepMessage): void {
   process.send?.(msg);
@@ -63,9 +66,18 @@ async function main(): Promise<void> {
     });
     return;
   }
+  const cap: CapacityObservations = {
+    capacityLine: undefined,
+    maxWaiting: 0,
+    minOpeningPerSecond: undefined,
+    saturatedSeconds: 0,
+    steady: undefined,
+    wholeEventRttP95: undefined,
+  };
+  let lastSecond = -1;
   const outcome = await runLocal({
     ...(cfg.launchArgs ? { launchArgs: cfg.launchArgs } : {}),
-    capacity: { governor: cfg.governor ?? false },
+    capacity: { governor: cfg.governor ?? false, calibration: cfg.calibrationFile ? readCalibration(cfg.calibrationFile) : false },
     signal: stop.signal,
     liteWorkers: startLiteWorkers,
     scenarioFile: cfg.scenario,
@@ -87,10 +99,23 @@ async function main(): Promise<void> {
     onProgress: (st) => {
       if (st.interval && !merged) timed.push({ elapsedMs: st.elapsedMs, snapshot: st.interval });
       window(st.elapsedMs);
+      if (st.opening && st.opening.waiting > 0) {
+        cap.maxWaiting = Math.max(cap.maxWaiting, st.opening.waiting);
+        cap.minOpeningPerSecond = Math.min(cap.minOpeningPerSecond ?? Infinity, st.opening.perSecond);
+      }
+      const second = Math.floor(st.elapsedMs / 1000);
+      if (st.saturated && second !== lastSecond) cap.saturatedSeconds++;
+      lastSecond = second;
     },
-    log: (line) => process.stderr.write(`[run] ${line}\n`),
+    log: (line) => {
+      if (cap.capacityLine === undefined && /this machine holds/.test(line)) cap.capacityLine = line;
+      process.stderr.write(`[run] ${line}\n`);
+    },
   });
   const r = outcome.results;
+  const rttP95 = (metrics: readonly MetricSummary[] | undefined): number | undefined => metrics?.find((m) => m.name === 'lv_event_rtt_ms' && m.labels.event === 'inc')?.p95;
+  cap.wholeEventRttP95 = rttP95(r.metrics);
+  if (r.steady) cap.steady = { selector: r.steady.selector, intervals: r.steady.intervals, excludedIntervals: r.steady.excludedIntervals, eventRttP95: rttP95(r.steady.metrics) };
   if (merged) timed = merged.intervals().map((snapshot, i) => ({ elapsedMs: (i + 1) * merged.intervalMs, snapshot }));
   send({
     type: 'result',
@@ -99,6 +124,7 @@ async function main(): Promise<void> {
     health: r.health,
     versions: { ...r.meta.versions },
     interrupted: r.meta.interrupted,
+    capacity: cap,
   });
 }
 

@@ -1,0 +1,170 @@
+/**
+ * What a page must still be able to do in the Chromium Rookery launches (issue 13 item 5: any switch that cuts
+ * Chromium's CPU per action must keep it): `requestAnimationFrame` fires at the display's rate (not stopped, not
+ * unthrottled), a CSS transition runs to `transitionend`, LiveView JS commands that wait for animation frames
+ * (`add_class`, `transition`) reach their end state, and clicks through the fast path are handled by the real client
+ * and measured — counts equal to the fixture's ground truth.
+ *
+ * The same checks run against the two switches that did cut Chromium's CPU per click (bench/chromium-profile.ts,
+ * BENCHMARKS.md): `--disable-threaded-compositing` (a half) makes the renderer composite without a scheduler — a
+ * mode Chromium keeps for its layout tests — so no frame is ever produced and rAF never fires;
+ * `--disable-frame-rate-limit` (a tenth) replaces the 60 Hz begin-frame source with back-to-back frames, so an rAF
+ * loop spins as fast as the CPU allows. Both cases show the checks can fail.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright';
+import { launchChromium } from '../../src/browser/launch.js';
+import { chromiumArgs } from '../../src/browser/flags.js';
+import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { PageProbe } from '../../src/probe/page-probe.js';
+import { PAGE_AGENT_SCRIPT } from '../../src/probe/page-agent.js';
+import { createVerbs } from '../../src/scenario/verbs.js';
+import { MetricsRegistry } from '../../src/metrics/registry.js';
+import { recordObservation } from '../../src/metrics/record.js';
+import type { Observation } from '../../src/liveview/observations.js';
+
+interface PageFidelity {
+  /** rAF callbacks in one second of an rAF loop. */
+  rafPerSecond: number;
+  transitionEnded: boolean;
+  /** LiveView `add_class` (applied in an animation frame) reached the element. */
+  jsAddClass: boolean;
+  /** LiveView `transition` ran its start → run → end classes and removed them after its time. */
+  jsTransition: { sawRun: boolean; cleaned: boolean };
+}
+
+/** Runs in the page (a /counter page, connected). Bounded: everything settles or gives up within ~2 s. */
+function measureFidelity(page: Page): Promise<PageFidelity> {
+  return page.evaluate(async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let frames = 0;
+    const t0 = performance.now();
+    const tick = (): void => {
+      frames++;
+      if (performance.now() - t0 < 1_000) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+
+    const box = document.createElement('div');
+    box.id = 'fidelity-box';
+    box.style.cssText = 'width:20px;height:20px;opacity:1;transition:opacity 80ms linear';
+    document.body.appendChild(box);
+    let transitionEnded = false;
+    box.addEventListener('transitionend', () => (transitionEnded = true));
+    void box.getBoundingClientRect();
+    box.style.opacity = '0';
+
+    // LiveView JS commands, executed by the page's own client on an element inside the LiveView.
+    const ls = (window as unknown as { liveSocket: { execJS(el: Element, js: string): void } }).liveSocket;
+    const target = document.querySelector('#count')!;
+    ls.execJS(target, JSON.stringify([['add_class', { names: ['fidelity-added'], transition: [[], [], []], time: 0 }]]));
+    let sawRun = false;
+    const mo = new MutationObserver(() => {
+      if (target.classList.contains('fidelity-run')) sawRun = true;
+    });
+    mo.observe(target, { attributes: true, attributeFilter: ['class'] });
+    ls.execJS(target, JSON.stringify([['transition', { time: 100, transition: [['fidelity-run'], ['fidelity-start'], ['fidelity-end']], blocking: false }]]));
+
+    await sleep(1_500);
+    mo.disconnect();
+    box.remove();
+    const cls = target.classList;
+    return {
+      rafPerSecond: frames,
+      transitionEnded,
+      jsAddClass: cls.contains('fidelity-added'),
+      jsTransition: { sawRun, cleaned: !cls.contains('fidelity-run') && !cls.contains('fidelity-start') },
+    };
+  });
+}
+
+const CLICKS = 5;
+
+async function check(browser: Browser, url: string, fixture: FixtureServer): Promise<{ fidelity: PageFidelity; clicksOk: number; pushed: number; patched: number; events: number; serverInc: number }> {
+  fixture.reset();
+  const context = await browser.newContext();
+  try {
+    await context.addInitScript({ content: PAGE_AGENT_SCRIPT });
+    const page = await context.newPage();
+    const registry = new MetricsRegistry();
+    const events: Observation[] = [];
+    const probe = await PageProbe.attach(page, {
+      sink: (obs) => {
+        if (obs.type === 'event' && obs.push === 'event') events.push(obs);
+        recordObservation(registry, obs);
+      },
+    });
+    const lv = createVerbs({ page, probe, target: url, recorder: registry, input: 'fast', actionTimeoutMs: 5_000 });
+    await lv.goto('/counter');
+    let clicksOk = 0;
+    let pushed = 0;
+    let patched = 0;
+    for (let i = 0; i < CLICKS; i++) {
+      const t = await lv.click('#inc');
+      clicksOk++;
+      if (t.pushed && t.rttMs !== undefined) pushed++;
+      // The patch is measured in the page and encloses the wire round trip.
+      if (t.rttMs !== undefined && t.patchMs > 0) patched++;
+    }
+    const fidelity = await measureFidelity(page);
+    await probe.detach();
+    const serverInc = fixture.stats().events.filter((e) => e.event === 'inc' && e.status === 'ok').length;
+    return { fidelity, clicksOk, pushed, patched, events: events.length, serverInc };
+  } finally {
+    await context.close();
+  }
+}
+
+let fixture: FixtureServer;
+
+beforeAll(async () => {
+  fixture = await startFixture({ port: 0 });
+});
+
+afterAll(async () => {
+  await fixture?.close();
+});
+
+describe('Chromium as Rookery launches it keeps what pages rely on', () => {
+  it('with the default switches: rAF at display rate, CSS transitions, LiveView JS commands, measured clicks', async () => {
+    const { browser } = await launchChromium();
+    try {
+      const r = await check(browser, fixture.url, fixture);
+      // A display refreshes at most ~60–120 times a second; an unthrottled rAF loop runs hundreds of times.
+      expect(r.fidelity.rafPerSecond).toBeGreaterThan(0);
+      expect(r.fidelity.rafPerSecond).toBeLessThanOrEqual(125);
+      expect(r.fidelity.transitionEnded).toBe(true);
+      expect(r.fidelity.jsAddClass).toBe(true);
+      expect(r.fidelity.jsTransition).toEqual({ sawRun: true, cleaned: true });
+      expect(r).toMatchObject({ clicksOk: CLICKS, pushed: CLICKS, patched: CLICKS, events: CLICKS, serverInc: CLICKS });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('detects the unthrottled frames of --disable-frame-rate-limit (rAF loops spin: hundreds per second)', async () => {
+    expect(chromiumArgs()).not.toContain('--disable-frame-rate-limit');
+    const { browser } = await launchChromium({ args: ['--disable-frame-rate-limit'] });
+    try {
+      const r = await check(browser, fixture.url, fixture);
+      // Measured here at 1 100–1 400 per second on a machine whose cores other work kept busy.
+      expect(r.fidelity.rafPerSecond).toBeGreaterThan(125);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('detects the breakage of --disable-threaded-compositing (no frames: rAF and JS commands stall)', async () => {
+    expect(chromiumArgs()).not.toContain('--disable-threaded-compositing');
+    const { browser } = await launchChromium({ args: ['--disable-threaded-compositing'] });
+    try {
+      const r = await check(browser, fixture.url, fixture);
+      expect(r.fidelity.rafPerSecond).toBe(0);
+      expect(r.fidelity.jsAddClass).toBe(false);
+      // The click path itself does not need frames: the client handles clicks and the agent sees the patch.
+      expect(r).toMatchObject({ clicksOk: CLICKS, events: CLICKS, serverInc: CLICKS });
+    } finally {
+      await browser.close();
+    }
+  });
+});
