@@ -22,6 +22,7 @@ import { startFixtureProcess } from './support/fixture-process.js';
 import { cpuShare, readCpu } from './support/proc-usage.js';
 import { repoRoot } from './support/repo-root.js';
 import { describeMachine } from './support/machine-description.js';
+import { clickAndTime } from './support/raw-playwright.js';
 
 const flags = parseFlags(process.argv.slice(2), {
   pages: '20',
@@ -52,30 +53,6 @@ function parseVariants(spec: string): Variant[] {
       if (eq < 1) throw new Error(`--variants: "${s}" is not name=switches`);
       return { name: s.slice(0, eq), args: s.slice(eq + 1).split(/\s+/).filter(Boolean) };
     });
-}
-
-/** Click `#inc` in the page and resolve with the ms until `#count` changed (page clock). */
-function clickAndTime(page: Page): Promise<number> {
-  return page.evaluate(
-    () =>
-      new Promise<number>((res, rej) => {
-        const count = document.querySelector('#count');
-        const inc = document.querySelector<HTMLElement>('#inc');
-        if (!count || !inc) return rej(new Error('no #count or #inc'));
-        const t0 = performance.now();
-        const mo = new MutationObserver(() => {
-          mo.disconnect();
-          clearTimeout(timer);
-          res(performance.now() - t0);
-        });
-        const timer = setTimeout(() => {
-          mo.disconnect();
-          rej(new Error('no #count mutation within 15 s'));
-        }, 15_000);
-        mo.observe(count, { childList: true, characterData: true, subtree: true });
-        inc.click();
-      }),
-  );
 }
 
 interface Fidelity {

@@ -26,7 +26,7 @@ export interface RawConfig {
 const LABELS = { event: 'inc', view: '/counter' };
 
 /** Click `#inc` in the page and resolve with the ms until `#count` changed (page clock). */
-function clickAndTime(page: Page): Promise<number> {
+export function clickAndTime(page: Page): Promise<number> {
   return page.evaluate(
     () =>
       new Promise<number>((resolve, reject) => {
