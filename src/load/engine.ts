@@ -21,6 +21,7 @@ import { segmentAt } from './sequential.js';
 import type { Feeder } from '../scenario/feeder.js';
 import { browserDriver, isTargetClosed, type LeaseSource } from '../browser/driver.js';
 import type { UserDriver, UserSession } from '../scenario/driver.js';
+import type { ConnectedSample } from '../server-metrics/scraper.js';
 import pLimit from 'p-limit';
 import { availableParallelism } from 'node:os';
 
@@ -119,6 +120,11 @@ export class LoadEngine {
   /** Sequential variants: the variant each user was given when it started. */
   private readonly userVariants = new Map<number, string>();
   private readonly connectedSeen = new Map<string, Labels>();
+  /** Sessions being released: the server may still hold their LiveViews (their sockets close at the end). */
+  private releasing = 0;
+  /** Connection changes of sessions no longer held, plus release starts and ends (ConnectedSample.changes). */
+  private retiredChanges = 0;
+  private lastReleaseChangeAt = performance.now();
   private interrupted: string | undefined;
   private stopRequested = false;
   private hardAbort = new AbortController();
@@ -372,10 +378,21 @@ export class LoadEngine {
   }
 
   private async dropSession(session: UserSession, reusable = false): Promise<void> {
+    const last = session.connection();
     this.sessions.delete(session);
     this.probeVariants.delete(session);
-    if (reusable) await session.release();
-    else await session.discard();
+    // From here until its sockets are closed the server may count its view while the harness no longer does.
+    this.retiredChanges += last.changes + 1;
+    this.releasing++;
+    this.lastReleaseChangeAt = performance.now();
+    try {
+      if (reusable) await session.release();
+      else await session.discard();
+    } finally {
+      this.releasing--;
+      this.retiredChanges++;
+      this.lastReleaseChangeAt = performance.now();
+    }
   }
 
   private variantOf(userId: number): { name: string | undefined; value: string | undefined } {
@@ -509,11 +526,30 @@ export class LoadEngine {
     }
   }
 
+  /**
+   * Main LiveViews this engine's pages hold connected right now, by view and variant, and whether the server can
+   * be counting differently (a page navigating, joining or being released; see ConnectedSample).
+   */
+  connectedSample(): ConnectedSample {
+    let unsettled = this.releasing;
+    let changes = this.retiredChanges;
+    let last = this.lastReleaseChangeAt;
+    const views = new Map<UserSession, string | undefined>();
+    for (const p of this.sessions) {
+      const c = p.connection();
+      views.set(p, c.view);
+      if (!c.settled) unsettled++;
+      changes += c.changes;
+      last = Math.max(last, c.changedAt);
+    }
+    return { counts: this.connectedCounts(views), unsettled, quietMs: performance.now() - last, changes };
+  }
+
   /** Main LiveViews this engine's pages hold connected right now, by view and variant. */
-  connectedCounts(): Array<{ labels: Labels; value: number }> {
+  connectedCounts(views?: ReadonlyMap<UserSession, string | undefined>): Array<{ labels: Labels; value: number }> {
     const now = new Map<string, { labels: Labels; value: number }>();
     for (const p of this.sessions) {
-      const view = p.connectedView();
+      const view = views ? views.get(p) : p.connection().view;
       if (view === undefined) continue;
       const variant = this.probeVariants.get(p);
       const key = `${variant ?? ''}\u0000${view}`;

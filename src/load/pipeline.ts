@@ -10,7 +10,7 @@
  */
 import type { LoadedScenario } from '../scenario/load.js';
 import type { HealthSummary, Labels, Results, ResultsMeta } from '../metrics/model.js';
-import { ServerScraper, type ServerMetricsConfig } from '../server-metrics/scraper.js';
+import { ServerScraper, type ConnectedSample, type ServerMetricsConfig } from '../server-metrics/scraper.js';
 import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOptions } from './checkpoint.js';
 import type { RunCollector } from './run-collector.js';
 import type { PlannedRun } from './plan.js';
@@ -50,8 +50,11 @@ export interface RunTransport {
   summary(final: boolean): RunnersSummary;
   /** Set when a failed run still has its measurements (a local run): the failure becomes a note in the results. */
   keepOnFailure?(message: string): RunCollector | undefined;
-  /** Live LiveView counts per view (the scraper's memory-per-LiveView fit), when this transport knows them. */
-  connectedCounts?(): Array<{ labels: Labels; value: number }>;
+  /**
+   * The LiveViews connected now per view, and whether that is settled (the scraper pairs each scrape with it for
+   * memory per LiveView), when this transport's pages are in this process.
+   */
+  connectedSample?(): ConnectedSample | undefined;
   /** Says goodbye to runners (they may leave) once the load is over or failed. */
   end(): void;
   /** Releases everything: browsers, workers, runners, sockets. Always called. */
@@ -124,7 +127,7 @@ export async function runPipeline(input: PipelineInput, transport: RunTransport)
       collector = started.collector;
       if (input.serverMetrics) {
         // The app's metrics are scraped once per run (by the collector): one clock, and the app counted once.
-        scraper = new ServerScraper(input.serverMetrics, collector.startedAt, undefined, transport.connectedCounts ? () => transport.connectedCounts?.() ?? [] : undefined);
+        scraper = new ServerScraper(input.serverMetrics, collector.startedAt, undefined, transport.connectedSample ? () => transport.connectedSample?.() : undefined);
         await scraper.start();
       }
       if (input.checkpoint) {

@@ -303,9 +303,9 @@ export class SliceRun {
     return g && g.waiting > 0 ? { waiting: g.waiting, perSecond: g.currentRate } : undefined;
   }
 
-  /** The live-connection gauge rows of the browser users (server metrics scraping). */
-  connectedCounts(): ReturnType<LoadEngine['connectedCounts']> {
-    return this.engine?.connectedCounts() ?? [];
+  /** The browser users' connected LiveViews now, and whether that is settled (server metrics scraping). */
+  connectedSample(): ReturnType<LoadEngine['connectedSample']> | undefined {
+    return this.engine?.connectedSample();
   }
 
   /** Runtime control: users added (or removed) on top of the schedule; closed models only. */

@@ -64,6 +64,11 @@ export interface MemoryEstimate {
   variant: string | undefined;
   /** Why there is no fit (no memory series, too few points, connected count never changed, …). */
   reason?: string;
+  /**
+   * Scrapes in the fitted window left out because the connected count was in transition when they were taken
+   * (a page navigating, joining or being released: the server's count could differ from the harness's).
+   */
+  excluded: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -115,10 +120,13 @@ interface Window {
   toMs: number;
 }
 
-/** Where a variant's server figures live: its segment (sequential) or the whole run. */
+/**
+ * Where a variant's server figures live: its segment (sequential) or the whole run. Memory is fitted over the
+ * planned load (ramp, hold, ramp-down; a sequential segment's settle gap too, where its views have left).
+ */
 function windowOf(results: Results, variant: string | undefined, part: 'all' | 'fit'): Window {
   const seg = variant === undefined ? undefined : results.meta.segments?.find((s) => s.variant === variant);
-  if (seg) return part === 'fit' ? { fromMs: seg.startMs, toMs: seg.holdEndMs } : { fromMs: seg.startMs, toMs: seg.endMs };
+  if (seg) return { fromMs: seg.startMs, toMs: seg.endMs };
   const planned = typeof results.meta.load.plannedMs === 'number' ? results.meta.load.plannedMs : results.meta.durationMs;
   return part === 'fit' ? { fromMs: 0, toMs: planned } : { fromMs: -Infinity, toMs: Infinity };
 }
@@ -265,7 +273,7 @@ function connectedAt(results: Results, variant: string | undefined, t: number): 
   return t1 === t0 ? v1 : v0 + ((v1 - v0) * (t - t0)) / (t1 - t0);
 }
 
-/** Connected count sampled at scrape `i`; undefined when it changed during the scrape (not usable). */
+/** Connected count sampled at scrape `i`; undefined when it was in transition then (not usable, see pairedCounts). */
 function sampledAt(series: ReadonlyArray<{ values: (number | null)[] }>, i: number): number | undefined {
   let total = 0;
   for (const s of series) {
@@ -281,14 +289,15 @@ export function memoryPerLiveView(results: Results): MemoryEstimate[] {
   const server = results.server;
   const variants: Array<string | undefined> = serverAttributable(results) ? variantList(results) : [undefined];
   return variants.map((variant) => {
-    if (!server) return { fit: undefined, variant, reason: 'no server metrics (run with --server-metrics)' };
+    if (!server) return { fit: undefined, variant, reason: 'no server metrics (run with --server-metrics)', excluded: 0 };
     const role = MEMORY_ROLES.find((r) => server.series.some((s) => s.role === r && s.kind === 'gauge'));
-    if (!role) return { fit: undefined, variant, reason: `no server memory series (none of ${MEMORY_ROLES.join(', ')} was exported; see the README for the names recognised)` };
+    if (!role) return { fit: undefined, variant, reason: `no server memory series (none of ${MEMORY_ROLES.join(', ')} was exported; see the README for the names recognised)`, excluded: 0 };
     const mem = server.series.filter((s) => s.role === role && s.kind === 'gauge');
     const w = windowOf(results, variant, 'fit');
     // Counted at the instant of each scrape when the run could (single machine), else interpolated.
     const sampled = server.connected?.filter((c) => variant === undefined || c.labels.variant === variant);
     const points: Array<{ x: number; y: number }> = [];
+    let excluded = 0;
     server.t.forEach((t, i) => {
       if (t < w.fromMs || t > w.toMs) return;
       let y = 0;
@@ -298,17 +307,21 @@ export function memoryPerLiveView(results: Results): MemoryEstimate[] {
         y += v;
       }
       const x = sampled ? sampledAt(sampled, i) : connectedAt(results, variant, t);
-      if (x === undefined) return;
+      if (x === undefined) {
+        if (sampled) excluded++;
+        return;
+      }
       points.push({ x, y });
     });
     const fit = fitLine(points);
     if (!fit) {
-      const why = points.length < 3 ? `${points.length} usable point(s) in the ramp and hold` : 'the number of connected LiveViews never changed';
-      return { fit: undefined, variant, reason: `cannot fit: ${why}` };
+      const why = points.length < 3 ? `${points.length} usable point(s) in the run's load` : 'the number of connected LiveViews never changed';
+      return { fit: undefined, variant, reason: `cannot fit: ${why}${excluded > 0 ? ` (${excluded} scrape(s) taken while pages were navigating, joining or being released were left out)` : ''}`, excluded };
     }
     const half = t95(fit.n - 2) * fit.stderr;
     return {
       variant,
+      excluded,
       fit: {
         variant,
         metric: `${role} (${[...new Set(mem.map((s) => s.metric))].join(', ')})`,

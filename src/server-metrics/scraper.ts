@@ -21,6 +21,9 @@ export interface ServerMetricsConfig {
   timeoutMs?: number;
 }
 
+/** How often to look again for a quiet moment while pages are in transition. */
+const QUIET_POLL_MS = 10;
+
 export type FetchText = (url: string, signal: AbortSignal) => Promise<string>;
 
 async function defaultFetch(url: string, signal: AbortSignal): Promise<string> {
@@ -70,16 +73,40 @@ export function validateServerMetrics(config: ServerMetricsConfig): void {
 }
 
 /**
- * Counts that held for the whole scrape: the server answered somewhere in between, so a count that changed
- * meanwhile could match either reading; it becomes null (left out of the memory fit).
+ * The LiveViews the harness holds connected at one instant (single-machine runs), and whether the server's own
+ * count can differ from it right now. The server joins a view before its reply reaches the page and closes an
+ * old document's socket some time after the page has let it go, so around navigations, joins and releases the
+ * two counts disagree; a scrape taken then would pair memory with the wrong count.
  */
-export function stableCounts(
-  before: ReadonlyArray<{ labels: Labels; value: number }>,
-  after: ReadonlyArray<{ labels: Labels; value: number }>,
-): Array<{ labels: Labels; value: number | null }> {
-  const key = (l: Labels): string => JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const b = new Map(before.map((c) => [key(c.labels), c.value]));
-  return after.map((c) => ({ labels: c.labels, value: (b.get(key(c.labels)) ?? 0) === c.value ? c.value : null }));
+export interface ConnectedSample {
+  counts: ReadonlyArray<{ labels: Labels; value: number }>;
+  /** Pages whose count is in transition now: navigating, a main join or leave unanswered, being released. */
+  unsettled: number;
+  /** ms since the last change of any page's connected view or transition state. */
+  quietMs: number;
+  /** Such changes so far (monotonic): equal numbers at two instants mean nothing changed in between. */
+  changes: number;
+}
+
+/**
+ * A quiet spell shorter than this before a scrape may still hide a close the server has not processed yet (the
+ * page let its socket go first). When the scrape itself takes longer (a slow server loop), that is the guard.
+ */
+export const CONNECTED_GUARD_MS = 100;
+
+/**
+ * The counts to pair with a scrape taken between `before` and `after` (`scrapeMs` apart): the counts when they
+ * held, settled, for the whole scrape and a guard before it; else null (the scrape is left out of the memory
+ * fit, and the report counts it as excluded).
+ */
+export function pairedCounts(before: ConnectedSample, after: ConnectedSample, scrapeMs: number): Array<{ labels: Labels; value: number | null }> {
+  const usable = before.unsettled === 0 && after.unsettled === 0 && before.changes === after.changes && before.quietMs >= Math.max(CONNECTED_GUARD_MS, scrapeMs);
+  return after.counts.map((c) => ({ labels: c.labels, value: usable ? c.value : null }));
+}
+
+/** Whether a scrape now could be paired (no page in transition, quiet for the guard). */
+function quiet(s: ConnectedSample): boolean {
+  return s.unsettled === 0 && s.quietMs >= CONNECTED_GUARD_MS;
 }
 
 export class ServerScraper {
@@ -91,14 +118,14 @@ export class ServerScraper {
   private stopped = false;
 
   /**
-   * `sampleConnected`: the LiveViews the harness holds connected now (single-machine runs), read at the start
-   * of each round so memory is related to the count of the same moment.
+   * `sampleConnected`: the LiveViews the harness holds connected now (single-machine runs), read just before and
+   * after each round so memory is related to the count of the same moment (pairedCounts).
    */
   constructor(
     private readonly config: ServerMetricsConfig,
     startedAt: number,
     private readonly fetchText: FetchText = defaultFetch,
-    private readonly sampleConnected?: () => ReadonlyArray<{ labels: Labels; value: number }> | undefined,
+    private readonly sampleConnected?: () => ConnectedSample | undefined,
   ) {
     validateServerMetrics(config);
     this.intervalMs = config.intervalMs ?? 1_000;
@@ -127,7 +154,22 @@ export class ServerScraper {
     return this.builder.result(scrapedBy);
   }
 
+  /**
+   * Waits (up to half an interval) for a moment when no page is in transition, so that the round can be paired
+   * with the connected count; rates use the rounds' real times, so a later scrape changes no figure.
+   */
+  private async awaitQuiet(): Promise<void> {
+    const until = performance.now() + this.intervalMs / 2;
+    for (;;) {
+      const s = this.sampleConnected?.();
+      if (s === undefined || quiet(s) || this.stopped || performance.now() >= until) return;
+      await new Promise((r) => setTimeout(r, s.unsettled === 0 ? Math.max(1, CONNECTED_GUARD_MS - s.quietMs) : QUIET_POLL_MS));
+    }
+  }
+
   private async round(): Promise<void> {
+    await this.awaitQuiet();
+    const startedAt = performance.now();
     const before = this.sampleConnected?.();
     const inputs = await Promise.all(
       this.config.urls.map(async (url, node) => {
@@ -140,6 +182,6 @@ export class ServerScraper {
       }),
     );
     const after = this.sampleConnected?.();
-    this.builder.addRound(Date.now(), inputs, before && after ? stableCounts(before, after) : undefined);
+    this.builder.addRound(Date.now(), inputs, before && after ? pairedCounts(before, after, performance.now() - startedAt) : undefined);
   }
 }

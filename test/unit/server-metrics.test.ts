@@ -3,7 +3,7 @@ import { parseExposition } from '../../src/server-metrics/parse.js';
 import { compileRules, matchFamily } from '../../src/server-metrics/mapping.js';
 import { ServerMetricsBuilder, bucketQuantile } from '../../src/server-metrics/derive.js';
 import { fitLine, t95 } from '../../src/server-metrics/analysis.js';
-import { resolveServerMetrics, stableCounts } from '../../src/server-metrics/scraper.js';
+import { CONNECTED_GUARD_MS, pairedCounts, resolveServerMetrics, type ConnectedSample } from '../../src/server-metrics/scraper.js';
 import { checkServerResults } from '../../src/metrics/server-results.js';
 import { sequentialPlan, segmentAt } from '../../src/load/sequential.js';
 import { targetUsersAt } from '../../src/load/profile.js';
@@ -169,14 +169,24 @@ describe('fitLine', () => {
   });
 });
 
-describe('stableCounts and config', () => {
-  it('keeps a count only when it held for the whole scrape', () => {
+describe('pairedCounts and config', () => {
+  it('pairs a scrape with the counts only when no page was in transition during it or just before', () => {
     const v = { variant: 'a', view: '/a' };
     const w = { variant: 'b', view: '/b' };
-    expect(stableCounts([{ labels: v, value: 3 }], [{ labels: v, value: 3 }, { labels: w, value: 1 }])).toEqual([
-      { labels: v, value: 3 },
-      { labels: w, value: null },
-    ]);
+    const at = (o: Partial<ConnectedSample>): ConnectedSample => ({ counts: [{ labels: v, value: 3 }, { labels: w, value: 1 }], unsettled: 0, quietMs: 500, changes: 7, ...o });
+    const kept = [{ labels: v, value: 3 }, { labels: w, value: 1 }];
+    const left = [{ labels: v, value: null }, { labels: w, value: null }];
+    expect(pairedCounts(at({}), at({ quietMs: 510 }), 10)).toEqual(kept);
+    // A page navigating, joining or being released at either end.
+    expect(pairedCounts(at({ unsettled: 1 }), at({}), 10)).toEqual(left);
+    expect(pairedCounts(at({}), at({ unsettled: 2 }), 10)).toEqual(left);
+    // Something changed and changed back meanwhile: the counts are equal, the change count is not.
+    expect(pairedCounts(at({}), at({ changes: 9 }), 10)).toEqual(left);
+    // Too soon after the last change: the server may not have processed a close yet.
+    expect(pairedCounts(at({ quietMs: CONNECTED_GUARD_MS - 1 }), at({}), 10)).toEqual(left);
+    expect(pairedCounts(at({ quietMs: CONNECTED_GUARD_MS }), at({}), 10)).toEqual(kept);
+    // A slow scrape (slow server loop) needs as long a quiet spell before it.
+    expect(pairedCounts(at({ quietMs: 400 }), at({}), 450)).toEqual(left);
   });
 
   it('resolves the option and the CLI URLs (CLI replaces URLs, keeps the mapping) and rejects bad URLs', () => {
