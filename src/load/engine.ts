@@ -17,7 +17,7 @@ import { withLabels, type LabelledRecorder } from '../metrics/labelled.js';
 import { arrivalsDue, globalIndex, targetUsersAt, totalDurationMs, splitVariants, type LoadProfile } from './profile.js';
 import { createThrottle } from './throttle.js';
 import { ITERATION_BACKOFF, backoffDelay } from './backoff.js';
-import { segmentAt } from './sequential.js';
+import { SEGMENT_STOP_MARGIN_MS, segmentAt } from './sequential.js';
 import type { Feeder } from '../scenario/feeder.js';
 import { browserDriver, isTargetClosed, type LeaseSource } from '../browser/driver.js';
 import type { UserDriver, UserSession } from '../scenario/driver.js';
@@ -255,14 +255,14 @@ export class LoadEngine {
   }
 
   /**
-   * Sequential variants: a user still running when its variant's segment is over (ramp-down and settle gap
-   * spent) is stopped, so no variant's traffic spills into the next one's segment.
+   * Sequential variants: a user still running when its variant's segment is nearly over (ramp-down and settle
+   * gap spent but SEGMENT_STOP_MARGIN_MS) is stopped, so no variant's traffic spills into the next one's segment.
    */
   private endSegments(elapsed: number): void {
     for (const slot of this.slots) {
       const variant = this.userVariants.get(slot.userId);
       const seg = this.cfg.sequential?.find((s) => s.variant === variant);
-      if (seg && elapsed >= seg.endMs && !slot.abort.signal.aborted) {
+      if (seg && elapsed >= seg.endMs - SEGMENT_STOP_MARGIN_MS && !slot.abort.signal.aborted) {
         slot.retiring = true;
         slot.abort.abort();
       }

@@ -129,6 +129,8 @@ export async function runPipeline(input: PipelineInput, transport: RunTransport)
         // The app's metrics are scraped once per run (by the collector): one clock, and the app counted once.
         scraper = new ServerScraper(input.serverMetrics, collector.startedAt, undefined, transport.connectedSample ? () => transport.connectedSample?.() : undefined);
         await scraper.start();
+        // Sequential variants: a round at each segment's end, so no interval mixes two variants' server activity.
+        scraper.roundsAtSegmentEnds(started.loadStartedAt ?? collector.startedAt, plan.segments);
       }
       if (input.checkpoint) {
         const rc = collector;

@@ -138,6 +138,7 @@ export interface MachineInfo {
   node: string;
 }
 
+/** Times in results are ms since the run started (`meta.startedAt`), like `series.t` and `server.t`. */
 export interface VariantSegment {
   variant: string;
   /** Ramp-up starts. */

@@ -66,7 +66,8 @@ export interface MemoryEstimate {
   reason?: string;
   /**
    * Scrapes in the fitted window left out because the connected count was in transition when they were taken
-   * (a page navigating, joining or being released: the server's count could differ from the harness's).
+   * (a page navigating, joining or being released: the server's count could differ from the harness's), or,
+   * in sequential mode, because another variant's views were still connected.
    */
   excluded: number;
 }
@@ -121,12 +122,24 @@ interface Window {
 }
 
 /**
- * Where a variant's server figures live: its segment (sequential) or the whole run. Memory is fitted over the
- * planned load (ramp, hold, ramp-down; a sequential segment's settle gap too, where its views have left).
+ * Where a variant's server figures live: its segment (sequential) or the whole run.
+ * - `fit` (memory readings, instants): the planned load, ramp to ramp-down; a sequential segment's settle gap
+ *   too, where its views have left.
+ * - `all` (per-interval figures): the rounds that *start* in the window. A sequential run takes one round at
+ *   each segment's end, after the segment's users were stopped and before the next variant's start (scraper.ts),
+ *   so the rounds starting in a segment hold its activity, its users' last pushes included, and none of the next.
  */
 function windowOf(results: Results, variant: string | undefined, part: 'all' | 'fit'): Window {
-  const seg = variant === undefined ? undefined : results.meta.segments?.find((s) => s.variant === variant);
-  if (seg) return { fromMs: seg.startMs, toMs: seg.endMs };
+  const segments = results.meta.segments ?? [];
+  const k = variant === undefined ? -1 : segments.findIndex((s) => s.variant === variant);
+  const seg = segments[k];
+  if (seg && part === 'fit') return { fromMs: seg.startMs, toMs: seg.endMs };
+  if (seg) {
+    return {
+      fromMs: k === 0 ? -Infinity : seg.startMs,
+      toMs: k === segments.length - 1 ? Infinity : seg.endMs,
+    };
+  }
   const planned = typeof results.meta.load.plannedMs === 'number' ? results.meta.load.plannedMs : results.meta.durationMs;
   return part === 'fit' ? { fromMs: 0, toMs: planned } : { fromMs: -Infinity, toMs: Infinity };
 }
@@ -153,9 +166,9 @@ function serverStat(server: ServerMetricsResults, hists: readonly ServerHistogra
   for (const h of hists) {
     const same = le !== undefined && h.le.length === le.length && h.le.every((b, i) => b === le[i]);
     server.t.forEach((t, i) => {
-      // A point covers the interval ending at t: it belongs to the window its middle falls in.
-      const mid = t - server.intervalMs / 2;
-      if (mid <= w.fromMs || mid > w.toMs) return;
+      // A point covers the interval since the previous round: it belongs to the window that interval starts in.
+      const start = i > 0 ? server.t[i - 1]! : t - server.intervalMs;
+      if (start < w.fromMs || start >= w.toMs) return;
       count += h.count[i] ?? 0;
       sum += h.sum[i] ?? 0;
       if (same) {
@@ -296,6 +309,8 @@ export function memoryPerLiveView(results: Results): MemoryEstimate[] {
     const w = windowOf(results, variant, 'fit');
     // Counted at the instant of each scrape when the run could (single machine), else interpolated.
     const sampled = server.connected?.filter((c) => variant === undefined || c.labels.variant === variant);
+    // A sequential variant's reading is its own only when no view of another variant was still connected.
+    const others = variant === undefined ? [] : (server.connected ?? []).filter((c) => c.labels.variant !== variant);
     const points: Array<{ x: number; y: number }> = [];
     let excluded = 0;
     server.t.forEach((t, i) => {
@@ -307,7 +322,7 @@ export function memoryPerLiveView(results: Results): MemoryEstimate[] {
         y += v;
       }
       const x = sampled ? sampledAt(sampled, i) : connectedAt(results, variant, t);
-      if (x === undefined) {
+      if (x === undefined || others.some((c) => (c.values[i] ?? 0) > 0)) {
         if (sampled) excluded++;
         return;
       }
@@ -316,7 +331,7 @@ export function memoryPerLiveView(results: Results): MemoryEstimate[] {
     const fit = fitLine(points);
     if (!fit) {
       const why = points.length < 3 ? `${points.length} usable point(s) in the run's load` : 'the number of connected LiveViews never changed';
-      return { fit: undefined, variant, reason: `cannot fit: ${why}${excluded > 0 ? ` (${excluded} scrape(s) taken while pages were navigating, joining or being released were left out)` : ''}`, excluded };
+      return { fit: undefined, variant, reason: `cannot fit: ${why}${excluded > 0 ? ` (${excluded} scrape(s) left out: taken while pages were navigating, joining or being released)` : ''}`, excluded };
     }
     const half = t95(fit.n - 2) * fit.stderr;
     return {

@@ -8,7 +8,7 @@
 import { ServerMetricsBuilder } from './derive.js';
 import type { MappingRule } from './mapping.js';
 import type { ServerMetricsResults } from '../metrics/server-results.js';
-import type { Labels } from '../metrics/model.js';
+import type { Labels, VariantSegment } from '../metrics/model.js';
 
 export interface ServerMetricsConfig {
   /** One Prometheus text endpoint per app node, e.g. `http://app-1:4000/metrics`. */
@@ -116,6 +116,9 @@ export class ServerScraper {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private stopped = false;
+  /** Extra rounds still to come (epoch ms), ascending, and their timers. */
+  private extraAt: number[] = [];
+  private extraTimers: NodeJS.Timeout[] = [];
 
   /**
    * `sampleConnected`: the LiveViews the harness holds connected now (single-machine runs), read just before and
@@ -139,8 +142,34 @@ export class ServerScraper {
     if (this.stopped) return;
     this.timer = setInterval(() => {
       // A slow endpoint must not pile up rounds: skip a tick while the previous round runs.
-      if (this.inFlight === undefined) this.inFlight = this.round().finally(() => (this.inFlight = undefined));
+      if (this.inFlight === undefined) this.enqueue(true);
     }, this.intervalMs);
+  }
+
+  /**
+   * Sequential variants: one more round at each segment's end (`loadStartedAt` + endMs, on the load's clock),
+   * when the variant's users have been stopped and the next variant's have not started, so that no interval
+   * mixes the server activity of two variants (the engine stops a segment's users a little before its end).
+   */
+  roundsAtSegmentEnds(loadStartedAt: number, segments: readonly VariantSegment[] | undefined): void {
+    for (const s of segments ?? []) {
+      const at = loadStartedAt + s.endMs;
+      this.extraAt.push(at);
+      this.extraTimers.push(setTimeout(() => {
+        this.extraAt = this.extraAt.filter((x) => x !== at);
+        this.enqueue(false);
+      }, Math.max(0, at - Date.now())));
+    }
+    this.extraAt.sort((a, b) => a - b);
+  }
+
+  /** Runs a round after the one in flight, if any. */
+  private enqueue(waitQuiet: boolean): void {
+    if (this.stopped) return;
+    const p: Promise<void> = (this.inFlight ?? Promise.resolve()).then(() => this.round(waitQuiet)).finally(() => {
+      if (this.inFlight === p) this.inFlight = undefined;
+    });
+    this.inFlight = p;
   }
 
   /** Takes a last round (so the end of the run is covered) and returns what was scraped. */
@@ -148,6 +177,7 @@ export class ServerScraper {
     if (!this.stopped) {
       this.stopped = true;
       if (this.timer) clearInterval(this.timer);
+      for (const t of this.extraTimers) clearTimeout(t);
       await this.inFlight;
       await this.round();
     }
@@ -159,7 +189,8 @@ export class ServerScraper {
    * with the connected count; rates use the rounds' real times, so a later scrape changes no figure.
    */
   private async awaitQuiet(): Promise<void> {
-    const until = performance.now() + this.intervalMs / 2;
+    // Never past a segment boundary's round: that one must not wait.
+    const until = Math.min(performance.now() + this.intervalMs / 2, performance.now() + ((this.extraAt[0] ?? Infinity) - Date.now()));
     for (;;) {
       const s = this.sampleConnected?.();
       if (s === undefined || quiet(s) || this.stopped || performance.now() >= until) return;
@@ -167,8 +198,8 @@ export class ServerScraper {
     }
   }
 
-  private async round(): Promise<void> {
-    await this.awaitQuiet();
+  private async round(waitQuiet = true): Promise<void> {
+    if (waitQuiet) await this.awaitQuiet();
     const startedAt = performance.now();
     const before = this.sampleConnected?.();
     const inputs = await Promise.all(
