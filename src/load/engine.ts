@@ -22,6 +22,7 @@ import type { Feeder } from '../scenario/feeder.js';
 import { browserDriver, isTargetClosed, type LeaseSource } from '../browser/driver.js';
 import type { UserDriver, UserSession } from '../scenario/driver.js';
 import type { ConnectedSample } from '../server-metrics/scraper.js';
+import { ConnectedSpanRecorder } from '../server-metrics/connected-spans.js';
 import pLimit from 'p-limit';
 import { availableParallelism } from 'node:os';
 
@@ -61,7 +62,15 @@ export interface EngineConfig {
    * of the interleaved split by user id.
    */
   sequential?: readonly VariantSegment[];
+  /**
+   * Distributed runners: record when the count of connected views was settled (polled every SPAN_POLL_MS) and
+   * send the spans in each snapshot, so the collector can pair its server scrapes with exact counts.
+   */
+  connectedSpans?: boolean;
 }
+
+/** How often a runner reads its connection state for the connected spans (a span ends at its last reading). */
+const SPAN_POLL_MS = 25;
 
 export type EnginePhase = 'idle' | 'running' | 'stopping' | 'done';
 
@@ -125,6 +134,7 @@ export class LoadEngine {
   /** Connection changes of sessions no longer held, plus release starts and ends (ConnectedSample.changes). */
   private retiredChanges = 0;
   private lastReleaseChangeAt = performance.now();
+  private readonly spans: ConnectedSpanRecorder | undefined;
   private interrupted: string | undefined;
   private stopRequested = false;
   private hardAbort = new AbortController();
@@ -141,6 +151,7 @@ export class LoadEngine {
     else if (cfg.leases) this.driver = browserDriver(cfg.leases);
     else throw new Error('LoadEngine: give leases (a browser pool) or a driver');
     this.reg = withLabels(cfg.registry, { client: this.driver.client });
+    if (cfg.connectedSpans) this.spans = new ConnectedSpanRecorder();
     for (const [name, spec] of Object.entries(cfg.scenario.throttles ?? {})) {
       this.throttles.set(name, cfg.throttles?.get(name) ?? createThrottle(spec as ThrottleSpec));
     }
@@ -192,6 +203,7 @@ export class LoadEngine {
     this.startedAt = performance.now();
     const intervalMs = this.cfg.intervalMs ?? 1_000;
     const ticker = setInterval(() => this.emitSnapshot(), intervalMs);
+    const spanPoll = this.spans ? setInterval(() => this.spans?.observe(this.connectedSample(), Date.now()), SPAN_POLL_MS) : undefined;
     try {
       if (this.cfg.profile.kind === 'arrival') await this.runOpen();
       else await this.runClosed();
@@ -199,6 +211,7 @@ export class LoadEngine {
       await this.drain();
     } finally {
       clearInterval(ticker);
+      clearInterval(spanPoll);
       this.phase = 'done';
       this.emitSnapshot();
     }
@@ -574,7 +587,12 @@ export class LoadEngine {
     this.reg.gauge('users_active', {}, st.active);
     this.reg.gauge('users_target', {}, this.phase === 'done' ? 0 : st.target);
     this.recordConnected();
-    this.cfg.onSnapshot(this.cfg.registry.takeSnapshot());
+    const snapshot = this.cfg.registry.takeSnapshot();
+    if (this.spans) {
+      this.spans.observe(this.connectedSample(), Date.now());
+      snapshot.connected = this.spans.take();
+    }
+    this.cfg.onSnapshot(snapshot);
   }
 }
 

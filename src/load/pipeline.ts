@@ -9,7 +9,7 @@
  *   the collector state machine, which merges them into the same RunCollector.
  */
 import type { LoadedScenario } from '../scenario/load.js';
-import type { HealthSummary, Labels, Results, ResultsMeta } from '../metrics/model.js';
+import type { ConnectedSpan, HealthSummary, Results, ResultsMeta } from '../metrics/model.js';
 import { ServerScraper, type ConnectedSample, type ServerMetricsConfig } from '../server-metrics/scraper.js';
 import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOptions } from './checkpoint.js';
 import type { RunCollector } from './run-collector.js';
@@ -55,6 +55,8 @@ export interface RunTransport {
    * memory per LiveView), when this transport's pages are in this process.
    */
   connectedSample?(): ConnectedSample | undefined;
+  /** Distributed runs: the runners' spans of settled connected counts (collector clock), paired at the end. */
+  connectedSpans?(): ReadonlyMap<string, readonly ConnectedSpan[]>;
   /** Says goodbye to runners (they may leave) once the load is over or failed. */
   end(): void;
   /** Releases everything: browsers, workers, runners, sockets. Always called. */
@@ -152,7 +154,7 @@ export async function runPipeline(input: PipelineInput, transport: RunTransport)
     } finally {
       signal?.removeEventListener('abort', onAbort);
       await checkpoints?.stop();
-      server = await scraper?.stop(transport.scrapedBy);
+      server = await scraper?.stop(transport.scrapedBy, transport.connectedSpans?.());
       transport.end();
       if (setupDone) {
         try {

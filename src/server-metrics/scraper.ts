@@ -6,9 +6,10 @@
  * app's metrics describe the whole app, so scraping from every runner would count them N times).
  */
 import { ServerMetricsBuilder } from './derive.js';
+import { countsFromSpans } from './connected-spans.js';
 import type { MappingRule } from './mapping.js';
 import type { ServerMetricsResults } from '../metrics/server-results.js';
-import type { Labels, VariantSegment } from '../metrics/model.js';
+import type { ConnectedSpan, Labels, VariantSegment } from '../metrics/model.js';
 
 export interface ServerMetricsConfig {
   /** One Prometheus text endpoint per app node, e.g. `http://app-1:4000/metrics`. */
@@ -172,8 +173,11 @@ export class ServerScraper {
     this.inFlight = p;
   }
 
-  /** Takes a last round (so the end of the run is covered) and returns what was scraped. */
-  async stop(scrapedBy: 'local' | 'collector'): Promise<ServerMetricsResults> {
+  /**
+   * Takes a last round (so the end of the run is covered) and returns what was scraped. `spans`: a distributed
+   * run's connected spans by runner (on this process's clock), paired with each round (connected-spans.ts).
+   */
+  async stop(scrapedBy: 'local' | 'collector', spans?: ReadonlyMap<string, readonly ConnectedSpan[]>): Promise<ServerMetricsResults> {
     if (!this.stopped) {
       this.stopped = true;
       if (this.timer) clearInterval(this.timer);
@@ -181,7 +185,7 @@ export class ServerScraper {
       await this.inFlight;
       await this.round();
     }
-    return this.builder.result(scrapedBy);
+    return this.builder.result(scrapedBy, spans && spans.size > 0 ? (w) => countsFromSpans(spans, w.before, w.after) ?? null : undefined);
   }
 
   /**
@@ -201,6 +205,7 @@ export class ServerScraper {
   private async round(waitQuiet = true): Promise<void> {
     if (waitQuiet) await this.awaitQuiet();
     const startedAt = performance.now();
+    const beforeAt = Date.now();
     const before = this.sampleConnected?.();
     const inputs = await Promise.all(
       this.config.urls.map(async (url, node) => {
@@ -213,6 +218,6 @@ export class ServerScraper {
       }),
     );
     const after = this.sampleConnected?.();
-    this.builder.addRound(Date.now(), inputs, before && after ? pairedCounts(before, after, performance.now() - startedAt) : undefined);
+    this.builder.addRound(Date.now(), inputs, before && after ? pairedCounts(before, after, performance.now() - startedAt) : undefined, beforeAt);
   }
 }

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { DEFAULT_LV_BYTES } from '../../fixtures/server/telemetry.js';
 import { runLocal } from '../../src/load/run-local.js';
 import { compareVariants } from '../../src/report/compare.js';
 import { memoryPerLiveView, timeSplit } from '../../src/server-metrics/analysis.js';
@@ -128,11 +129,11 @@ describe('server metrics on a real sequential run', () => {
     expect(formatSummary(r)).toMatch(/memory per LiveView \(list\): \d/);
   }, 120_000);
 
-  it('distributed run: the collector scrapes once for the whole app; handle counts equal the fixture truth', async () => {
+  it('distributed run: the collector scrapes once for the whole app; handle counts equal the fixture truth; scrapes paired with the runners’ exact counts', async () => {
     fixture.reset();
     const { results } = await runDistributed({
       scenarioFile: resolve(ROOT, 'scenarios/counter.ts'),
-      overrides: { target: fixture.url, users: 2, ramp: '1s', duration: '4s', serverMetricsUrls: [`${fixture.url}/metrics`] },
+      overrides: { target: fixture.url, users: 2, ramp: '2s', duration: '5s', serverMetricsUrls: [`${fixture.url}/metrics`] },
       runners: 2,
       backend: new LocalBackend({ stdio: 'ignore' }),
       runnerArgs: ['--capacity', '1'],
@@ -141,7 +142,19 @@ describe('server metrics on a real sequential run', () => {
     const server = results.server!;
     expect(server.scrapedBy).toBe('collector');
     expect(server.targets[0]!.failures).toBe(0);
-    expect(server.connected).toBeUndefined(); // pages live on the runners: counts come from their series
+    // Pages live on the runners: their settled spans are paired with the collector's scrapes afterwards, and every
+    // scrape so paired saw the server's own count (memory = base + 50 kB, the fixture's default, per view).
+    const connected = server.connected!;
+    expect(connected.map((c) => c.labels.view)).toEqual(['/counter']);
+    const mem = server.series.find((x) => x.role === 'memory_bytes' && x.kind === 'gauge')!;
+    const paired = server.t.map((_, i) => i).filter((i) => connected[0]!.values[i] !== null && mem.values[i] !== null);
+    const wrong = paired.filter((i) => mem.values[i] !== MEMORY_BASE + connected[0]!.values[i]! * DEFAULT_LV_BYTES);
+    expect(wrong.map((i) => ({ t: server.t[i], memory: mem.values[i], connected: connected[0]!.values[i] }))).toEqual([]);
+    expect(paired.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(paired.map((i) => connected[0]!.values[i])).size).toBeGreaterThanOrEqual(2);
+    const m = memoryPerLiveView(results)[0]!;
+    console.log(`distributed memory per LiveView: ${m.fit?.bytesPerLiveView.toFixed(0)} B (${m.fit?.n} points, ${m.excluded} left out)`);
+    expect(Math.abs(m.fit!.bytesPerLiveView - DEFAULT_LV_BYTES) / DEFAULT_LV_BYTES).toBeLessThan(0.1);
     const row = timeSplit(results).find((x) => x.kind === 'event' && x.action === 'inc');
     const truth = fixture.stats().events.filter((e) => e.event === 'inc');
     expect(row!.server!.count).toBe(truth.length);
