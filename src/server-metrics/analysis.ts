@@ -368,15 +368,23 @@ export interface ServerComparison {
   /** Server / network / client split per action (events) and per mount, side by side. */
   rows: Array<{ kind: 'event' | 'mount'; action: string } & ServerSidePair<SplitRow>>;
   memory: ServerSidePair<MemoryEstimate> & {
-    /** `A smaller` / `B smaller` when the 95 % intervals do not overlap, else `no clear difference`. */
+    /**
+     * `A smaller` / `B smaller` when the 95 % intervals do not overlap and the estimates differ by at least
+     * MEMORY_PRACTICAL (as compare asks a median change of ≥ 5 %), else `no clear difference`.
+     */
     verdict: string;
   };
 }
 
-function memoryVerdict(a: MemoryEstimate | undefined, b: MemoryEstimate | undefined, names: [string, string]): string {
+/** The smallest relative difference of two memory estimates called a difference (exact fits have no interval). */
+const MEMORY_PRACTICAL = 0.05;
+
+export function memoryVerdict(a: MemoryEstimate | undefined, b: MemoryEstimate | undefined, names: [string, string]): string {
   const fa = a?.fit;
   const fb = b?.fit;
   if (!fa || !fb) return 'not compared (no estimate on one side)';
+  const larger = Math.max(Math.abs(fa.bytesPerLiveView), Math.abs(fb.bytesPerLiveView));
+  if (Math.abs(fa.bytesPerLiveView - fb.bytesPerLiveView) < MEMORY_PRACTICAL * larger) return 'no clear difference';
   if (fa.ci95[1] < fb.ci95[0]) return `${names[0]} smaller`;
   if (fb.ci95[1] < fa.ci95[0]) return `${names[1]} smaller`;
   return 'no clear difference';

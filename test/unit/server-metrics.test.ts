@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../../src/server-metrics/parse.js';
 import { compileRules, matchFamily } from '../../src/server-metrics/mapping.js';
 import { ServerMetricsBuilder, bucketQuantile } from '../../src/server-metrics/derive.js';
-import { fitLine, t95 } from '../../src/server-metrics/analysis.js';
+import { fitLine, memoryVerdict, t95, type MemoryEstimate } from '../../src/server-metrics/analysis.js';
 import { CONNECTED_GUARD_MS, pairedCounts, resolveServerMetrics, type ConnectedSample } from '../../src/server-metrics/scraper.js';
 import { checkServerResults } from '../../src/metrics/server-results.js';
 import { sequentialPlan, segmentAt } from '../../src/load/sequential.js';
@@ -166,6 +166,22 @@ describe('fitLine', () => {
     expect(Math.abs(f.slope - 300)).toBeLessThan(half);
     expect(fitLine([{ x: 1, y: 1 }, { x: 1, y: 2 }, { x: 1, y: 3 }])).toBeUndefined();
     expect(fitLine([{ x: 1, y: 1 }, { x: 2, y: 2 }])).toBeUndefined();
+  });
+});
+
+describe('memoryVerdict', () => {
+  const est = (bytes: number, half: number): MemoryEstimate => ({
+    variant: undefined, excluded: 0,
+    fit: { variant: undefined, metric: 'm', bytesPerLiveView: bytes, stderr: half / 2, ci95: [bytes - half, bytes + half], baseBytes: 0, r2: 1, n: 10, minConnected: 0, maxConnected: 8 },
+  });
+  it('calls a difference when the intervals are apart and the estimates differ by ≥ 5 %', () => {
+    expect(memoryVerdict(est(30_000, 500), est(90_000, 900), ['stream', 'list'])).toBe('stream smaller');
+    expect(memoryVerdict(est(90_000, 900), est(30_000, 500), ['list', 'stream'])).toBe('stream smaller');
+    expect(memoryVerdict(est(30_000, 5_000), est(36_000, 5_000), ['a', 'b'])).toBe('no clear difference'); // overlap
+    // Exact fits (no interval): a rounding difference is not a difference.
+    expect(memoryVerdict(est(50_000.000001, 0), est(49_999.999999, 0), ['function', 'live'])).toBe('no clear difference');
+    expect(memoryVerdict(est(50_000, 0), est(51_000, 0), ['a', 'b'])).toBe('no clear difference');
+    expect(memoryVerdict(undefined, est(1, 0), ['a', 'b'])).toMatch(/not compared/);
   });
 });
 
