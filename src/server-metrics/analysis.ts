@@ -123,8 +123,8 @@ interface Window {
 
 /**
  * Where a variant's server figures live: its segment (sequential) or the whole run.
- * - `fit` (memory readings, instants): the planned load, ramp to ramp-down; a sequential segment's settle gap
- *   too, where its views have left.
+ * - `fit` (memory readings, instants): a sequential segment from its ramp to its settle gap (where its views have
+ *   left); otherwise every scrape.
  * - `all` (per-interval figures): the rounds that *start* in the window. A sequential run takes one round at
  *   each segment's end, after the segment's users were stopped and before the next variant's start (scraper.ts),
  *   so the rounds starting in a segment hold its activity, its users' last pushes included, and none of the next.
@@ -140,8 +140,8 @@ function windowOf(results: Results, variant: string | undefined, part: 'all' | '
       toMs: k === segments.length - 1 ? Infinity : seg.endMs,
     };
   }
-  const planned = typeof results.meta.load.plannedMs === 'number' ? results.meta.load.plannedMs : results.meta.durationMs;
-  return part === 'fit' ? { fromMs: 0, toMs: planned } : { fromMs: -Infinity, toMs: Infinity };
+  // The whole run: every scrape (before the load and after it the count is 0, which the fit may use too).
+  return { fromMs: -Infinity, toMs: Infinity };
 }
 
 /** Whether server figures can be given per variant. */
