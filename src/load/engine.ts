@@ -21,8 +21,7 @@ import { SEGMENT_STOP_MARGIN_MS, segmentAt } from './sequential.js';
 import type { Feeder } from '../scenario/feeder.js';
 import { browserDriver, isTargetClosed, type LeaseSource } from '../browser/driver.js';
 import type { UserDriver, UserSession } from '../scenario/driver.js';
-import type { ConnectedSample } from '../server-metrics/scraper.js';
-import { ConnectedSpanRecorder } from '../server-metrics/connected-spans.js';
+import { ConnectedSpanRecorder, type ConnectedSample } from '../server-metrics/pairing.js';
 import pLimit from 'p-limit';
 import { availableParallelism } from 'node:os';
 

@@ -49,7 +49,7 @@ export interface Snapshot {
   errors: ErrorEntry[];
   /**
    * Runners only: when their count of connected main LiveViews was settled, by view and variant, so the collector
-   * can pair its server scrapes with exact counts (src/server-metrics/connected-spans.ts).
+   * can pair its server scrapes with exact counts (src/server-metrics/pairing.ts).
    */
   connected?: ConnectedSpan[];
 }

@@ -6,7 +6,7 @@
  * app's metrics describe the whole app, so scraping from every runner would count them N times).
  */
 import { ServerMetricsBuilder } from './derive.js';
-import { countsFromSpans } from './connected-spans.js';
+import { countsFromSpans, isQuiet, pairedCounts, CONNECTED_GUARD_MS, type ConnectedSample } from './pairing.js';
 import type { MappingRule } from './mapping.js';
 import type { ServerMetricsResults } from '../metrics/server-results.js';
 import type { ConnectedSpan, Labels, VariantSegment } from '../metrics/model.js';
@@ -73,42 +73,6 @@ export function validateServerMetrics(config: ServerMetricsConfig): void {
   }
 }
 
-/**
- * The LiveViews the harness holds connected at one instant (single-machine runs), and whether the server's own
- * count can differ from it right now. The server joins a view before its reply reaches the page and closes an
- * old document's socket some time after the page has let it go, so around navigations, joins and releases the
- * two counts disagree; a scrape taken then would pair memory with the wrong count.
- */
-export interface ConnectedSample {
-  counts: ReadonlyArray<{ labels: Labels; value: number }>;
-  /** Pages whose count is in transition now: navigating, a main join or leave unanswered, being released. */
-  unsettled: number;
-  /** ms since the last change of any page's connected view or transition state. */
-  quietMs: number;
-  /** Such changes so far (monotonic): equal numbers at two instants mean nothing changed in between. */
-  changes: number;
-}
-
-/**
- * A quiet spell shorter than this before a scrape may still hide a close the server has not processed yet (the
- * page let its socket go first). When the scrape itself takes longer (a slow server loop), that is the guard.
- */
-export const CONNECTED_GUARD_MS = 100;
-
-/**
- * The counts to pair with a scrape taken between `before` and `after` (`scrapeMs` apart): the counts when they
- * held, settled, for the whole scrape and a guard before it; else null (the scrape is left out of the memory
- * fit, and the report counts it as excluded).
- */
-export function pairedCounts(before: ConnectedSample, after: ConnectedSample, scrapeMs: number): Array<{ labels: Labels; value: number | null }> {
-  const usable = before.unsettled === 0 && after.unsettled === 0 && before.changes === after.changes && before.quietMs >= Math.max(CONNECTED_GUARD_MS, scrapeMs);
-  return after.counts.map((c) => ({ labels: c.labels, value: usable ? c.value : null }));
-}
-
-/** Whether a scrape now could be paired (no page in transition, quiet for the guard). */
-function quiet(s: ConnectedSample): boolean {
-  return s.unsettled === 0 && s.quietMs >= CONNECTED_GUARD_MS;
-}
 
 export class ServerScraper {
   private readonly builder: ServerMetricsBuilder;
@@ -175,7 +139,7 @@ export class ServerScraper {
 
   /**
    * Takes a last round (so the end of the run is covered) and returns what was scraped. `spans`: a distributed
-   * run's connected spans by runner (on this process's clock), paired with each round (connected-spans.ts).
+   * run's connected spans by runner (on this process's clock), paired with each round (pairing.ts).
    */
   async stop(scrapedBy: 'local' | 'collector', spans?: ReadonlyMap<string, readonly ConnectedSpan[]>): Promise<ServerMetricsResults> {
     if (!this.stopped) {
@@ -197,7 +161,7 @@ export class ServerScraper {
     const until = Math.min(performance.now() + this.intervalMs / 2, performance.now() + ((this.extraAt[0] ?? Infinity) - Date.now()));
     for (;;) {
       const s = this.sampleConnected?.();
-      if (s === undefined || quiet(s) || this.stopped || performance.now() >= until) return;
+      if (s === undefined || isQuiet(s) || this.stopped || performance.now() >= until) return;
       await new Promise((r) => setTimeout(r, s.unsettled === 0 ? Math.max(1, CONNECTED_GUARD_MS - s.quietMs) : QUIET_POLL_MS));
     }
   }

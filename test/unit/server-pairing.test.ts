@@ -3,8 +3,7 @@
  * each scrape with the spans that cover it (same rule as a single machine's pairedCounts, on timelines).
  */
 import { describe, expect, it } from 'vitest';
-import { ConnectedSpanRecorder, SPAN_CLOCK_SLACK_MS, countsFromSpans, type ConnectedSpan } from '../../src/server-metrics/connected-spans.js';
-import { CONNECTED_GUARD_MS, type ConnectedSample } from '../../src/server-metrics/scraper.js';
+import { CONNECTED_GUARD_MS, ConnectedSpanRecorder, SPAN_CLOCK_SLACK_MS, countsFromSpans, type ConnectedSample, type ConnectedSpan } from '../../src/server-metrics/pairing.js';
 import { rebaseSnapshot } from '../../src/cluster/rebase.js';
 import { validateSnapshot } from '../../src/metrics/merge.js';
 

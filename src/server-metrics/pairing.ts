@@ -1,14 +1,51 @@
 /**
- * Connected LiveViews as time spans, for distributed runs: the pages live on the runners and the collector scrapes
- * the app, so no process can read both at one instant. Each runner records when its count of connected views was
+ * Pairing server scrapes with the LiveViews the harness holds connected (memory per LiveView). A single machine
+ * reads its count just before and after each scrape (`pairedCounts`). In distributed runs the pages live on the
+ * runners and the collector scrapes the app, so no process can read both at one instant. Each runner records when its count of connected views was
  * settled and constant (`ConnectedSpanRecorder`, fed by polling the engine), ships the spans in its snapshots, and
  * the collector pairs each scrape with the runners' spans that cover it (`countsFromSpans`): the same rule as a
  * single-machine run's pairedCounts, on timelines instead of instant readings. Pure: no clock of its own.
  */
 import type { ConnectedSpan, Labels } from '../metrics/model.js';
-import { CONNECTED_GUARD_MS, type ConnectedSample } from './scraper.js';
 
 export type { ConnectedSpan };
+
+/**
+ * The LiveViews the harness holds connected at one instant (single-machine runs), and whether the server's own
+ * count can differ from it right now. The server joins a view before its reply reaches the page and closes an
+ * old document's socket some time after the page has let it go, so around navigations, joins and releases the
+ * two counts disagree; a scrape taken then would pair memory with the wrong count.
+ */
+export interface ConnectedSample {
+  counts: ReadonlyArray<{ labels: Labels; value: number }>;
+  /** Pages whose count is in transition now: navigating, a main join or leave unanswered, being released. */
+  unsettled: number;
+  /** ms since the last change of any page's connected view or transition state. */
+  quietMs: number;
+  /** Such changes so far (monotonic): equal numbers at two instants mean nothing changed in between. */
+  changes: number;
+}
+
+/**
+ * A quiet spell shorter than this before a scrape may still hide a close the server has not processed yet (the
+ * page let its socket go first). When the scrape itself takes longer (a slow server loop), that is the guard.
+ */
+export const CONNECTED_GUARD_MS = 100;
+
+/**
+ * The counts to pair with a scrape taken between `before` and `after` (`scrapeMs` apart): the counts when they
+ * held, settled, for the whole scrape and a guard before it; else null (the scrape is left out of the memory
+ * fit, and the report counts it as excluded).
+ */
+export function pairedCounts(before: ConnectedSample, after: ConnectedSample, scrapeMs: number): Array<{ labels: Labels; value: number | null }> {
+  const usable = before.unsettled === 0 && after.unsettled === 0 && before.changes === after.changes && before.quietMs >= Math.max(CONNECTED_GUARD_MS, scrapeMs);
+  return after.counts.map((c) => ({ labels: c.labels, value: usable ? c.value : null }));
+}
+
+/** Whether a scrape now could be paired (no page in transition, quiet for the guard). */
+export function isQuiet(s: ConnectedSample): boolean {
+  return s.unsettled === 0 && s.quietMs >= CONNECTED_GUARD_MS;
+}
 
 /**
  * Slack for the runners' clocks: the collector shifts their times by the start barrier's offset, which leaves
