@@ -9,7 +9,7 @@ import { ServerMetricsBuilder } from './derive.js';
 import { countsFromSpans, isQuiet, pairedCounts, CONNECTED_GUARD_MS, type ConnectedSample } from './pairing.js';
 import type { MappingRule } from './mapping.js';
 import type { ServerMetricsResults } from '../metrics/server-results.js';
-import type { ConnectedSpan, Labels, VariantSegment } from '../metrics/model.js';
+import type { ConnectedSpan, VariantSegment } from '../metrics/model.js';
 
 export interface ServerMetricsConfig {
   /** One Prometheus text endpoint per app node, e.g. `http://app-1:4000/metrics`. */
