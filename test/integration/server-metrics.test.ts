@@ -4,9 +4,9 @@
  * time, memory per LiveView is within 10 % of the fixture's configured bytes per LiveView for each variant, the
  * differently named events are compared as one action, and a dead metrics endpoint is counted, never fatal.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { useFixture } from '../support/use-fixture.js';
 import { DEFAULT_LV_BYTES } from '../../fixtures/server/telemetry.js';
 import { runLocal } from '../../src/load/run-local.js';
 import { compareVariants } from '../../src/report/compare.js';
@@ -21,14 +21,7 @@ import { LocalBackend } from '../../src/cluster/backends/local.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const LV_BYTES = { '/stream': 30_000, '/list': 90_000 };
 const MEMORY_BASE = 50_000_000;
-let fixture: FixtureServer;
-
-beforeAll(async () => {
-  fixture = await startFixture({ port: 0, eventDelayMs: 20, lvBytes: LV_BYTES, memoryBaseBytes: MEMORY_BASE });
-});
-afterAll(async () => {
-  await fixture?.close();
-});
+const fixture = useFixture({ eventDelayMs: 20, lvBytes: LV_BYTES, memoryBaseBytes: MEMORY_BASE });
 
 describe('server metrics on a real sequential run', () => {
   it('time split, memory per LiveView per variant, action pairing and failed scrapes against the fixture’s truth', async () => {
