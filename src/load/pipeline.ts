@@ -10,7 +10,8 @@
  */
 import type { LoadedScenario } from '../scenario/load.js';
 import type { ConnectedSpan, HealthSummary, Results, ResultsMeta } from '../metrics/model.js';
-import { ServerScraper, type ConnectedSample, type ServerMetricsConfig } from '../server-metrics/scraper.js';
+import { ServerScraper, type ServerMetricsConfig } from '../server-metrics/scraper.js';
+import type { ConnectedSample } from '../server-metrics/pairing.js';
 import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOptions } from './checkpoint.js';
 import type { RunCollector } from './run-collector.js';
 import type { PlannedRun } from './plan.js';
