@@ -42,7 +42,7 @@ export function browserDriver(leases: LeaseSource): UserDriver {
         page: () => lease.page,
         context: () => lease.context,
         verbs: (opts) => createVerbs({ ...opts, page: lease.page, probe }),
-        connectedView: () => probe.connectedView(),
+        connection: () => probe.connection(),
         expire: () => probe.expire(),
         lost: (err) => lease.crashed !== undefined || isTargetClosed(err) || lease.page.isClosed(),
         release: () => end(true),

@@ -120,7 +120,7 @@ export type CollectorEffect =
   | { t: 'log'; line: string }
   | { t: 'event'; event: CollectorEvent }
   /** A snapshot was merged, as the runner sent it. */
-  | { t: 'merged'; runner: string; snapshot: Snapshot };
+  | { t: 'merged'; runner: string; snapshot: Snapshot; rebased: Snapshot };
 
 export interface CollectorMachineOptions {
   token: string;
@@ -456,7 +456,7 @@ export class CollectorMachine {
     for (const c of msg.snapshot.counters) {
       if (c.name === 'iterations' && (c.labels.result === 'ok' || c.labels.result === 'error')) peer.reportedIterations += c.value;
     }
-    this.out.push({ t: 'merged', runner: peer.view.id, snapshot: msg.snapshot });
+    this.out.push({ t: 'merged', runner: peer.view.id, snapshot: msg.snapshot, rebased });
   }
 
   private violation(peer: Peer, message: string, closeCode: number, now: number): void {

@@ -48,7 +48,8 @@ export interface CollectorOptions {
   log?: (line: string) => void;
   onEvent?: (event: CollectorEvent) => void;
   /** Every snapshot merged, as the runner sent it (tests merge them independently). */
-  onRunnerSnapshot?: (runnerId: string, snapshot: Snapshot) => void;
+  /** `rebased`: the same snapshot on the collector's clock. */
+  onRunnerSnapshot?: (runnerId: string, snapshot: Snapshot, rebased: Snapshot) => void;
 }
 
 export interface StartOptions {
@@ -294,7 +295,7 @@ export class Collector {
         }
         return;
       case 'merged':
-        this.opts.onRunnerSnapshot?.(e.runner, e.snapshot);
+        this.opts.onRunnerSnapshot?.(e.runner, e.snapshot, e.rebased);
         return;
     }
   }

@@ -13,6 +13,7 @@ export function rebaseSnapshot(s: Snapshot, runnerStartedAt: number, collectorSt
     from: s.from + shift,
     to: s.to + shift,
     errors: s.errors.map((e) => ({ ...e, samples: e.samples.map((sm) => ({ ...sm, at: sm.at + shift })) })),
+    ...(s.connected ? { connected: s.connected.map((c) => ({ ...c, from: c.from + shift, to: c.to + shift })) } : {}),
   };
 }
 

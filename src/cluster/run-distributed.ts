@@ -5,6 +5,7 @@
  * snapshots into the run's RunCollector until everyone is done — the same Results as a single-machine run, with
  * `meta.runners` filled in.
  */
+import type { ConnectedSpan } from '../metrics/model.js';
 import { dirname } from 'node:path';
 import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -106,6 +107,7 @@ export async function runDistributed(opts: RunDistributedOptions): Promise<RunDi
 /** Runners started by a backend, dialling this process's collector; their snapshots arrive over WebSocket. */
 class ClusterTransport implements RunTransport {
   readonly scrapedBy = 'collector';
+  private readonly spans = new Map<string, ConnectedSpan[]>();
   private readonly runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   private readonly startedWall = Date.now();
   private collector: Collector | undefined;
@@ -128,6 +130,11 @@ class ClusterTransport implements RunTransport {
     return this.collector?.runners() ?? [];
   }
 
+  /** The runners' spans of settled connected counts, on the collector's clock, by runner. */
+  connectedSpans(): ReadonlyMap<string, readonly ConnectedSpan[]> {
+    return this.spans;
+  }
+
   async open(): Promise<void> {
     const { opts, token, log, runId } = this;
     const collector = await Collector.listen({
@@ -139,7 +146,11 @@ class ClusterTransport implements RunTransport {
       maxRunners: opts.runners,
       log,
       ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
-      ...(opts.onRunnerSnapshot ? { onRunnerSnapshot: opts.onRunnerSnapshot } : {}),
+      onRunnerSnapshot: (id, snapshot, rebased) => {
+        // Memory per LiveView: the runners' settled counts, paired with the scrapes at the end (pairing.ts).
+        if (rebased.connected) this.spans.set(id, [...(this.spans.get(id) ?? []), ...rebased.connected]);
+        opts.onRunnerSnapshot?.(id, snapshot);
+      },
     });
     this.collector = collector;
     const joinUrl = opts.advertise ?? joinUrlFor(collector, opts.backend.name);

@@ -413,6 +413,8 @@ class RunnerRun {
       {
         startedAt: this.startedAt,
         registry: this.registry,
+        // The collector pairs its server scrapes with these (memory per LiveView).
+        connectedSpans: true,
         pool: p.pool,
         openCpuSeconds: p.openCpuSeconds,
         ...(plan.capacity?.governor !== undefined ? { governor: plan.capacity.governor } : {}),

@@ -41,7 +41,7 @@ export function liteDriver(opts: LiteDriverOptions = {}): UserDriver & { readonl
         page: () => browserOnly('page'),
         context: () => browserOnly('context'),
         verbs: (o) => createVerbs({ ...o, port: user.port, probe: user.probe }),
-        connectedView: () => user.probe.connectedView(),
+        connection: () => user.probe.connection(),
         expire: () => user.probe.expire(),
         // Nothing outside the page can take a lite session away (no browser process to crash).
         lost: () => false,

@@ -170,6 +170,18 @@ export class LiveViewSession {
   }
 
   /**
+   * Main-view joins and leaves sent and not answered yet. While one is in flight the server may already count
+   * the view as joined (or still as not left) while the page does not know yet (memory per LiveView).
+   */
+  membershipPending(): number {
+    let n = 0;
+    for (const s of this.sockets.values()) {
+      for (const p of s.pending.values()) if (!p.orphaned && !p.nested && (p.kind === 'join' || p.kind === 'leave')) n++;
+    }
+    return n;
+  }
+
+  /**
    * Close every open socket as expected (no errors; only a socket that already failed stays unexpected) and drop
    * pending pushes silently: the page is done or its document is being replaced. `now` defaults to each socket's
    * last event time.

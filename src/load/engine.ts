@@ -17,10 +17,11 @@ import { withLabels, type LabelledRecorder } from '../metrics/labelled.js';
 import { arrivalsDue, globalIndex, targetUsersAt, totalDurationMs, splitVariants, type LoadProfile } from './profile.js';
 import { createThrottle } from './throttle.js';
 import { ITERATION_BACKOFF, backoffDelay } from './backoff.js';
-import { segmentAt } from './sequential.js';
+import { SEGMENT_STOP_MARGIN_MS, segmentAt } from './sequential.js';
 import type { Feeder } from '../scenario/feeder.js';
 import { browserDriver, isTargetClosed, type LeaseSource } from '../browser/driver.js';
 import type { UserDriver, UserSession } from '../scenario/driver.js';
+import { ConnectedSpanRecorder, type ConnectedSample } from '../server-metrics/pairing.js';
 import pLimit from 'p-limit';
 import { availableParallelism } from 'node:os';
 
@@ -60,7 +61,15 @@ export interface EngineConfig {
    * of the interleaved split by user id.
    */
   sequential?: readonly VariantSegment[];
+  /**
+   * Distributed runners: record when the count of connected views was settled (polled every SPAN_POLL_MS) and
+   * send the spans in each snapshot, so the collector can pair its server scrapes with exact counts.
+   */
+  connectedSpans?: boolean;
 }
+
+/** How often a runner reads its connection state for the connected spans (a span ends at its last reading). */
+const SPAN_POLL_MS = 25;
 
 export type EnginePhase = 'idle' | 'running' | 'stopping' | 'done';
 
@@ -119,6 +128,12 @@ export class LoadEngine {
   /** Sequential variants: the variant each user was given when it started. */
   private readonly userVariants = new Map<number, string>();
   private readonly connectedSeen = new Map<string, Labels>();
+  /** Sessions being released: the server may still hold their LiveViews (their sockets close at the end). */
+  private releasing = 0;
+  /** Connection changes of sessions no longer held, plus release starts and ends (ConnectedSample.changes). */
+  private retiredChanges = 0;
+  private lastReleaseChangeAt = performance.now();
+  private readonly spans: ConnectedSpanRecorder | undefined;
   private interrupted: string | undefined;
   private stopRequested = false;
   private hardAbort = new AbortController();
@@ -135,6 +150,7 @@ export class LoadEngine {
     else if (cfg.leases) this.driver = browserDriver(cfg.leases);
     else throw new Error('LoadEngine: give leases (a browser pool) or a driver');
     this.reg = withLabels(cfg.registry, { client: this.driver.client });
+    if (cfg.connectedSpans) this.spans = new ConnectedSpanRecorder();
     for (const [name, spec] of Object.entries(cfg.scenario.throttles ?? {})) {
       this.throttles.set(name, cfg.throttles?.get(name) ?? createThrottle(spec as ThrottleSpec));
     }
@@ -186,6 +202,7 @@ export class LoadEngine {
     this.startedAt = performance.now();
     const intervalMs = this.cfg.intervalMs ?? 1_000;
     const ticker = setInterval(() => this.emitSnapshot(), intervalMs);
+    const spanPoll = this.spans ? setInterval(() => this.spans?.observe(this.connectedSample(), Date.now()), SPAN_POLL_MS) : undefined;
     try {
       if (this.cfg.profile.kind === 'arrival') await this.runOpen();
       else await this.runClosed();
@@ -193,6 +210,7 @@ export class LoadEngine {
       await this.drain();
     } finally {
       clearInterval(ticker);
+      clearInterval(spanPoll);
       this.phase = 'done';
       this.emitSnapshot();
     }
@@ -249,14 +267,14 @@ export class LoadEngine {
   }
 
   /**
-   * Sequential variants: a user still running when its variant's segment is over (ramp-down and settle gap
-   * spent) is stopped, so no variant's traffic spills into the next one's segment.
+   * Sequential variants: a user still running when its variant's segment is nearly over (ramp-down and settle
+   * gap spent but SEGMENT_STOP_MARGIN_MS) is stopped, so no variant's traffic spills into the next one's segment.
    */
   private endSegments(elapsed: number): void {
     for (const slot of this.slots) {
       const variant = this.userVariants.get(slot.userId);
       const seg = this.cfg.sequential?.find((s) => s.variant === variant);
-      if (seg && elapsed >= seg.endMs && !slot.abort.signal.aborted) {
+      if (seg && elapsed >= seg.endMs - SEGMENT_STOP_MARGIN_MS && !slot.abort.signal.aborted) {
         slot.retiring = true;
         slot.abort.abort();
       }
@@ -372,10 +390,21 @@ export class LoadEngine {
   }
 
   private async dropSession(session: UserSession, reusable = false): Promise<void> {
+    const last = session.connection();
     this.sessions.delete(session);
     this.probeVariants.delete(session);
-    if (reusable) await session.release();
-    else await session.discard();
+    // From here until its sockets are closed the server may count its view while the harness no longer does.
+    this.retiredChanges += last.changes + 1;
+    this.releasing++;
+    this.lastReleaseChangeAt = performance.now();
+    try {
+      if (reusable) await session.release();
+      else await session.discard();
+    } finally {
+      this.releasing--;
+      this.retiredChanges++;
+      this.lastReleaseChangeAt = performance.now();
+    }
   }
 
   private variantOf(userId: number): { name: string | undefined; value: string | undefined } {
@@ -509,11 +538,30 @@ export class LoadEngine {
     }
   }
 
+  /**
+   * Main LiveViews this engine's pages hold connected right now, by view and variant, and whether the server can
+   * be counting differently (a page navigating, joining or being released; see ConnectedSample).
+   */
+  connectedSample(): ConnectedSample {
+    let unsettled = this.releasing;
+    let changes = this.retiredChanges;
+    let last = this.lastReleaseChangeAt;
+    const views = new Map<UserSession, string | undefined>();
+    for (const p of this.sessions) {
+      const c = p.connection();
+      views.set(p, c.view);
+      if (!c.settled) unsettled++;
+      changes += c.changes;
+      last = Math.max(last, c.changedAt);
+    }
+    return { counts: this.connectedCounts(views), unsettled, quietMs: performance.now() - last, changes };
+  }
+
   /** Main LiveViews this engine's pages hold connected right now, by view and variant. */
-  connectedCounts(): Array<{ labels: Labels; value: number }> {
+  connectedCounts(views?: ReadonlyMap<UserSession, string | undefined>): Array<{ labels: Labels; value: number }> {
     const now = new Map<string, { labels: Labels; value: number }>();
     for (const p of this.sessions) {
-      const view = p.connectedView();
+      const view = views ? views.get(p) : p.connection().view;
       if (view === undefined) continue;
       const variant = this.probeVariants.get(p);
       const key = `${variant ?? ''}\u0000${view}`;
@@ -538,7 +586,12 @@ export class LoadEngine {
     this.reg.gauge('users_active', {}, st.active);
     this.reg.gauge('users_target', {}, this.phase === 'done' ? 0 : st.target);
     this.recordConnected();
-    this.cfg.onSnapshot(this.cfg.registry.takeSnapshot());
+    const snapshot = this.cfg.registry.takeSnapshot();
+    if (this.spans) {
+      this.spans.observe(this.connectedSample(), Date.now());
+      snapshot.connected = this.spans.take();
+    }
+    this.cfg.onSnapshot(snapshot);
   }
 }
 

@@ -9,8 +9,9 @@
  *   the collector state machine, which merges them into the same RunCollector.
  */
 import type { LoadedScenario } from '../scenario/load.js';
-import type { HealthSummary, Labels, Results, ResultsMeta } from '../metrics/model.js';
+import type { ConnectedSpan, HealthSummary, Results, ResultsMeta } from '../metrics/model.js';
 import { ServerScraper, type ServerMetricsConfig } from '../server-metrics/scraper.js';
+import type { ConnectedSample } from '../server-metrics/pairing.js';
 import { checkpointNote, startCheckpoints, type Checkpointer, type CheckpointOptions } from './checkpoint.js';
 import type { RunCollector } from './run-collector.js';
 import type { PlannedRun } from './plan.js';
@@ -50,8 +51,13 @@ export interface RunTransport {
   summary(final: boolean): RunnersSummary;
   /** Set when a failed run still has its measurements (a local run): the failure becomes a note in the results. */
   keepOnFailure?(message: string): RunCollector | undefined;
-  /** Live LiveView counts per view (the scraper's memory-per-LiveView fit), when this transport knows them. */
-  connectedCounts?(): Array<{ labels: Labels; value: number }>;
+  /**
+   * The LiveViews connected now per view, and whether that is settled (the scraper pairs each scrape with it for
+   * memory per LiveView), when this transport's pages are in this process.
+   */
+  connectedSample?(): ConnectedSample | undefined;
+  /** Distributed runs: the runners' spans of settled connected counts (collector clock), paired at the end. */
+  connectedSpans?(): ReadonlyMap<string, readonly ConnectedSpan[]>;
   /** Says goodbye to runners (they may leave) once the load is over or failed. */
   end(): void;
   /** Releases everything: browsers, workers, runners, sockets. Always called. */
@@ -124,8 +130,10 @@ export async function runPipeline(input: PipelineInput, transport: RunTransport)
       collector = started.collector;
       if (input.serverMetrics) {
         // The app's metrics are scraped once per run (by the collector): one clock, and the app counted once.
-        scraper = new ServerScraper(input.serverMetrics, collector.startedAt, undefined, transport.connectedCounts ? () => transport.connectedCounts?.() ?? [] : undefined);
+        scraper = new ServerScraper(input.serverMetrics, collector.startedAt, undefined, transport.connectedSample ? () => transport.connectedSample?.() : undefined);
         await scraper.start();
+        // Sequential variants: a round at each segment's end, so no interval mixes two variants' server activity.
+        scraper.roundsAtSegmentEnds(started.loadStartedAt ?? collector.startedAt, plan.segments);
       }
       if (input.checkpoint) {
         const rc = collector;
@@ -147,7 +155,7 @@ export async function runPipeline(input: PipelineInput, transport: RunTransport)
     } finally {
       signal?.removeEventListener('abort', onAbort);
       await checkpoints?.stop();
-      server = await scraper?.stop(transport.scrapedBy);
+      server = await scraper?.stop(transport.scrapedBy, transport.connectedSpans?.());
       transport.end();
       if (setupDone) {
         try {

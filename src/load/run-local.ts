@@ -203,8 +203,8 @@ class InProcessTransport implements RunTransport {
     return this.collector;
   }
 
-  connectedCounts(): ReturnType<SliceRun['connectedCounts']> {
-    return this.runner.connectedCounts();
+  connectedSample(): ReturnType<SliceRun['connectedSample']> {
+    return this.runner.connectedSample();
   }
 
   end(): void {}

@@ -83,6 +83,9 @@ export function assembleResults(input: AssembleInput): Results {
   const intervals = accumulator.intervals();
   const tags = tagIntervals(intervals, input.profile, input.startedAt, input.loadStartedAt ?? input.startedAt);
   const totals = accumulator.totals();
+  // Segments are planned on the load's clock; results (series.t, server.t) count from the run's start.
+  const loadOffset = (input.loadStartedAt ?? input.startedAt) - input.startedAt;
+  const segments = input.segments?.map((s) => ({ ...s, startMs: s.startMs + loadOffset, holdEndMs: s.holdEndMs + loadOffset, endMs: s.endMs + loadOffset }));
   const steady = tags.some((t) => t.phase === 'hold') ? windowFigures(intervals, tags, STEADY, { onlyTimings: true }) : undefined;
   const results = buildResults({
     meta: {
@@ -96,7 +99,7 @@ export function assembleResults(input: AssembleInput): Results {
       machine: machineInfo(),
       load: { description: describeProfile(input.profile), ...input.profile, plannedMs: totalDurationMs(input.profile) },
       ...(input.variants ? { variants: input.variants, variantMode: input.variantMode ?? 'interleaved' } : {}),
-      ...(input.segments ? { segments: input.segments } : {}),
+      ...(segments ? { segments } : {}),
       ...(input.runners ? { runners: input.runners } : {}),
       ...(input.interrupted ? { interrupted: input.interrupted } : {}),
     },

@@ -9,6 +9,12 @@ import { LoadConfigError } from '../common/config-error.js';
 import { describeProfile, totalDurationMs, type LoadProfile, type StagesProfile } from './profile.js';
 
 export const DEFAULT_SETTLE_MS = 5_000;
+/**
+ * A user still running this long before its segment's end is stopped (engine), so that its last pushes are
+ * answered before the next variant starts: the server's activity of two variants never shares a moment, and the
+ * scrape round at the boundary (server-metrics/scraper.ts) separates them.
+ */
+export const SEGMENT_STOP_MARGIN_MS = 300;
 /** Ramp-down when the profile has no ramp: users leave at once (as soon as their iteration ends). */
 const MIN_RAMP_DOWN_MS = 1_000;
 

@@ -87,6 +87,8 @@ export interface SliceEnv {
   /** The CPU cost of one context open, measured by an earlier pre-warm: paces the ramp governor. */
   openCpuSeconds?: number | undefined;
   visual?: ((u: User<unknown>, name: string, opts: Parameters<User['snapshot']>[1]) => Promise<void>) | undefined;
+  /** A remote runner: snapshots carry the spans of settled connected counts (memory per LiveView, pairing.ts). */
+  connectedSpans?: boolean;
   /** Every interval snapshot: `part` is undefined for the browser users, `lite-<n>` for lite worker n. */
   onSnapshot: (snapshot: Snapshot, part: string | undefined) => void;
   onVersion: (name: string, value: string) => void;
@@ -244,6 +246,7 @@ export class SliceRun {
       onClientVersion: (v) => env.onVersion('phoenix_live_view', v),
       ...(env.log ? { log: env.log } : {}),
       ...(spec.segments ? { sequential: spec.segments } : {}),
+      ...(env.connectedSpans ? { connectedSpans: true } : {}),
     });
     this.engine = engine;
     if (this.pendingUsers !== 0) engine.addUsers(this.pendingUsers);
@@ -303,9 +306,9 @@ export class SliceRun {
     return g && g.waiting > 0 ? { waiting: g.waiting, perSecond: g.currentRate } : undefined;
   }
 
-  /** The live-connection gauge rows of the browser users (server metrics scraping). */
-  connectedCounts(): ReturnType<LoadEngine['connectedCounts']> {
-    return this.engine?.connectedCounts() ?? [];
+  /** The browser users' connected LiveViews now, and whether that is settled (server metrics scraping). */
+  connectedSample(): ReturnType<LoadEngine['connectedSample']> | undefined {
+    return this.engine?.connectedSample();
   }
 
   /** Runtime control: users added (or removed) on top of the schedule; closed models only. */

@@ -197,5 +197,17 @@ export function validateSnapshot(x: unknown): Snapshot {
       }
     });
   });
+  if (o.connected !== undefined) {
+    each(o.connected, 'snapshot.connected', (c, p) => {
+      const e = object(c, p);
+      number(e.from, `${p}.from`);
+      number(e.to, `${p}.to`);
+      each(e.counts, `${p}.counts`, (n, np) => {
+        const row = object(n, np);
+        labels(row.labels, `${np}.labels`);
+        number(row.value, `${np}.value`);
+      });
+    });
+  }
   return o as unknown as Snapshot;
 }

@@ -47,6 +47,18 @@ export interface Snapshot {
   /** Last reading in the interval; merging sums gauges of the same name+labels from different sources. */
   gauges: CounterEntry[];
   errors: ErrorEntry[];
+  /**
+   * Runners only: when their count of connected main LiveViews was settled, by view and variant, so the collector
+   * can pair its server scrapes with exact counts (src/server-metrics/pairing.ts).
+   */
+  connected?: ConnectedSpan[];
+}
+
+/** From `from` to `to` (epoch ms, inclusive) no page was in transition and these counts held. */
+export interface ConnectedSpan {
+  from: number;
+  to: number;
+  counts: Array<{ labels: Labels; value: number }>;
 }
 
 export interface MetricSummary {
@@ -138,6 +150,7 @@ export interface MachineInfo {
   node: string;
 }
 
+/** Times in results are ms since the run started (`meta.startedAt`), like `series.t` and `server.t`. */
 export interface VariantSegment {
   variant: string;
   /** Ramp-up starts. */

@@ -34,6 +34,26 @@ interface Waiter {
 /** How many recent observations to keep for correlation; verbs look back only a few. */
 const RECENT_LIMIT = 64;
 
+/**
+ * What the page holds connected, and whether the server can be counting it differently right now. Memory per
+ * LiveView relates server memory to the harness's count of connected LiveViews; around a navigation the two
+ * disagree for a while (the new view is joined on the server before its reply arrives here, the old document's
+ * socket closes on the server some time after it closed here), so readings taken then are left out.
+ */
+export interface ConnectionState {
+  /** The main LiveView connected (joined, not closed), if any. */
+  view: string | undefined;
+  /**
+   * False while the server's count may differ from `view`: a document is being replaced and its new view has not
+   * joined yet, the old document's socket has not reported its close, or a main join/leave awaits its reply.
+   */
+  settled: boolean;
+  /** performance.now() of the last change of `view` or `settled`. */
+  changedAt: number;
+  /** Changes of `view` or `settled` so far: two readings with the same number saw no change in between. */
+  changes: number;
+}
+
 export class PageProbe {
   readonly raw: SocketEvent[] = [];
   private seq = 0;
@@ -46,6 +66,11 @@ export class PageProbe {
   private action: string | undefined;
   /** The main LiveView connected on this page, and the socket it lives on. */
   private connected: { socket: string; view: string } | undefined;
+  /** A new document was asked for and its main view has not answered its join yet. */
+  private navigating = false;
+  /** The replaced document's socket, until the browser reports it closed. */
+  private closing: string | undefined;
+  private state: ConnectionState = { view: undefined, settled: true, changedAt: performance.now(), changes: 0 };
 
   private constructor(
     private readonly session: LiveViewSession,
@@ -77,12 +102,17 @@ export class PageProbe {
     if (this.ended) return;
     // The browser closed the connected view's socket (the old document unloaded, or the connection failed).
     if ((ev.kind === 'closed' || ev.kind === 'error') && ev.requestId === this.connected?.socket) this.connected = undefined;
+    // CDP does not report the close of a socket whose document was replaced; a socket of the new document shows
+    // that the old one has unloaded, and so has closed its socket (the server sees it shortly after: the guard).
+    const ownEnd = (ev.kind === 'closed' || ev.kind === 'error') && ev.requestId === this.closing;
+    if (ownEnd || (ev.kind === 'created' && ev.requestId !== this.closing)) this.closing = undefined;
     if (this.options.keepRawEvents) this.raw.push(ev);
     if (ev.timestamp !== undefined) {
       this.lastCdpTs = ev.timestamp;
       this.lastCdpAtNodeMs = performance.now();
     }
     this.emit(this.session.push(ev));
+    this.refreshState();
   }
 
   /**
@@ -115,6 +145,18 @@ export class PageProbe {
   /** The view of the main LiveView this page holds connected (joined and not closed), if any. */
   connectedView(): string | undefined {
     return this.connected?.view;
+  }
+
+  /** The connected view and whether the server may be counting this page differently now (see ConnectionState). */
+  connection(): ConnectionState {
+    this.refreshState();
+    return { ...this.state };
+  }
+
+  /** A navigation the page started (`newDocument`) failed: no join will come for it. */
+  navigationFailed(): void {
+    this.navigating = false;
+    this.refreshState();
   }
 
   /** A position in the observation stream; pass it to `waitFor` to see only what came after. */
@@ -189,6 +231,9 @@ export class PageProbe {
     const held = this.connected;
     this.emit(this.session.end(this.lastCdpTs));
     this.connected = held;
+    this.navigating = true;
+    if (held) this.closing = held.socket;
+    this.refreshState();
   }
 
   /** Expected end of the page: closes sockets without counting disconnects; pending pushes are dropped. */
@@ -197,6 +242,9 @@ export class PageProbe {
     this.emit(this.session.end(this.lastCdpTs));
     this.ended = true;
     this.connected = undefined;
+    this.navigating = false;
+    this.closing = undefined;
+    this.refreshState();
     for (const w of this.waiters) {
       clearTimeout(w.timer);
       w.resolve(undefined);
@@ -209,9 +257,19 @@ export class PageProbe {
   private track(obs: Observation): void {
     // Only the connected view's own socket counts: the previous document's socket may report its close after
     // the new page has already joined.
+    if (obs.type === 'join' && !obs.nested) this.navigating = false;
     if (obs.type === 'join' && obs.ok && !obs.nested) this.connected = { socket: obs.socket, view: obs.view };
     else if (obs.type === 'socket_closed' && obs.socket === this.connected?.socket) this.connected = undefined;
     else if (obs.type === 'error' && (obs.kind === 'crash' || obs.kind === 'disconnect') && obs.socket === this.connected?.socket) this.connected = undefined;
+    if ((obs.type === 'socket_closed' && obs.socket === this.closing) || (obs.type === 'join' && obs.ok && !obs.nested && obs.socket !== this.closing)) this.closing = undefined;
+  }
+
+  /** Recomputes the connection state; a change of view or settledness is stamped and counted. */
+  private refreshState(): void {
+    const view = this.connected?.view;
+    const settled = !this.navigating && this.closing === undefined && this.session.membershipPending() === 0;
+    if (view === this.state.view && settled === this.state.settled) return;
+    this.state = { view, settled, changedAt: performance.now(), changes: this.state.changes + 1 };
   }
 
   private emit(observations: readonly Observation[]): void {

@@ -7,8 +7,9 @@ const ms = (v: number | null | undefined): string => (v === null || v === undefi
 
 function memory(m: MemoryEstimate | undefined): string {
   const f = m?.fit;
-  if (!f) return m?.reason ?? '–';
-  return `${formatValue(f.bytesPerLiveView, 'bytes')} ± ${formatValue(f.ci95[1] - f.bytesPerLiveView, 'bytes')} (95 %, ${formatCount(f.n)} points, R² ${f.r2.toFixed(2)})`;
+  if (!m || !f) return m?.reason ?? '–';
+  const left = m.excluded > 0 ? `; ${formatCount(m.excluded)} scrape(s) taken mid-navigation left out` : '';
+  return `${formatValue(f.bytesPerLiveView, 'bytes')} ± ${formatValue(f.ci95[1] - f.bytesPerLiveView, 'bytes')} (95 %, ${formatCount(f.n)} points, R² ${f.r2.toFixed(2)}${left})`;
 }
 
 /** Lines for `rookery run`'s summary; '' when the run scraped no server metrics. */

@@ -58,12 +58,12 @@ function memoryText(m: MemoryEstimate | undefined): string {
 }
 
 function memoryTable(estimates: readonly MemoryEstimate[]): SafeHtml {
-  return html`<div class="table-wrap"><table id="memory-per-liveview"><thead><tr><th>variant</th><th class="num">bytes per connected LiveView (95 % interval)</th><th class="num">server memory with none connected</th><th class="num">R²</th><th class="num">points</th><th class="num">connected LiveViews</th><th>series</th></tr></thead><tbody>
+  return html`<div class="table-wrap"><table id="memory-per-liveview"><thead><tr><th>variant</th><th class="num">bytes per connected LiveView (95 % interval)</th><th class="num">server memory with none connected</th><th class="num">R²</th><th class="num">points</th><th class="num" title="scrapes taken while a page was navigating, joining or being released: the server could count its LiveViews differently, so they are left out">scrapes left out</th><th class="num">connected LiveViews</th><th>series</th></tr></thead><tbody>
 ${estimates.map((m) => {
   const f = m.fit;
   return f
-    ? html`<tr data-variant="${m.variant ?? ''}" data-bytes-per-lv="${f.bytesPerLiveView.toFixed(0)}"><td>${m.variant ?? 'whole run'}</td><td class="num">${memoryText(m)}<div class="ctx">[${formatValue(f.ci95[0], 'bytes')}, ${formatValue(f.ci95[1], 'bytes')}]</div></td><td class="num">${formatValue(f.baseBytes, 'bytes')}</td><td class="num">${f.r2.toFixed(3)}</td><td class="num">${formatCount(f.n)}</td><td class="num">${formatCount(f.minConnected)}–${formatCount(f.maxConnected)}</td><td class="ctx">${f.metric}</td></tr>`
-    : html`<tr data-variant="${m.variant ?? ''}"><td>${m.variant ?? 'whole run'}</td><td colspan="6" class="muted">${m.reason ?? 'no estimate'}</td></tr>`;
+    ? html`<tr data-variant="${m.variant ?? ''}" data-bytes-per-lv="${f.bytesPerLiveView.toFixed(0)}"><td>${m.variant ?? 'whole run'}</td><td class="num">${memoryText(m)}<div class="ctx">[${formatValue(f.ci95[0], 'bytes')}, ${formatValue(f.ci95[1], 'bytes')}]</div></td><td class="num">${formatValue(f.baseBytes, 'bytes')}</td><td class="num">${f.r2.toFixed(3)}</td><td class="num">${formatCount(f.n)}</td><td class="num" data-excluded="${m.excluded}">${formatCount(m.excluded)}</td><td class="num">${formatCount(f.minConnected)}–${formatCount(f.maxConnected)}</td><td class="ctx">${f.metric}</td></tr>`
+    : html`<tr data-variant="${m.variant ?? ''}"><td>${m.variant ?? 'whole run'}</td><td colspan="7" class="muted">${m.reason ?? 'no estimate'}</td></tr>`;
 })}
 </tbody></table></div>`;
 }
@@ -82,7 +82,7 @@ ${server.targets.map((t) => html`<tr class="${t.failures > 0 ? 'differs' : ''}">
   return html`<section class="block" id="server"><div class="block-head"><h2>Server</h2><p>Scraped by the ${server.scrapedBy === 'collector' ? 'collector' : 'harness'} every ${formatValue(server.intervalMs, 'ms')} from the app’s Prometheus endpoint${server.targets.length === 1 ? '' : 's'} (${failures === 0 ? 'no failed scrape' : `${formatCount(failures)} failed scrape${failures === 1 ? '' : 's'}, shown below; never fatal`}). ${attribution}</p></div>
 <div class="grid">
 <div class="card span-all" id="time-split"><div class="card-head"><h3>Where the time goes</h3><span class="note">means; network + queueing = round trip − server, client = until patched − round trip</span></div>${splitTable(timeSplit(results), 'time-split-table')}</div>
-<div class="card span-all" id="memory"><div class="card-head"><h3>Memory per LiveView</h3><span class="note">least-squares fit of server memory against LiveViews held connected, over ramp and hold</span></div>${memoryTable(memoryPerLiveView(results))}<p class="muted" style="font-size:12px;margin:10px 0 0">The interval assumes independent residuals; consecutive scrapes are correlated (garbage collection, caches), so treat it as a lower bound on the uncertainty.</p></div>
+<div class="card span-all" id="memory"><div class="card-head"><h3>Memory per LiveView</h3><span class="note">least-squares fit of server memory against LiveViews held connected, over the load (ramp, hold, ramp-down)</span></div>${memoryTable(memoryPerLiveView(results))}<p class="muted" style="font-size:12px;margin:10px 0 0">The interval assumes independent residuals; consecutive scrapes are correlated (garbage collection, caches), so treat it as a lower bound on the uncertainty. A scrape is paired with the LiveViews held connected at that instant, and left out when a page was navigating, joining or being released then (the server’s count could differ).</p></div>
 <div class="card span-all"><div class="card-head"><h3>Endpoints</h3></div>${targets}</div>
 </div></section>`;
 }

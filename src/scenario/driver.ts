@@ -5,7 +5,7 @@
  * src/browser/driver.ts and src/lite/driver.ts), not changes to the engine (src/load/engine.ts).
  */
 import type { BrowserContext, Page } from 'playwright';
-import type { ObservationSink } from '../probe/page-probe.js';
+import type { ConnectionState, ObservationSink } from '../probe/page-probe.js';
 import type { LiveViewVerbs } from './define.js';
 import type { VerbContext } from './verbs.js';
 
@@ -22,8 +22,8 @@ export interface UserSession {
   page(): Page;
   context(): BrowserContext;
   verbs(opts: SessionVerbOptions): LiveViewVerbs;
-  /** The main LiveView the page holds connected now (for `lv_connected`), if any. */
-  connectedView(): string | undefined;
+  /** The main LiveView the page holds connected now (for `lv_connected`), and whether that is settled. */
+  connection(): ConnectionState;
   /** Turns unanswered pushes older than the push timeout into timeout errors (called every interval). */
   expire(): void;
   /** After an iteration failed with `err`: true when the session itself is gone and must not be reused. */

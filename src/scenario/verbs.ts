@@ -156,41 +156,50 @@ export function createVerbs(ctx: VerbContext): LiveViewVerbs {
     }
   };
 
+  const navigate = async (path: string, url: string, mark: number): Promise<MountTiming> => {
+    let status: number | undefined;
+    try {
+      const load = () => port.load(url, ctx.actionTimeoutMs);
+      status = await (ctx.navigationLimit ? ctx.navigationLimit(load) : load());
+    } catch (err) {
+      if (err instanceof VerbError) throw err;
+      const message = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
+      if (/ERR_CONNECTION_REFUSED|ERR_NAME_NOT_RESOLVED|ERR_ADDRESS_UNREACHABLE|ERR_CONNECTION_RESET|ERR_TIMED_OUT|ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT/.test(message)) {
+        throw new VerbError('goto', 'unreachable', `goto(${JSON.stringify(path)}): target unreachable at ${url} (${message})`);
+      }
+      throw new VerbError('goto', 'navigation', `goto(${JSON.stringify(path)}): ${message}`);
+    }
+    if (status !== undefined && status >= 400) {
+      throw new VerbError('goto', 'http', `goto(${JSON.stringify(path)}): ${url} answered HTTP ${status}`);
+    }
+    const info: MountInfo & { ok: boolean; reason: string | undefined } = await port.waitMounted(ctx.actionTimeoutMs);
+    if (!info.ok) {
+      if (info.reason === 'no-liveview') {
+        throw new VerbError('goto', 'no-liveview', `goto(${JSON.stringify(path)}): ${url} never connects a LiveView: the page has no [data-phx-session] element (is it a LiveView route?)`);
+      }
+      throw new VerbError('goto', 'not-connected',
+        `goto(${JSON.stringify(path)}): the LiveView at ${url} did not connect within ${ctx.actionTimeoutMs} ms${info.errorClass ? ' (it shows phx-error: the join failed or the view crashed)' : ''}`);
+    }
+    if (info.clientVersion) ctx.onClientVersion?.(info.clientVersion);
+    const join = await probe.waitForJoin(mark, grace);
+    const view = join?.view ?? info.path;
+    if (info.mountMs !== undefined) ctx.recorder.record('lv_mount_ms', { view }, info.mountMs);
+    if (info.documentMs !== undefined) ctx.recorder.record('http_document_ms', { view }, info.documentMs);
+    await settle(ctx.actionTimeoutMs);
+    return { view, mountMs: info.mountMs ?? 0, documentMs: info.documentMs, joinMs: join?.ms, joinBytes: join?.anatomy.bytes };
+  };
+
   return {
     async goto(path: string): Promise<MountTiming> {
       const url = new URL(path, ctx.target).href;
       probe.newDocument();
-      const mark = probe.mark();
-      let status: number | undefined;
       try {
-        const load = () => port.load(url, ctx.actionTimeoutMs);
-        status = await (ctx.navigationLimit ? ctx.navigationLimit(load) : load());
+        return await navigate(path, url, probe.mark());
       } catch (err) {
-        if (err instanceof VerbError) throw err;
-        const message = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
-        if (/ERR_CONNECTION_REFUSED|ERR_NAME_NOT_RESOLVED|ERR_ADDRESS_UNREACHABLE|ERR_CONNECTION_RESET|ERR_TIMED_OUT|ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT/.test(message)) {
-          throw new VerbError('goto', 'unreachable', `goto(${JSON.stringify(path)}): target unreachable at ${url} (${message})`);
-        }
-        throw new VerbError('goto', 'navigation', `goto(${JSON.stringify(path)}): ${message}`);
+        // No join will answer this navigation: the page's LiveView count is settled again (memory per LiveView).
+        probe.navigationFailed();
+        throw err;
       }
-      if (status !== undefined && status >= 400) {
-        throw new VerbError('goto', 'http', `goto(${JSON.stringify(path)}): ${url} answered HTTP ${status}`);
-      }
-      const info: MountInfo & { ok: boolean; reason: string | undefined } = await port.waitMounted(ctx.actionTimeoutMs);
-      if (!info.ok) {
-        if (info.reason === 'no-liveview') {
-          throw new VerbError('goto', 'no-liveview', `goto(${JSON.stringify(path)}): ${url} never connects a LiveView: the page has no [data-phx-session] element (is it a LiveView route?)`);
-        }
-        throw new VerbError('goto', 'not-connected',
-          `goto(${JSON.stringify(path)}): the LiveView at ${url} did not connect within ${ctx.actionTimeoutMs} ms${info.errorClass ? ' (it shows phx-error: the join failed or the view crashed)' : ''}`);
-      }
-      if (info.clientVersion) ctx.onClientVersion?.(info.clientVersion);
-      const join = await probe.waitForJoin(mark, grace);
-      const view = join?.view ?? info.path;
-      if (info.mountMs !== undefined) ctx.recorder.record('lv_mount_ms', { view }, info.mountMs);
-      if (info.documentMs !== undefined) ctx.recorder.record('http_document_ms', { view }, info.documentMs);
-      await settle(ctx.actionTimeoutMs);
-      return { view, mountMs: info.mountMs ?? 0, documentMs: info.documentMs, joinMs: join?.ms, joinBytes: join?.anatomy.bytes };
     },
     click: (selector, opts) => act('click', { kind: 'click', selector }, opts),
     fill: (selector, text, opts) => act('fill', { kind: 'input', selector, value: text }, opts),

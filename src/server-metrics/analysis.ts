@@ -64,6 +64,12 @@ export interface MemoryEstimate {
   variant: string | undefined;
   /** Why there is no fit (no memory series, too few points, connected count never changed, …). */
   reason?: string;
+  /**
+   * Scrapes in the fitted window left out because the connected count was in transition when they were taken
+   * (a page navigating, joining or being released: the server's count could differ from the harness's), or,
+   * in sequential mode, because another variant's views were still connected.
+   */
+  excluded: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -115,12 +121,27 @@ interface Window {
   toMs: number;
 }
 
-/** Where a variant's server figures live: its segment (sequential) or the whole run. */
+/**
+ * Where a variant's server figures live: its segment (sequential) or the whole run.
+ * - `fit` (memory readings, instants): a sequential segment from its ramp to its settle gap (where its views have
+ *   left); otherwise every scrape.
+ * - `all` (per-interval figures): the rounds that *start* in the window. A sequential run takes one round at
+ *   each segment's end, after the segment's users were stopped and before the next variant's start (scraper.ts),
+ *   so the rounds starting in a segment hold its activity, its users' last pushes included, and none of the next.
+ */
 function windowOf(results: Results, variant: string | undefined, part: 'all' | 'fit'): Window {
-  const seg = variant === undefined ? undefined : results.meta.segments?.find((s) => s.variant === variant);
-  if (seg) return part === 'fit' ? { fromMs: seg.startMs, toMs: seg.holdEndMs } : { fromMs: seg.startMs, toMs: seg.endMs };
-  const planned = typeof results.meta.load.plannedMs === 'number' ? results.meta.load.plannedMs : results.meta.durationMs;
-  return part === 'fit' ? { fromMs: 0, toMs: planned } : { fromMs: -Infinity, toMs: Infinity };
+  const segments = results.meta.segments ?? [];
+  const k = variant === undefined ? -1 : segments.findIndex((s) => s.variant === variant);
+  const seg = segments[k];
+  if (seg && part === 'fit') return { fromMs: seg.startMs, toMs: seg.endMs };
+  if (seg) {
+    return {
+      fromMs: k === 0 ? -Infinity : seg.startMs,
+      toMs: k === segments.length - 1 ? Infinity : seg.endMs,
+    };
+  }
+  // The whole run: every scrape (before the load and after it the count is 0, which the fit may use too).
+  return { fromMs: -Infinity, toMs: Infinity };
 }
 
 /** Whether server figures can be given per variant. */
@@ -145,9 +166,9 @@ function serverStat(server: ServerMetricsResults, hists: readonly ServerHistogra
   for (const h of hists) {
     const same = le !== undefined && h.le.length === le.length && h.le.every((b, i) => b === le[i]);
     server.t.forEach((t, i) => {
-      // A point covers the interval ending at t: it belongs to the window its middle falls in.
-      const mid = t - server.intervalMs / 2;
-      if (mid <= w.fromMs || mid > w.toMs) return;
+      // A point covers the interval since the previous round: it belongs to the window that interval starts in.
+      const start = i > 0 ? server.t[i - 1]! : t - server.intervalMs;
+      if (start < w.fromMs || start >= w.toMs) return;
       count += h.count[i] ?? 0;
       sum += h.sum[i] ?? 0;
       if (same) {
@@ -265,7 +286,7 @@ function connectedAt(results: Results, variant: string | undefined, t: number): 
   return t1 === t0 ? v1 : v0 + ((v1 - v0) * (t - t0)) / (t1 - t0);
 }
 
-/** Connected count sampled at scrape `i`; undefined when it changed during the scrape (not usable). */
+/** Connected count sampled at scrape `i`; undefined when it was in transition then (not usable, see pairedCounts). */
 function sampledAt(series: ReadonlyArray<{ values: (number | null)[] }>, i: number): number | undefined {
   let total = 0;
   for (const s of series) {
@@ -281,14 +302,17 @@ export function memoryPerLiveView(results: Results): MemoryEstimate[] {
   const server = results.server;
   const variants: Array<string | undefined> = serverAttributable(results) ? variantList(results) : [undefined];
   return variants.map((variant) => {
-    if (!server) return { fit: undefined, variant, reason: 'no server metrics (run with --server-metrics)' };
+    if (!server) return { fit: undefined, variant, reason: 'no server metrics (run with --server-metrics)', excluded: 0 };
     const role = MEMORY_ROLES.find((r) => server.series.some((s) => s.role === r && s.kind === 'gauge'));
-    if (!role) return { fit: undefined, variant, reason: `no server memory series (none of ${MEMORY_ROLES.join(', ')} was exported; see the README for the names recognised)` };
+    if (!role) return { fit: undefined, variant, reason: `no server memory series (none of ${MEMORY_ROLES.join(', ')} was exported; see the README for the names recognised)`, excluded: 0 };
     const mem = server.series.filter((s) => s.role === role && s.kind === 'gauge');
     const w = windowOf(results, variant, 'fit');
     // Counted at the instant of each scrape when the run could (single machine), else interpolated.
     const sampled = server.connected?.filter((c) => variant === undefined || c.labels.variant === variant);
+    // A sequential variant's reading is its own only when no view of another variant was still connected.
+    const others = variant === undefined ? [] : (server.connected ?? []).filter((c) => c.labels.variant !== variant);
     const points: Array<{ x: number; y: number }> = [];
+    let excluded = 0;
     server.t.forEach((t, i) => {
       if (t < w.fromMs || t > w.toMs) return;
       let y = 0;
@@ -298,17 +322,21 @@ export function memoryPerLiveView(results: Results): MemoryEstimate[] {
         y += v;
       }
       const x = sampled ? sampledAt(sampled, i) : connectedAt(results, variant, t);
-      if (x === undefined) return;
+      if (x === undefined || others.some((c) => (c.values[i] ?? 0) > 0)) {
+        if (sampled) excluded++;
+        return;
+      }
       points.push({ x, y });
     });
     const fit = fitLine(points);
     if (!fit) {
-      const why = points.length < 3 ? `${points.length} usable point(s) in the ramp and hold` : 'the number of connected LiveViews never changed';
-      return { fit: undefined, variant, reason: `cannot fit: ${why}` };
+      const why = points.length < 3 ? `${points.length} usable point(s) in the run's load` : 'the number of connected LiveViews never changed';
+      return { fit: undefined, variant, reason: `cannot fit: ${why}${excluded > 0 ? ` (${excluded} scrape(s) left out: taken while pages were navigating, joining or being released)` : ''}`, excluded };
     }
     const half = t95(fit.n - 2) * fit.stderr;
     return {
       variant,
+      excluded,
       fit: {
         variant,
         metric: `${role} (${[...new Set(mem.map((s) => s.metric))].join(', ')})`,
@@ -340,15 +368,23 @@ export interface ServerComparison {
   /** Server / network / client split per action (events) and per mount, side by side. */
   rows: Array<{ kind: 'event' | 'mount'; action: string } & ServerSidePair<SplitRow>>;
   memory: ServerSidePair<MemoryEstimate> & {
-    /** `A smaller` / `B smaller` when the 95 % intervals do not overlap, else `no clear difference`. */
+    /**
+     * `A smaller` / `B smaller` when the 95 % intervals do not overlap and the estimates differ by at least
+     * MEMORY_PRACTICAL (as compare asks a median change of ≥ 5 %), else `no clear difference`.
+     */
     verdict: string;
   };
 }
 
-function memoryVerdict(a: MemoryEstimate | undefined, b: MemoryEstimate | undefined, names: [string, string]): string {
+/** The smallest relative difference of two memory estimates called a difference (exact fits have no interval). */
+const MEMORY_PRACTICAL = 0.05;
+
+export function memoryVerdict(a: MemoryEstimate | undefined, b: MemoryEstimate | undefined, names: [string, string]): string {
   const fa = a?.fit;
   const fb = b?.fit;
   if (!fa || !fb) return 'not compared (no estimate on one side)';
+  const larger = Math.max(Math.abs(fa.bytesPerLiveView), Math.abs(fb.bytesPerLiveView));
+  if (Math.abs(fa.bytesPerLiveView - fb.bytesPerLiveView) < MEMORY_PRACTICAL * larger) return 'no clear difference';
   if (fa.ci95[1] < fb.ci95[0]) return `${names[0]} smaller`;
   if (fb.ci95[1] < fa.ci95[0]) return `${names[1]} smaller`;
   return 'no clear difference';

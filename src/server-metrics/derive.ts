@@ -52,6 +52,8 @@ interface Round {
   rates: Map<string, Meta & { value: number }>;
   histograms: Map<string, HistDelta>;
   connected: Map<string, { labels: Labels; value: number | null }> | undefined;
+  /** When the round's scrapes were sent (epoch ms); `at` is when the last answer came. */
+  sentAt: number;
 }
 
 export interface RoundInput {
@@ -106,9 +108,10 @@ export class ServerMetricsBuilder {
    * One round: every node's scrape (or failure) taken at about `at` (epoch ms), and the LiveViews the harness
    * held connected when the round started, if it can tell.
    */
-  addRound(at: number, inputs: readonly RoundInput[], connected?: ReadonlyArray<{ labels: Labels; value: number | null }>): void {
+  addRound(at: number, inputs: readonly RoundInput[], connected?: ReadonlyArray<{ labels: Labels; value: number | null }>, sentAt = at): void {
     const round: Round = {
       at,
+      sentAt,
       dt: Math.max(0, (at - this.lastRoundAt) / 1000),
       gauges: new Map(),
       rates: new Map(),
@@ -146,7 +149,21 @@ export class ServerMetricsBuilder {
     this.lastRoundAt = at;
   }
 
-  result(scrapedBy: 'local' | 'collector'): ServerMetricsResults {
+  /**
+   * `pairCounts`: the connected counts for a round's window (distributed runs, where they come after the fact
+   * from the runners' spans); null when unknown. Replaces what addRound was given.
+   */
+  result(scrapedBy: 'local' | 'collector', pairCounts?: (w: { before: number; after: number }) => ReadonlyArray<{ labels: Labels; value: number }> | null): ServerMetricsResults {
+    if (pairCounts) {
+      // Every label set seen in any round, so that a round that knows the counts lists its zeros too.
+      const counted = this.rounds.map((r) => pairCounts({ before: r.sentAt, after: r.at }));
+      const seen = new Map<string, Labels>();
+      for (const c of counted) for (const row of c ?? []) seen.set(key('connected', '', row.labels), row.labels);
+      if (seen.size > 0) this.rounds.forEach((r, i) => {
+        const c = counted[i];
+        r.connected = new Map([...seen].map(([k, labels]) => [k, { labels, value: c === null || c === undefined ? null : (c.find((row) => key('connected', '', row.labels) === k)?.value ?? 0) }]));
+      });
+    }
     const rounds = this.downsample(this.opts.maxPoints ?? DEFAULT_MAX_POINTS);
     const n = rounds.length;
     const values = new Map<string, ServerValueSeries>();
@@ -312,7 +329,7 @@ export class ServerMetricsBuilder {
     for (let i = 0; i < this.rounds.length; i += factor) {
       const group = this.rounds.slice(i, i + factor);
       const last = group[group.length - 1]!;
-      const merged: Round = { at: last.at, dt: group.reduce((s, r) => s + r.dt, 0), gauges: new Map(last.gauges), rates: new Map(), histograms: new Map(), connected: last.connected };
+      const merged: Round = { at: last.at, sentAt: last.sentAt, dt: group.reduce((s, r) => s + r.dt, 0), gauges: new Map(last.gauges), rates: new Map(), histograms: new Map(), connected: last.connected };
       for (const r of group) {
         for (const [k, c] of r.rates) {
           const have = merged.rates.get(k);

@@ -6,9 +6,10 @@
  * app's metrics describe the whole app, so scraping from every runner would count them N times).
  */
 import { ServerMetricsBuilder } from './derive.js';
+import { countsFromSpans, isQuiet, pairedCounts, CONNECTED_GUARD_MS, type ConnectedSample } from './pairing.js';
 import type { MappingRule } from './mapping.js';
 import type { ServerMetricsResults } from '../metrics/server-results.js';
-import type { Labels } from '../metrics/model.js';
+import type { ConnectedSpan, VariantSegment } from '../metrics/model.js';
 
 export interface ServerMetricsConfig {
   /** One Prometheus text endpoint per app node, e.g. `http://app-1:4000/metrics`. */
@@ -20,6 +21,9 @@ export interface ServerMetricsConfig {
   /** Per-scrape timeout. Default: the interval (at least 500 ms). */
   timeoutMs?: number;
 }
+
+/** How often to look again for a quiet moment while pages are in transition. */
+const QUIET_POLL_MS = 10;
 
 export type FetchText = (url: string, signal: AbortSignal) => Promise<string>;
 
@@ -69,18 +73,6 @@ export function validateServerMetrics(config: ServerMetricsConfig): void {
   }
 }
 
-/**
- * Counts that held for the whole scrape: the server answered somewhere in between, so a count that changed
- * meanwhile could match either reading; it becomes null (left out of the memory fit).
- */
-export function stableCounts(
-  before: ReadonlyArray<{ labels: Labels; value: number }>,
-  after: ReadonlyArray<{ labels: Labels; value: number }>,
-): Array<{ labels: Labels; value: number | null }> {
-  const key = (l: Labels): string => JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const b = new Map(before.map((c) => [key(c.labels), c.value]));
-  return after.map((c) => ({ labels: c.labels, value: (b.get(key(c.labels)) ?? 0) === c.value ? c.value : null }));
-}
 
 export class ServerScraper {
   private readonly builder: ServerMetricsBuilder;
@@ -89,16 +81,19 @@ export class ServerScraper {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private stopped = false;
+  /** Extra rounds still to come (epoch ms), ascending, and their timers. */
+  private extraAt: number[] = [];
+  private extraTimers: NodeJS.Timeout[] = [];
 
   /**
-   * `sampleConnected`: the LiveViews the harness holds connected now (single-machine runs), read at the start
-   * of each round so memory is related to the count of the same moment.
+   * `sampleConnected`: the LiveViews the harness holds connected now (single-machine runs), read just before and
+   * after each round so memory is related to the count of the same moment (pairedCounts).
    */
   constructor(
     private readonly config: ServerMetricsConfig,
     startedAt: number,
     private readonly fetchText: FetchText = defaultFetch,
-    private readonly sampleConnected?: () => ReadonlyArray<{ labels: Labels; value: number }> | undefined,
+    private readonly sampleConnected?: () => ConnectedSample | undefined,
   ) {
     validateServerMetrics(config);
     this.intervalMs = config.intervalMs ?? 1_000;
@@ -112,22 +107,69 @@ export class ServerScraper {
     if (this.stopped) return;
     this.timer = setInterval(() => {
       // A slow endpoint must not pile up rounds: skip a tick while the previous round runs.
-      if (this.inFlight === undefined) this.inFlight = this.round().finally(() => (this.inFlight = undefined));
+      if (this.inFlight === undefined) this.enqueue(true);
     }, this.intervalMs);
   }
 
-  /** Takes a last round (so the end of the run is covered) and returns what was scraped. */
-  async stop(scrapedBy: 'local' | 'collector'): Promise<ServerMetricsResults> {
+  /**
+   * Sequential variants: one more round at each segment's end (`loadStartedAt` + endMs, on the load's clock),
+   * when the variant's users have been stopped and the next variant's have not started, so that no interval
+   * mixes the server activity of two variants (the engine stops a segment's users a little before its end).
+   */
+  roundsAtSegmentEnds(loadStartedAt: number, segments: readonly VariantSegment[] | undefined): void {
+    for (const s of segments ?? []) {
+      const at = loadStartedAt + s.endMs;
+      this.extraAt.push(at);
+      this.extraTimers.push(setTimeout(() => {
+        this.extraAt = this.extraAt.filter((x) => x !== at);
+        this.enqueue(false);
+      }, Math.max(0, at - Date.now())));
+    }
+    this.extraAt.sort((a, b) => a - b);
+  }
+
+  /** Runs a round after the one in flight, if any. */
+  private enqueue(waitQuiet: boolean): void {
+    if (this.stopped) return;
+    const p: Promise<void> = (this.inFlight ?? Promise.resolve()).then(() => this.round(waitQuiet)).finally(() => {
+      if (this.inFlight === p) this.inFlight = undefined;
+    });
+    this.inFlight = p;
+  }
+
+  /**
+   * Takes a last round (so the end of the run is covered) and returns what was scraped. `spans`: a distributed
+   * run's connected spans by runner (on this process's clock), paired with each round (pairing.ts).
+   */
+  async stop(scrapedBy: 'local' | 'collector', spans?: ReadonlyMap<string, readonly ConnectedSpan[]>): Promise<ServerMetricsResults> {
     if (!this.stopped) {
       this.stopped = true;
       if (this.timer) clearInterval(this.timer);
+      for (const t of this.extraTimers) clearTimeout(t);
       await this.inFlight;
       await this.round();
     }
-    return this.builder.result(scrapedBy);
+    return this.builder.result(scrapedBy, spans && spans.size > 0 ? (w) => countsFromSpans(spans, w.before, w.after) ?? null : undefined);
   }
 
-  private async round(): Promise<void> {
+  /**
+   * Waits (up to half an interval) for a moment when no page is in transition, so that the round can be paired
+   * with the connected count; rates use the rounds' real times, so a later scrape changes no figure.
+   */
+  private async awaitQuiet(): Promise<void> {
+    // Never past a segment boundary's round: that one must not wait.
+    const until = Math.min(performance.now() + this.intervalMs / 2, performance.now() + ((this.extraAt[0] ?? Infinity) - Date.now()));
+    for (;;) {
+      const s = this.sampleConnected?.();
+      if (s === undefined || isQuiet(s) || this.stopped || performance.now() >= until) return;
+      await new Promise((r) => setTimeout(r, s.unsettled === 0 ? Math.max(1, CONNECTED_GUARD_MS - s.quietMs) : QUIET_POLL_MS));
+    }
+  }
+
+  private async round(waitQuiet = true): Promise<void> {
+    if (waitQuiet) await this.awaitQuiet();
+    const startedAt = performance.now();
+    const beforeAt = Date.now();
     const before = this.sampleConnected?.();
     const inputs = await Promise.all(
       this.config.urls.map(async (url, node) => {
@@ -140,6 +182,6 @@ export class ServerScraper {
       }),
     );
     const after = this.sampleConnected?.();
-    this.builder.addRound(Date.now(), inputs, before && after ? stableCounts(before, after) : undefined);
+    this.builder.addRound(Date.now(), inputs, before && after ? pairedCounts(before, after, performance.now() - startedAt) : undefined, beforeAt);
   }
 }

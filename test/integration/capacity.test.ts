@@ -2,22 +2,15 @@
  * Calibration, pre-warm, the ramp governor and phase-aware results end to end, in real Chromium against the
  * fixture. Asserts what the run did (counts, phases, messages), never how fast the machine is.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { useFixture } from '../support/use-fixture.js';
 import { calibrate } from '../../src/load/calibrate.js';
 import { runLocal } from '../../src/load/run-local.js';
 import { CALIBRATION_SCHEMA, type Calibration } from '../../src/load/capacity.js';
 
 const SCENARIO = resolve(import.meta.dirname, '../support/scenarios/heartbeat-clicks.ts');
-let fixture: FixtureServer;
-
-beforeAll(async () => {
-  fixture = await startFixture({ port: 0 });
-});
-afterAll(async () => {
-  await fixture?.close();
-});
+const fixture = useFixture();
 
 describe('capacity', () => {
   it('calibrate measures positive costs for the scenario and a capacity from them', async () => {

@@ -7,23 +7,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { useFixture } from '../support/use-fixture.js';
 import { readProcessTable, descendantsOf, readCmdline } from '../../src/health/procfs.js';
 import { chromiumLeftovers, waitUntil } from '../support/chromium-processes.js';
 import type { Results } from '../../src/metrics/model.js';
 import { pkgVersion } from '../../src/load/run-results.js';
 import { runRookery } from '../support/run-cli.js';
 
-let fixture: FixtureServer;
+const fixture = useFixture();
 let dir: string;
 
 beforeAll(async () => {
-  fixture = await startFixture({ port: 0 });
   dir = mkdtempSync(join(tmpdir(), 'rookery-cli-'));
 });
 
 afterAll(async () => {
-  await fixture?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -3,9 +3,9 @@
  * - a browser killed mid-run fails only the users on it; they restart on a fresh browser and the run goes on;
  * - `input: 'playwright'` drives the same scenario through Playwright's real input.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { useFixture } from '../support/use-fixture.js';
 import { BrowserPool } from '../../src/browser/pool.js';
 import { LoadEngine } from '../../src/load/engine.js';
 import { resolveProfile } from '../../src/load/profile.js';
@@ -17,14 +17,7 @@ import type { Snapshot } from '../../src/metrics/model.js';
 import { waitUntil } from '../support/chromium-processes.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-let fixture: FixtureServer;
-
-beforeAll(async () => {
-  fixture = await startFixture({ port: 0 });
-});
-afterAll(async () => {
-  await fixture?.close();
-});
+const fixture = useFixture();
 
 const counterOf = (s: Snapshot, name: string, labels: Record<string, string> = {}) =>
   s.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);

@@ -3,21 +3,14 @@
  * A/B variants on, one schedule. Both kinds report under their own `client` label, variants alternate across
  * both, and the fixture's ground truth equals the sum of what both counted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { useFixture } from '../support/use-fixture.js';
 import { runLocal } from '../../src/load/run-local.js';
 import { startLiteWorkers } from '../../src/lite/workers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-let fixture: FixtureServer;
-
-beforeAll(async () => {
-  fixture = await startFixture({ port: 0 });
-});
-afterAll(async () => {
-  await fixture?.close();
-});
+const fixture = useFixture();
 
 describe('mixed browser + lite run', () => {
   it('reports both kinds of user with client labels, variants across both, counts equal to ground truth', async () => {

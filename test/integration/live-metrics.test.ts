@@ -9,20 +9,18 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { useFixture } from '../support/use-fixture.js';
 import type { Results } from '../../src/metrics/model.js';
 import { BIN, ROOT, counterTotal as counter } from '../support/run-cli.js';
 
-let fixture: FixtureServer;
+const fixture = useFixture();
 let dir: string;
 
 beforeAll(async () => {
-  fixture = await startFixture({ port: 0 });
   dir = mkdtempSync(join(tmpdir(), 'rookery-live-'));
 });
 
 afterAll(async () => {
-  await fixture?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,12 +1,13 @@
 /**
  * Issue 14's acceptance on a real run (real Chromium, fixture with known server truth): stream vs list run
  * sequentially with --server-metrics; the report's server handle time per event is the fixture's own measured
- * time, memory per LiveView is near the fixture's configured bytes per LiveView for each variant (see below), the
+ * time, memory per LiveView is within 10 % of the fixture's configured bytes per LiveView for each variant, the
  * differently named events are compared as one action, and a dead metrics endpoint is counted, never fatal.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { useFixture } from '../support/use-fixture.js';
+import { DEFAULT_LV_BYTES } from '../../fixtures/server/telemetry.js';
 import { runLocal } from '../../src/load/run-local.js';
 import { compareVariants } from '../../src/report/compare.js';
 import { memoryPerLiveView, timeSplit } from '../../src/server-metrics/analysis.js';
@@ -19,14 +20,8 @@ import { LocalBackend } from '../../src/cluster/backends/local.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const LV_BYTES = { '/stream': 30_000, '/list': 90_000 };
-let fixture: FixtureServer;
-
-beforeAll(async () => {
-  fixture = await startFixture({ port: 0, eventDelayMs: 20, lvBytes: LV_BYTES });
-});
-afterAll(async () => {
-  await fixture?.close();
-});
+const MEMORY_BASE = 50_000_000;
+const fixture = useFixture({ eventDelayMs: 20, lvBytes: LV_BYTES, memoryBaseBytes: MEMORY_BASE });
 
 describe('server metrics on a real sequential run', () => {
   it('time split, memory per LiveView per variant, action pairing and failed scrapes against the fixture’s truth', async () => {
@@ -81,19 +76,31 @@ describe('server metrics on a real sequential run', () => {
       expect(mount!.server!.count).toBe(joins.length);
     }
 
-    // Memory per LiveView per variant against the configured truth. The issue asks for 10 %; on a loaded machine
-    // the harness's count of connected LiveViews lags the server's by up to one navigation per scrape, and one run
-    // in four here read the stream variant 16 % low, so the test holds the estimate to 35 % and the order of the
-    // two variants (3× apart), and the 10 % precision is reported as not yet reliable (README, Status).
+    // Memory per LiveView per variant: within 10 % of the configured truth (the issue's bar). Each scrape is paired
+    // with the LiveViews the harness held connected at that instant, and left out (counted, shown) when a page
+    // was navigating, joining or being released then, since the server's own count could differ.
     const memory = memoryPerLiveView(r);
     const estimate = (variant: string) => memory.find((x) => x.variant === variant);
+    const readings: string[] = [];
     for (const [variant, bytes] of [['stream', LV_BYTES['/stream']], ['list', LV_BYTES['/list']]] as const) {
       const m = estimate(variant);
       expect(m?.fit, `${variant}: ${m?.reason}`).toBeDefined();
-      expect(Math.abs(m!.fit!.bytesPerLiveView - bytes) / bytes, `${variant}: ${m!.fit!.bytesPerLiveView}`).toBeLessThan(0.35);
+      readings.push(`${variant} ${m!.fit!.bytesPerLiveView.toFixed(0)} B (${m!.fit!.n} points, ${m!.excluded} left out)`);
+      expect(Math.abs(m!.fit!.bytesPerLiveView - bytes) / bytes, `${variant}: ${m!.fit!.bytesPerLiveView}`).toBeLessThan(0.1);
       expect(m!.fit!.maxConnected).toBe(8);
     }
-    expect(estimate('list')!.fit!.bytesPerLiveView).toBeGreaterThan(2 * estimate('stream')!.fit!.bytesPerLiveView);
+    console.log(`memory per LiveView: ${readings.join(', ')}`);
+    // Why it holds: the scrapes paired with a count saw the server's own count. The fixture's memory gauge is
+    // base + the configured bytes per connected view, so the harness's counts predict each reading exactly. On a
+    // starved machine one scrape in a run was once paired with a count two views short (README, Status): the
+    // test allows one in ten, and prints any.
+    const mem = server.series.find((x) => x.role === 'memory_bytes' && x.kind === 'gauge')!;
+    const connected = server.connected!;
+    const paired = server.t.map((_, i) => i).filter((i) => connected.every((c) => c.values[i] !== null) && mem.values[i] !== null);
+    const wrong = paired.filter((i) => mem.values[i] !== MEMORY_BASE + connected.reduce((sum, c) => sum + c.values[i]! * LV_BYTES[c.labels.view as keyof typeof LV_BYTES], 0));
+    console.log(`paired scrapes: ${paired.length}, not the server's count: ${JSON.stringify(wrong.map((i) => ({ t: server.t[i], memory: mem.values[i]! - MEMORY_BASE, counts: connected.map((c) => `${c.labels.view}=${c.values[i]}`) })))}`);
+    expect(wrong.length).toBeLessThanOrEqual(Math.floor(paired.length / 10));
+    expect(paired.length).toBeGreaterThanOrEqual(6);
 
     // Compare: one action across differently named events, with verdicts; memory per LiveView side by side.
     const c = compareVariants(r);
@@ -114,14 +121,15 @@ describe('server metrics on a real sequential run', () => {
     expect(page).toContain('id="time-split-table"');
     expect(page).toContain('data-mode="sequential"');
     expect(page).toMatch(/data-variant="stream" data-bytes-per-lv="\d+"/);
+    expect(page).toContain(`data-excluded="${estimate('stream')!.excluded}"`);
     expect(formatSummary(r)).toMatch(/memory per LiveView \(list\): \d/);
   }, 120_000);
 
-  it('distributed run: the collector scrapes once for the whole app; handle counts equal the fixture truth', async () => {
+  it('distributed run: the collector scrapes once for the whole app; handle counts equal the fixture truth; scrapes paired with the runners’ exact counts', async () => {
     fixture.reset();
     const { results } = await runDistributed({
       scenarioFile: resolve(ROOT, 'scenarios/counter.ts'),
-      overrides: { target: fixture.url, users: 2, ramp: '1s', duration: '4s', serverMetricsUrls: [`${fixture.url}/metrics`] },
+      overrides: { target: fixture.url, users: 2, ramp: '2s', duration: '5s', serverMetricsUrls: [`${fixture.url}/metrics`] },
       runners: 2,
       backend: new LocalBackend({ stdio: 'ignore' }),
       runnerArgs: ['--capacity', '1'],
@@ -130,7 +138,21 @@ describe('server metrics on a real sequential run', () => {
     const server = results.server!;
     expect(server.scrapedBy).toBe('collector');
     expect(server.targets[0]!.failures).toBe(0);
-    expect(server.connected).toBeUndefined(); // pages live on the runners: counts come from their series
+    // Pages live on the runners: their settled spans are paired with the collector's scrapes afterwards, and every
+    // scrape so paired saw the server's own count (memory = base + 50 kB, the fixture's default, per view; the
+    // same one-in-ten allowance as above).
+    const connected = server.connected!;
+    expect(connected.map((c) => c.labels.view)).toEqual(['/counter']);
+    const mem = server.series.find((x) => x.role === 'memory_bytes' && x.kind === 'gauge')!;
+    const paired = server.t.map((_, i) => i).filter((i) => connected[0]!.values[i] !== null && mem.values[i] !== null);
+    const wrong = paired.filter((i) => mem.values[i] !== MEMORY_BASE + connected[0]!.values[i]! * DEFAULT_LV_BYTES);
+    console.log(`distributed paired scrapes: ${paired.length}, not the server's count: ${wrong.length}`);
+    expect(wrong.length).toBeLessThanOrEqual(Math.floor(paired.length / 10));
+    expect(paired.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(paired.map((i) => connected[0]!.values[i])).size).toBeGreaterThanOrEqual(2);
+    const m = memoryPerLiveView(results)[0]!;
+    console.log(`distributed memory per LiveView: ${m.fit?.bytesPerLiveView.toFixed(0)} B (${m.fit?.n} points, ${m.excluded} left out)`);
+    expect(Math.abs(m.fit!.bytesPerLiveView - DEFAULT_LV_BYTES) / DEFAULT_LV_BYTES).toBeLessThan(0.1);
     const row = timeSplit(results).find((x) => x.kind === 'event' && x.action === 'inc');
     const truth = fixture.stats().events.filter((e) => e.event === 'inc');
     expect(row!.server!.count).toBe(truth.length);

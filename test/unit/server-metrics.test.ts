@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../../src/server-metrics/parse.js';
 import { compileRules, matchFamily } from '../../src/server-metrics/mapping.js';
 import { ServerMetricsBuilder, bucketQuantile } from '../../src/server-metrics/derive.js';
-import { fitLine, t95 } from '../../src/server-metrics/analysis.js';
-import { resolveServerMetrics, stableCounts } from '../../src/server-metrics/scraper.js';
+import { fitLine, memoryVerdict, t95, type MemoryEstimate } from '../../src/server-metrics/analysis.js';
+import { resolveServerMetrics } from '../../src/server-metrics/scraper.js';
+import { CONNECTED_GUARD_MS, pairedCounts, type ConnectedSample } from '../../src/server-metrics/pairing.js';
 import { checkServerResults } from '../../src/metrics/server-results.js';
 import { sequentialPlan, segmentAt } from '../../src/load/sequential.js';
 import { targetUsersAt } from '../../src/load/profile.js';
@@ -169,14 +170,40 @@ describe('fitLine', () => {
   });
 });
 
-describe('stableCounts and config', () => {
-  it('keeps a count only when it held for the whole scrape', () => {
+describe('memoryVerdict', () => {
+  const est = (bytes: number, half: number): MemoryEstimate => ({
+    variant: undefined, excluded: 0,
+    fit: { variant: undefined, metric: 'm', bytesPerLiveView: bytes, stderr: half / 2, ci95: [bytes - half, bytes + half], baseBytes: 0, r2: 1, n: 10, minConnected: 0, maxConnected: 8 },
+  });
+  it('calls a difference when the intervals are apart and the estimates differ by ≥ 5 %', () => {
+    expect(memoryVerdict(est(30_000, 500), est(90_000, 900), ['stream', 'list'])).toBe('stream smaller');
+    expect(memoryVerdict(est(90_000, 900), est(30_000, 500), ['list', 'stream'])).toBe('stream smaller');
+    expect(memoryVerdict(est(30_000, 5_000), est(36_000, 5_000), ['a', 'b'])).toBe('no clear difference'); // overlap
+    // Exact fits (no interval): a rounding difference is not a difference.
+    expect(memoryVerdict(est(50_000.000001, 0), est(49_999.999999, 0), ['function', 'live'])).toBe('no clear difference');
+    expect(memoryVerdict(est(50_000, 0), est(51_000, 0), ['a', 'b'])).toBe('no clear difference');
+    expect(memoryVerdict(undefined, est(1, 0), ['a', 'b'])).toMatch(/not compared/);
+  });
+});
+
+describe('pairedCounts and config', () => {
+  it('pairs a scrape with the counts only when no page was in transition during it or just before', () => {
     const v = { variant: 'a', view: '/a' };
     const w = { variant: 'b', view: '/b' };
-    expect(stableCounts([{ labels: v, value: 3 }], [{ labels: v, value: 3 }, { labels: w, value: 1 }])).toEqual([
-      { labels: v, value: 3 },
-      { labels: w, value: null },
-    ]);
+    const at = (o: Partial<ConnectedSample>): ConnectedSample => ({ counts: [{ labels: v, value: 3 }, { labels: w, value: 1 }], unsettled: 0, quietMs: 500, changes: 7, ...o });
+    const kept = [{ labels: v, value: 3 }, { labels: w, value: 1 }];
+    const left = [{ labels: v, value: null }, { labels: w, value: null }];
+    expect(pairedCounts(at({}), at({ quietMs: 510 }), 10)).toEqual(kept);
+    // A page navigating, joining or being released at either end.
+    expect(pairedCounts(at({ unsettled: 1 }), at({}), 10)).toEqual(left);
+    expect(pairedCounts(at({}), at({ unsettled: 2 }), 10)).toEqual(left);
+    // Something changed and changed back meanwhile: the counts are equal, the change count is not.
+    expect(pairedCounts(at({}), at({ changes: 9 }), 10)).toEqual(left);
+    // Too soon after the last change: the server may not have processed a close yet.
+    expect(pairedCounts(at({ quietMs: CONNECTED_GUARD_MS - 1 }), at({}), 10)).toEqual(left);
+    expect(pairedCounts(at({ quietMs: CONNECTED_GUARD_MS }), at({}), 10)).toEqual(kept);
+    // A slow scrape (slow server loop) needs as long a quiet spell before it.
+    expect(pairedCounts(at({ quietMs: 400 }), at({}), 450)).toEqual(left);
   });
 
   it('resolves the option and the CLI URLs (CLI replaces URLs, keeps the mapping) and rejects bad URLs', () => {
