@@ -7,7 +7,8 @@
 import { createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './hdr.js';
 import { compareSeries, formatSeries, seriesKey } from './labels.js';
 import type { CounterEntry, ErrorEntry, ErrorSample, HistogramEntry, Labels, Snapshot } from './model.js';
-import { each, labels, number, object, string, fail } from './shape.js';
+import { decode } from '../contract/issues.js';
+import { intervalSchema } from '../contract/interval.js';
 import { DEFAULT_ERROR_SAMPLES } from './registry.js';
 
 export interface MergeOptions {
@@ -158,44 +159,10 @@ function earliest(samples: readonly ErrorSample[], n: number): ErrorSample[] {
 }
 
 /**
- * Checks the shape of a snapshot received from elsewhere (a runner): a clear error naming the bad field.
- * Histogram payloads are checked when merged (`decodeEntries`), which is atomic per snapshot.
+ * Checks the shape of an interval received from elsewhere (a runner): a clear error naming the bad field. The
+ * schema is src/contract/interval.ts. Histogram payloads are checked when merged (`decodeEntries`), which is
+ * atomic per interval.
  */
 export function validateSnapshot(x: unknown): Snapshot {
-  const o = object(x, 'snapshot');
-  if (o.schema !== 'rookery/snapshot@1') fail('snapshot.schema', "'rookery/snapshot@1'", o.schema);
-  number(o.from, 'snapshot.from');
-  number(o.to, 'snapshot.to');
-  each(o.histograms, 'snapshot.histograms', (h, p) => {
-    const e = object(h, p);
-    string(e.name, `${p}.name`);
-    labels(e.labels, `${p}.labels`);
-    if (string(e.hdr, `${p}.hdr`).length === 0) fail(`${p}.hdr`, 'a non-empty string', e.hdr);
-  });
-  const values = (field: 'counters' | 'gauges'): void => {
-    each(o[field], `snapshot.${field}`, (c, p) => {
-      const e = object(c, p);
-      string(e.name, `${p}.name`);
-      labels(e.labels, `${p}.labels`);
-      number(e.value, `${p}.value`);
-    });
-  };
-  values('counters');
-  values('gauges');
-  each(o.errors, 'snapshot.errors', (c, p) => {
-    const e = object(c, p);
-    string(e.kind, `${p}.kind`);
-    number(e.count, `${p}.count`);
-    each(e.samples, `${p}.samples`, (sm, sp) => {
-      const sample = object(sm, sp);
-      string(sample.message, `${sp}.message`);
-      number(sample.at, `${sp}.at`);
-      if (sample.context !== undefined) {
-        for (const [k, v] of Object.entries(object(sample.context, `${sp}.context`))) {
-          if (typeof v !== 'string' && typeof v !== 'number') fail(`${sp}.context.${k}`, 'a string or number', v);
-        }
-      }
-    });
-  });
-  return o as unknown as Snapshot;
+  return decode(intervalSchema, x, 'snapshot');
 }

@@ -11,8 +11,10 @@ import { summarize } from './summary.js';
 import { compareSeries } from './labels.js';
 import type { CounterEntry, MetricSummary, Snapshot } from './model.js';
 
-export const INTERVAL_PHASES = ['setup', 'ramp', 'hold', 'ramp-down', 'stop'] as const;
-export type IntervalPhaseName = (typeof INTERVAL_PHASES)[number];
+import { INTERVAL_PHASES, type ExcludedRange, type IntervalPhaseName, type WindowFigures } from '../contract/results.js';
+
+export { INTERVAL_PHASES };
+export type { ExcludedRange, IntervalPhaseName, WindowFigures };
 
 /** Gauge the health sampler sets to 1 in an interval where the harness was saturated (summed over runners). */
 export const SATURATED_GAUGE = 'harness_saturated';
@@ -53,14 +55,6 @@ export interface IntervalSelector {
   stage?: number;
   /** true: only saturated intervals; false: only unsaturated ones; 'any': both. */
   saturated?: boolean | 'any';
-}
-
-export interface ExcludedRange {
-  fromMs: number;
-  toMs: number;
-  intervals: number;
-  phase: IntervalPhaseName;
-  reasons: string[];
 }
 
 export interface WindowSelection {
@@ -109,20 +103,7 @@ function worse(a: string, b: string): string {
   return Number.isFinite(nb) && (!Number.isFinite(na) || nb > na) ? b : a;
 }
 
-/** The figures of a window: merged distributions of its intervals and its counters. */
-export interface WindowFigures {
-  /** Human description of the selection, e.g. `phase=hold, not saturated`. */
-  selector: string;
-  /** Intervals used and their total time. */
-  intervals: number;
-  durationMs: number;
-  /** Intervals of the selected phase/stage left out. */
-  excludedIntervals: number;
-  excluded: ExcludedRange[];
-  metrics: MetricSummary[];
-  counters: CounterEntry[];
-}
-
+/** The figures of a window (`WindowFigures`, declared in the contract): merged distributions of its intervals and its counters. */
 export function windowFigures(intervals: readonly Snapshot[], tags: readonly IntervalTag[], sel: IntervalSelector, opts: { onlyTimings?: boolean } = {}): WindowFigures {
   const { included, excluded } = selectIntervals(tags, sel);
   const m = new SnapshotMerger({ gauges: 'last' });

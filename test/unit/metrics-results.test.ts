@@ -95,6 +95,6 @@ describe('validateResults', () => {
 
     const badMeta = structuredClone(good) as { meta: { machine: Record<string, unknown> } };
     delete badMeta.meta.machine.cpus;
-    expect(() => validateResults(badMeta)).toThrow('results.meta.machine.cpus: expected a finite number, got undefined');
+    expect(() => validateResults(badMeta)).toThrow('results.meta.machine.cpus: expected a finite number, got nothing (the field is missing)');
   });
 });
