@@ -50,7 +50,7 @@ const numberMap = (maxEntries = 16) =>
 const weights = z.array(whole(1, USERS_MAX), expects('a non-empty array of capacities')).min(1, expects('a non-empty array of capacities')).max(10_000);
 /** A slice index must name one of the weights. */
 const sliced = <T extends { weights: number[]; index: number }>(m: T, ctx: z.core.$RefinementCtx): void => {
-  if (m.index > m.weights.length - 1) ctx.addIssue({ code: 'custom', path: ['index'], input: m.index, message: `expected a slice index ≤ ${m.weights.length - 1}, got the number ${m.index}` });
+  if (Array.isArray(m.weights) && m.index > m.weights.length - 1) ctx.addIssue({ code: 'custom', path: ['index'], input: m.index, message: `expected a slice index ≤ ${m.weights.length - 1}, got the number ${m.index}` });
 };
 
 // ---------------------------------------------------------------------------------------------- load profile

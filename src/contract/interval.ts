@@ -7,16 +7,57 @@
  * so files and peers of this protocol version stay compatible; in code the type is an interval.
  */
 import { z } from 'zod';
-import { expects } from './issues.js';
+import { describeValue, expects } from './issues.js';
 
 export const INTERVAL_SCHEMA = 'rookery/snapshot@1';
 
-/** Metric labels: string values only. */
-export const labelsSchema = z.record(z.string(), z.string());
+/**
+ * Metric labels: a plain object of string values. Checked with one loop (every histogram, counter and series entry
+ * carries labels, and a runner streams hundreds of entries a second); the same wording as a schema would give.
+ */
+export const labelsSchema = z.custom<Record<string, string>>().superRefine((x, ctx) => {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) {
+    ctx.addIssue({ code: 'custom', message: `expected an object, got ${describeValue(x)}`, input: x, continue: false });
+    return;
+  }
+  for (const k in x) {
+    if (!Object.hasOwn(x, k)) continue;
+    const v: unknown = (x as Record<string, unknown>)[k];
+    if (typeof v !== 'string') {
+      ctx.addIssue({ code: 'custom', path: [k], message: `expected a string, got ${describeValue(v)}`, input: v, continue: false });
+      return;
+    }
+  }
+});
 export type Labels = z.infer<typeof labelsSchema>;
 
 /** A finite number (JSON cannot carry NaN or ±Infinity; zod refuses them). */
 export const finite = z.number();
+/**
+ * A long array of numbers (series points): one plain loop instead of a schema per element, because a results file
+ * holds hundreds of thousands of them. Same wording as the rest: the first bad point is named by its index.
+ */
+function numberPoints<T extends number | null>(nullable: T extends null ? true : false): z.ZodType<T[]> {
+  const what = nullable ? 'a finite number or null' : 'a finite number';
+  return z.custom<T[]>().superRefine((x, ctx) => {
+    if (!Array.isArray(x)) {
+      ctx.addIssue({ code: 'custom', message: `expected an array, got ${describeValue(x)}`, input: x, continue: false });
+      return;
+    }
+    for (let i = 0; i < x.length; i++) {
+      const v: unknown = x[i];
+      if (typeof v === 'number' ? !Number.isFinite(v) : !(nullable && v === null)) {
+        ctx.addIssue({ code: 'custom', path: [i], message: `expected ${what}, got ${describeValue(v)}`, input: v, continue: false });
+        return;
+      }
+    }
+  });
+}
+/** Series points: finite numbers. */
+export const numberArray = numberPoints<number>(false);
+/** Series points that may be missing (an interval without samples): finite numbers or null. */
+export const nullableNumberArray = numberPoints<number | null>(true);
+
 /** Counts of things: a whole number ≥ 0. */
 export const countSchema = z.number(expects('a non-negative integer')).int(expects('a non-negative integer')).min(0, expects('a non-negative integer'));
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ContractError, decode, describeValue } from './issues.js';
-import { counterEntrySchema, countSchema, errorEntrySchema, finite, labelsSchema } from './interval.js';
+import { counterEntrySchema, countSchema, errorEntrySchema, finite, labelsSchema, nullableNumberArray, numberArray } from './interval.js';
 
 export const RESULTS_SCHEMA = 'rookery/results@1';
 export const SERVER_METRICS_SCHEMA = 'rookery/server-metrics@1';
@@ -35,26 +35,27 @@ export type MetricSummary = z.infer<typeof metricSummarySchema>;
 export const seriesLatencySchema = z.object({
   name: z.string(),
   labels: labelsSchema,
-  count: z.array(finite),
-  p50: z.array(nullableFinite),
-  p95: z.array(nullableFinite),
-  p99: z.array(nullableFinite),
+  count: numberArray,
+  p50: nullableNumberArray,
+  p95: nullableNumberArray,
+  p99: nullableNumberArray,
 });
 export type SeriesLatency = z.infer<typeof seriesLatencySchema>;
 
-export const seriesValuesSchema = z.object({ name: z.string(), labels: labelsSchema, values: z.array(nullableFinite) });
+export const seriesValuesSchema = z.object({ name: z.string(), labels: labelsSchema, values: nullableNumberArray });
 export type SeriesValues = z.infer<typeof seriesValuesSchema>;
 
 /** Every per-point array must have one entry per `t`; the path names the array that does not. */
-function samePoints(n: number, root: string, ctx: z.core.$RefinementCtx, arr: readonly unknown[], path: PropertyKey[]): void {
-  if (arr.length !== n) ctx.addIssue({ code: 'custom', path, message: `has ${arr.length} points, expected ${n} (as many as ${root}.t)`, input: arr });
+function samePoints(n: number, root: string, ctx: z.core.$RefinementCtx, arr: unknown, path: PropertyKey[]): void {
+  // Refinements run even when a field already failed; a non-array has its own issue.
+  if (Array.isArray(arr) && arr.length !== n) ctx.addIssue({ code: 'custom', path, message: `has ${arr.length} points, expected ${n} (as many as ${root}.t)`, input: arr });
 }
 
 /** Per-interval series; `t` is ms since the run started (interval end). Downsampled for long runs. */
 export const seriesSchema = z
   .object({
     intervalMs: finite,
-    t: z.array(finite),
+    t: numberArray,
     latency: z.array(seriesLatencySchema),
     /** Per-interval deltas of counters. */
     counters: z.array(seriesValuesSchema),
@@ -65,10 +66,11 @@ export const seriesSchema = z
      * results written before phases were recorded.
      */
     phase: z.array(z.string()).optional(),
-    stage: z.array(nullableFinite).optional(),
+    stage: nullableNumberArray.optional(),
     saturated: z.array(z.boolean()).optional(),
   })
   .superRefine((s, ctx) => {
+    if (!Array.isArray(s.t)) return;
     const n = s.t.length;
     const root = 'results.series';
     s.latency.forEach((l, i) => {
@@ -210,7 +212,7 @@ export const serverValueSeriesSchema = z.object({
   kind: z.enum(['gauge', 'rate']),
   unit: z.string(),
   labels: labelsSchema,
-  values: z.array(nullableFinite),
+  values: nullableNumberArray,
 });
 export type ServerValueSeries = z.infer<typeof serverValueSeriesSchema>;
 
@@ -220,16 +222,16 @@ export const serverHistogramSeriesSchema = z.object({
   unit: z.string(),
   labels: labelsSchema,
   /** Finite upper bounds (in `unit`), ascending; one more bucket (+Inf) follows the last. */
-  le: z.array(finite),
+  le: numberArray,
   /** Per interval: observations per bucket (not cumulative), `le.length + 1` entries. */
-  buckets: z.array(z.array(finite)),
+  buckets: z.array(numberArray),
   /** Per interval: observations and their sum (in `unit`). */
-  count: z.array(finite),
-  sum: z.array(finite),
+  count: numberArray,
+  sum: numberArray,
   /** Per interval, interpolated within buckets as Prometheus' histogram_quantile does; null when empty. */
-  p50: z.array(nullableFinite),
-  p95: z.array(nullableFinite),
-  p99: z.array(nullableFinite),
+  p50: nullableNumberArray,
+  p95: nullableNumberArray,
+  p99: nullableNumberArray,
 });
 export type ServerHistogramSeries = z.infer<typeof serverHistogramSeriesSchema>;
 
@@ -245,16 +247,17 @@ export const serverMetricsResultsSchema = z
     intervalMs: finite,
     targets: z.array(serverTargetSchema),
     /** ms since the run started, at the end of each scrape round (the first round is the baseline and has no point). */
-    t: z.array(finite),
+    t: numberArray,
     series: z.array(serverValueSeriesSchema),
     histograms: z.array(serverHistogramSeriesSchema),
     /**
      * Main LiveViews Rookery held connected at each scrape, sampled in the same instant (single-machine runs;
      * labels `view` and `variant`). Without it, analysis interpolates the results' `lv_connected` series.
      */
-    connected: z.array(z.object({ labels: labelsSchema, values: z.array(nullableFinite) })).optional(),
+    connected: z.array(z.object({ labels: labelsSchema, values: nullableNumberArray })).optional(),
   })
   .superRefine((s, ctx) => {
+    if (!Array.isArray(s.t)) return;
     const n = s.t.length;
     const root = 'results.server';
     s.series.forEach((v, i) => samePoints(n, root, ctx, v.values, ['series', i, 'values']));
