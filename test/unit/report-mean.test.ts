@@ -29,17 +29,7 @@ function engineResults(): Results {
     acc.add(reg.takeSnapshot((s + 1) * 1000));
   }
   const built = buildResults({
-    meta: {
-      tool: { name: 'rookery', version: '0.1.0' },
-      versions: {},
-      target: 'http://127.0.0.1:4000',
-      scenario: 'counter',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      endedAt: '2026-01-01T00:00:20.000Z',
-      durationMs: 20_000,
-      machine: { hostname: 'h', platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'cpu', memoryBytes: 1, node: 'v20' },
-      load: { description: '10 users', users: 10 },
-    },
+    meta: { ...fakeResults({ intervals: 1 }).meta, scenario: 'counter', durationMs: 20_000 },
     totals: acc.totals(),
     series: buildSeries(acc.intervals(), { startedAt: 0, intervalMs: acc.intervalMs }),
     thresholds: [],
