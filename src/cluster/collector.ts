@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Accumulator } from '../metrics/accumulator.js';
-import type { Snapshot } from '../metrics/model.js';
+import type { Interval } from '../metrics/model.js';
 import type { ProgressState } from '../load/progress-state.js';
 import type { RunCollector } from '../load/run-collector.js';
 import { newNonce } from './auth.js';
@@ -48,7 +48,7 @@ export interface CollectorOptions {
   log?: (line: string) => void;
   onEvent?: (event: CollectorEvent) => void;
   /** Every snapshot merged, as the runner sent it (tests merge them independently). */
-  onRunnerSnapshot?: (runnerId: string, snapshot: Snapshot) => void;
+  onRunnerInterval?: (runnerId: string, snapshot: Interval) => void;
 }
 
 export interface StartOptions {
@@ -294,7 +294,7 @@ export class Collector {
         }
         return;
       case 'merged':
-        this.opts.onRunnerSnapshot?.(e.runner, e.snapshot);
+        this.opts.onRunnerInterval?.(e.runner, e.snapshot);
         return;
     }
   }

@@ -14,7 +14,7 @@ export const PROTOCOL_VERSION = 1;
 export const LIMITS = {
   /** Anything a peer sends before it has authenticated (hello is a few hundred bytes). */
   handshakeBytes: 16 * 1024,
-  /** A runner's frames: one interval snapshot of up to a few hundred series, encoded histograms included. */
+  /** A runner's frames: one interval of up to a few hundred series, encoded histograms included. */
   runnerFrameBytes: 8 * 1024 * 1024,
   /** The collector's frames: the assign frame carries the scenario bundle, feeder rows and setup data. */
   collectorFrameBytes: 64 * 1024 * 1024,

@@ -89,7 +89,7 @@ export const errorEntrySchema = z.object({
 });
 export type ErrorEntry = z.infer<typeof errorEntrySchema>;
 
-/** One interval (a delta). Merges exactly with `mergeSnapshots` (src/metrics/merge.ts). */
+/** One interval (a delta). Merges exactly with `mergeIntervals` (src/metrics/merge.ts). */
 export const intervalSchema = z.object({
   schema: z.literal(INTERVAL_SCHEMA),
   /** Epoch ms, interval start (inclusive) and end (exclusive). */

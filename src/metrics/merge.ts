@@ -6,7 +6,7 @@
  */
 import { createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './hdr.js';
 import { compareSeries, formatSeries, seriesKey } from './labels.js';
-import type { CounterEntry, ErrorEntry, ErrorSample, HistogramEntry, Labels, Snapshot } from './model.js';
+import type { CounterEntry, ErrorEntry, ErrorSample, HistogramEntry, Labels, Interval } from './model.js';
 import { decode } from '../contract/issues.js';
 import { intervalSchema } from '../contract/interval.js';
 import { DEFAULT_ERROR_SAMPLES } from './registry.js';
@@ -53,7 +53,7 @@ interface MutableValue {
 }
 
 /** Accumulates snapshots into one; `result()` can be called any number of times. */
-export class SnapshotMerger {
+export class IntervalMerger {
   private readonly gaugeMode: 'sum' | 'last';
   private readonly maxSamples: number;
   private from = Infinity;
@@ -72,7 +72,7 @@ export class SnapshotMerger {
     return this.from === Infinity;
   }
 
-  add(s: Snapshot): this {
+  add(s: Interval): this {
     return this.apply(s, decodeEntries(s.histograms), true);
   }
 
@@ -80,11 +80,11 @@ export class SnapshotMerger {
    * Adds a snapshot whose histograms the caller already decoded (`decoded` from `decodeEntries(s.histograms)`),
    * so one decode can feed several mergers. The decoded histograms are copied, never kept.
    */
-  addDecoded(s: Snapshot, decoded: readonly DecodedHistogram[]): this {
+  addDecoded(s: Interval, decoded: readonly DecodedHistogram[]): this {
     return this.apply(s, decoded, false);
   }
 
-  private apply(s: Snapshot, decoded: readonly DecodedHistogram[], owned: boolean): this {
+  private apply(s: Interval, decoded: readonly DecodedHistogram[], owned: boolean): this {
     this.from = Math.min(this.from, s.from);
     this.to = Math.max(this.to, s.to);
     for (const d of decoded) {
@@ -130,7 +130,7 @@ export class SnapshotMerger {
     return this;
   }
 
-  result(): Snapshot {
+  result(): Interval {
     const histograms: HistogramEntry[] = [...this.histograms.values()].map((h) => ({ name: h.name, labels: h.labels, hdr: encodeHistogram(h.hist) }));
     const values = (m: Map<string, MutableValue>): CounterEntry[] => [...m.values()].map((v) => ({ name: v.name, labels: v.labels, value: v.value }));
     const counters = values(this.counters);
@@ -146,8 +146,8 @@ export class SnapshotMerger {
 }
 
 /** Exact merge of two snapshots (see MergeOptions for gauges). */
-export function mergeSnapshots(a: Snapshot, b: Snapshot, options?: MergeOptions): Snapshot {
-  return new SnapshotMerger(options).add(a).add(b).result();
+export function mergeIntervals(a: Interval, b: Interval, options?: MergeOptions): Interval {
+  return new IntervalMerger(options).add(a).add(b).result();
 }
 
 function earliest(samples: readonly ErrorSample[], n: number): ErrorSample[] {
@@ -163,6 +163,9 @@ function earliest(samples: readonly ErrorSample[], n: number): ErrorSample[] {
  * schema is src/contract/interval.ts. Histogram payloads are checked when merged (`decodeEntries`), which is
  * atomic per interval.
  */
-export function validateSnapshot(x: unknown): Snapshot {
+export function validateInterval(x: unknown): Interval {
   return decode(intervalSchema, x, 'snapshot');
 }
+
+/** @deprecated Old names (kept while other branches merge; "snapshot" now means a visual screenshot). */
+export { IntervalMerger as SnapshotMerger, mergeIntervals as mergeSnapshots, validateInterval as validateSnapshot }; // old names

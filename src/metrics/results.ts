@@ -5,7 +5,7 @@
  */
 import { compareSeries } from './labels.js';
 import { summarize } from './summary.js';
-import type { ErrorEntry, HealthSummary, Results, ResultsMeta, Series, Snapshot, ThresholdResult } from './model.js';
+import type { ErrorEntry, HealthSummary, Results, ResultsMeta, Series, Interval, ThresholdResult } from './model.js';
 import { decodeResults, RESULTS_SCHEMA } from '../contract/results.js';
 
 export { RESULTS_SCHEMA };
@@ -13,7 +13,7 @@ export { RESULTS_SCHEMA };
 export interface BuildResultsInput {
   meta: ResultsMeta;
   /** Run totals, e.g. `Accumulator.totals()`. */
-  totals: Snapshot;
+  totals: Interval;
   series: Series;
   thresholds: ThresholdResult[];
   health: HealthSummary;

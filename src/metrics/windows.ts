@@ -5,11 +5,11 @@
  * average of percentiles. Nothing is dropped silently: a window says which intervals it left out and why.
  */
 import { createHistogram, scaleOf } from './hdr.js';
-import { SnapshotMerger, decodeEntries } from './merge.js';
+import { IntervalMerger, decodeEntries } from './merge.js';
 import { unitOf } from './catalog.js';
 import { summarize } from './summary.js';
 import { compareSeries } from './labels.js';
-import type { CounterEntry, MetricSummary, Snapshot } from './model.js';
+import type { CounterEntry, MetricSummary, Interval } from './model.js';
 
 import { INTERVAL_PHASES, type ExcludedRange, type IntervalPhaseName, type WindowFigures } from '../contract/results.js';
 
@@ -35,7 +35,7 @@ export interface IntervalTag {
 }
 
 /** Saturation of one interval: the sampler's own flag, or the interval's event-loop lag p99 above `lagP99Ms`. */
-export function intervalSaturation(s: Snapshot, lagP99Ms = 50): { saturated: boolean; reasons: string[] } {
+export function intervalSaturation(s: Interval, lagP99Ms = 50): { saturated: boolean; reasons: string[] } {
   const reasons: string[] = [];
   const flagged = s.gauges.filter((g) => g.name === SATURATED_GAUGE).reduce((n, g) => n + g.value, 0);
   if (flagged > 0) reasons.push(flagged === 1 ? 'harness saturated' : `harness saturated on ${flagged} runners`);
@@ -104,9 +104,9 @@ function worse(a: string, b: string): string {
 }
 
 /** The figures of a window (`WindowFigures`, declared in the contract): merged distributions of its intervals and its counters. */
-export function windowFigures(intervals: readonly Snapshot[], tags: readonly IntervalTag[], sel: IntervalSelector, opts: { onlyTimings?: boolean } = {}): WindowFigures {
+export function windowFigures(intervals: readonly Interval[], tags: readonly IntervalTag[], sel: IntervalSelector, opts: { onlyTimings?: boolean } = {}): WindowFigures {
   const { included, excluded } = selectIntervals(tags, sel);
-  const m = new SnapshotMerger({ gauges: 'last' });
+  const m = new IntervalMerger({ gauges: 'last' });
   let durationMs = 0;
   for (const i of included) {
     const s = intervals[i];

@@ -1,6 +1,6 @@
 /**
  * Live metrics in the Prometheus text format, for Grafana (docs/grafana-dashboard.json) or any scraper, while a run
- * goes. It reads what the progress line reads — the latest interval snapshot plus the run's status — and the run's
+ * goes. It reads what the progress line reads — the latest interval plus the run's status — and the run's
  * totals, and names everything after the metric catalogue with a `rookery_` prefix and the results' labels:
  * - histograms: `rookery_<name>{…labels, quantile}` gauges holding the latest interval's p50/p90/p95/p99/max
  *   (quantile "1"), and `rookery_<name>_interval_count`; a series without records in that interval is absent;

@@ -26,7 +26,7 @@ function engineResults(): Results {
       reg.count('lv_events', { event: 'inc', view: '/counter' });
     }
     reg.gauge('users_active', {}, 10);
-    acc.add(reg.takeSnapshot((s + 1) * 1000));
+    acc.add(reg.takeInterval((s + 1) * 1000));
   }
   const built = buildResults({
     meta: { ...fakeResults({ intervals: 1 }).meta, scenario: 'counter', durationMs: 20_000 },
