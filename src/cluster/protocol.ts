@@ -23,6 +23,7 @@ import type { z } from 'zod';
 import type { LoadProfile } from '../load/profile.js';
 import type { InputMode } from '../scenario/define.js';
 import type { BlockableResource } from '../browser/pool.js';
+import type { EngineStatus } from '../load/engine.js';
 import { decode, describeValue } from '../contract/issues.js';
 import {
   collectorMessageSchemas,
@@ -31,6 +32,7 @@ import {
   runnerMessageSchemas,
   wireProfileSchema,
   type CollectorMessage,
+  type EngineProgress,
   type RunnerMessage,
   type RunnerSettings,
   type WireProfile,
@@ -45,8 +47,11 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type WithoutSlice<P> = P extends unknown ? Omit<P, 'slice'> : never;
 const profileMatches: Same<WithoutSlice<LoadProfile>, WireProfile> = true;
 const settingsMatch: [Same<RunnerSettings['input'], InputMode>, Same<NonNullable<RunnerSettings['blockResources']>[number], BlockableResource>] = [true, true];
+// The progress a runner reports is the engine's status, minus what only the runner itself needs (phase, clock).
+const progressMatches: Same<EngineProgress, Pick<EngineStatus, keyof EngineProgress>> = true;
 void profileMatches;
 void settingsMatch;
+void progressMatches;
 
 /** Heartbeat defaults: a peer silent for `silenceMs` is lost (so detection takes ≤ silenceMs + one check). */
 export const HEARTBEAT = { intervalMs: 500, silenceMs: 2_500, checkMs: 250 } as const;
