@@ -1,5 +1,6 @@
 // The contract (src/contract): each document declared once, its types derived, and one wording of what is wrong —
 // `<path>: expected <what>, got <what it was>` — for results files, intervals and cluster frames alike.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ContractError, decode, describeValue, formatPath } from '../../src/contract/issues.js';
@@ -8,6 +9,7 @@ import { intervalSchema } from '../../src/contract/interval.js';
 import { collectorMessageSchemas, runnerMessageSchemas } from '../../src/contract/cluster.js';
 import { ProtocolError, validateCollectorMessage, validateRunnerMessage } from '../../src/cluster/protocol.js';
 import { fakeResults } from '../support/fake-results.js';
+import { MetricsRegistry } from '../../src/metrics/registry.js';
 
 const json = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 const thrown = (f: () => unknown): Error => {
@@ -94,5 +96,52 @@ describe('cluster messages', () => {
     expect(() => validateCollectorMessage({ v: 1, t: 'start', inMs: 0, weights: [2, 1], index: 2, extraUsers: 0 })).toThrow(
       'collector start.index: expected a slice index ≤ 1, got the number 2',
     );
+  });
+});
+
+/** Every path into a JSON value (objects and arrays, the first few elements of each array). */
+function pathsOf(x: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  out.push(prefix);
+  if (Array.isArray(x)) x.slice(0, 3).forEach((v, i) => pathsOf(v, [...prefix, i], out));
+  else if (typeof x === 'object' && x !== null) for (const [k, v] of Object.entries(x)) pathsOf(v, [...prefix, k], out);
+  return out;
+}
+
+/** A copy of `doc` with the value at `path` replaced (or the whole doc when the path is empty). */
+function replaced(doc: unknown, path: readonly (string | number)[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const copy = structuredClone(doc) as Record<string | number, unknown>;
+  let at = copy;
+  for (const k of path.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
+  at[path[path.length - 1]!] = value;
+  return copy;
+}
+
+describe('fuzz: any field replaced by any JSON value deep inside a document', () => {
+  it('is accepted or refused with the contract’s error, never another exception', () => {
+    const results = json(fakeResults({ intervals: 3, events: [{ event: 'inc', view: '/c', count: 20, rttMs: { median: 4, sigma: 0.3 }, diffBytes: { median: 60, sigma: 0.1 } }] }));
+    const reg = new MetricsRegistry({ startedAt: 1_000 });
+    reg.record('lv_event_rtt_ms', { event: 'inc', view: '/counter' }, 12.5);
+    reg.count('lv_events', { event: 'inc', view: '/counter' });
+    reg.error('user.scenario', 'boom', { user: 1 });
+    const frame = json({ v: 1, t: 'snapshot', seq: 0, runStartedAt: 1_000, snapshot: reg.takeInterval(2_000), status: { active: 1, target: 1, iterations: 0, errors: 0, dropped: 0 } });
+    const start = { v: 1, t: 'start', inMs: 10, weights: [2, 1], index: 1, extraUsers: 0 };
+    const cases: Array<[unknown, (x: unknown) => unknown, new (...a: never[]) => Error]> = [
+      [results, decodeResults, ContractError],
+      [frame, validateRunnerMessage, ProtocolError],
+      [start, validateCollectorMessage, ProtocolError],
+    ];
+    for (const [doc, check, errorClass] of cases) {
+      fc.assert(
+        fc.property(fc.constantFrom(...pathsOf(doc)), fc.jsonValue({ maxDepth: 2 }), (path, value) => {
+          try {
+            check(replaced(doc, path, value));
+          } catch (e) {
+            expect(e).toBeInstanceOf(errorClass);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    }
   });
 });
