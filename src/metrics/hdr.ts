@@ -134,6 +134,13 @@ export class MetricHistogram {
     return h;
   }
 
+  /** Encoded histograms of one metric (e.g. every label set of a name in an interval), merged exactly. */
+  static decodeAll(encoded: readonly string[], scale: number): MetricHistogram {
+    const out = MetricHistogram.empty(scale);
+    for (const e of encoded) if (e !== '') out.hist.add(decodeHistogram(e));
+    return out;
+  }
+
   /** Exact merge (bucket counts add) of histograms of one metric; the parts are not changed. */
   static merge(parts: readonly MetricHistogram[], scale: number): MetricHistogram {
     const out = MetricHistogram.empty(scale);

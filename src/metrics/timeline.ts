@@ -10,7 +10,7 @@
 import { IntervalMerger, decodeEntries } from './merge.js';
 import { compareSeries, seriesKey } from './labels.js';
 import { unitOf } from './catalog.js';
-import { scaleOf } from './hdr.js';
+import { MetricHistogram, scaleOf } from './hdr.js';
 import type { Labels, Series, SeriesLatency, SeriesValues, Interval } from './model.js';
 import type { IntervalTag } from './windows.js';
 
@@ -57,11 +57,11 @@ export function buildSeries(intervals: readonly Interval[], options: TimelineOpt
     const decoded = decodeEntries(point.histograms.filter((h) => unitOf(h.name) === 'ms'));
     for (const d of decoded) {
       const row = upsert(latency, d.key, () => ({ name: d.name, labels: d.labels, count: new Array<number>(n).fill(0), p50: nulls(n), p95: nulls(n), p99: nulls(n) }));
-      const scale = scaleOf(d.name);
-      row.count[i] = d.hist.totalCount;
-      row.p50[i] = d.hist.getValueAtPercentile(50) / scale;
-      row.p95[i] = d.hist.getValueAtPercentile(95) / scale;
-      row.p99[i] = d.hist.getValueAtPercentile(99) / scale;
+      const h = MetricHistogram.of(d.hist, scaleOf(d.name));
+      row.count[i] = h.count;
+      row.p50[i] = h.percentile(50);
+      row.p95[i] = h.percentile(95);
+      row.p99[i] = h.percentile(99);
     }
     for (const c of point.counters) {
       // A counter that did not move in an interval moved by 0.

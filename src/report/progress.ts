@@ -3,7 +3,7 @@
  * seconds otherwise (CI logs). Reads the latest interval plus engine status (load/progress-state.ts);
  * pure formatting.
  */
-import { createHistogram, decodeHistogram, scaleOf } from '../metrics/hdr.js';
+import { MetricHistogram, scaleOf } from '../metrics/hdr.js';
 import type { Interval } from '../metrics/model.js';
 import type { ProgressState } from '../load/progress-state.js';
 
@@ -20,9 +20,11 @@ export function intervalPercentile(snapshot: Interval | undefined, name: string,
   if (!snapshot) return undefined;
   const entries = snapshot.histograms.filter((h) => h.name === name);
   if (entries.length === 0) return undefined;
-  const merged = createHistogram();
-  for (const e of entries) merged.add(decodeHistogram(e.hdr));
-  return merged.totalCount > 0 ? merged.getValueAtPercentile(p) / scaleOf(name) : undefined;
+  const merged = MetricHistogram.decodeAll(
+    entries.map((e) => e.hdr),
+    scaleOf(name),
+  );
+  return merged.count > 0 ? merged.percentile(p) : undefined;
 }
 
 export function intervalCount(snapshot: Interval | undefined, name: string): number {
