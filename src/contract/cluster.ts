@@ -151,9 +151,51 @@ export const collectorMessageSchemas = {
     feederRows: z.array(z.record(z.string(), z.unknown()), expects('null or a non-empty array of objects')).min(1, expects('null or a non-empty array of objects')).nullable(),
     /** What the scenario's setup() returned on the collector (JSON); absent without setup(). */
     setupData: z.unknown().optional(),
+    /** Sequential variants: each variant's segment of the schedule (ms since the run started). */
+    segments: z
+      .array(z.strictObject({ variant: name(), startMs: ms, holdEndMs: ms, endMs: ms }))
+      .min(1)
+      .max(1_000)
+      .optional(),
+    /** Browser and lite users: the split of the profile's units. */
+    mix: z
+      .strictObject({
+        browserWeight: whole(0, USERS_MAX),
+        liteWeight: whole(0, USERS_MAX),
+        workers: whole(1, USERS_MAX),
+        fixedWorkers: whole(1, 1_024).optional(),
+        usersPerWorker: whole(1, USERS_MAX),
+      })
+      .optional(),
+    /** Pre-warm contexts before ready; pace openings by the CPU budget. */
+    capacity: z.strictObject({ prewarm: z.boolean().optional(), governor: z.boolean().optional() }).optional(),
   }),
   /** Start barrier: every runner starts `inMs` after receipt (no clocks compared). */
-  start: z.strictObject({ v, t: z.literal('start'), inMs: range(0, 60_000), weights, index: whole(0), extraUsers: whole(-USERS_MAX, USERS_MAX) }).superRefine(sliced),
+  /**
+   * `weights` deal the whole profile's units over parts; `index` is this runner's browser part. With lite users
+   * (`parts`), a runner holds a browser part (or none) and one part per lite worker.
+   */
+  start: z
+    .strictObject({
+      v,
+      t: z.literal('start'),
+      inMs: range(0, 60_000),
+      weights,
+      index: whole(0),
+      extraUsers: whole(-USERS_MAX, USERS_MAX),
+      parts: z.strictObject({ browser: whole(0).nullable(), lite: z.array(whole(0)).max(1_024) }).optional(),
+    })
+    .superRefine(sliced)
+    .superRefine((m, ctx) => {
+      // Every part index names one of the weights.
+      if (m.parts === undefined || !Array.isArray(m.weights)) return;
+      const last = m.weights.length - 1;
+      const check = (i: number, path: PropertyKey[]): void => {
+        if (i > last) ctx.addIssue({ code: 'custom', path, input: i, message: `expected a slice index ≤ ${last}, got the number ${i}` });
+      };
+      if (m.parts.browser !== null) check(m.parts.browser, ['parts', 'browser']);
+      m.parts.lite.forEach((i, k) => check(i, ['parts', 'lite', k]));
+    }),
   users: z.strictObject({ v, t: z.literal('users'), delta: whole(-USERS_MAX, USERS_MAX) }),
   reslice: z.strictObject({ v, t: z.literal('reslice'), weights, index: whole(0), iterations: whole(0).optional() }).superRefine(sliced),
   stop: z.strictObject({ v, t: z.literal('stop'), reason: text(LIMITS.maxReasonLength) }),
@@ -173,6 +215,8 @@ export const runnerMessageSchemas = {
     pid: whole(0),
     /** Users this runner can hold: its weight when users are sliced. */
     capacity: whole(1, USERS_MAX),
+    /** Lite users it can hold (its weight for them) and the worker processes it runs them in. */
+    lite: z.strictObject({ capacity: whole(0, USERS_MAX), workers: whole(1, 1_024) }).optional(),
     nonce: hex(32),
     proof: hex(32),
     versions: stringMap(),
@@ -187,6 +231,8 @@ export const runnerMessageSchemas = {
     /** The runner's own clock at its run start: the collector re-bases the interval's times on its own. */
     runStartedAt: z.number().min(0),
     snapshot: intervalSchema,
+    /** Which part of the runner measured it (`lite-0` for a lite worker); absent for its browser users. */
+    part: z.string().regex(/^[a-z0-9-]{1,40}$/, expects('a short name of a-z, 0-9 and -')).optional(),
     status: engineProgressSchema,
     health: z.strictObject({ line: text(500), saturated: z.boolean() }).optional(),
   }),

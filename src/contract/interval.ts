@@ -89,6 +89,14 @@ export const errorEntrySchema = z.object({
 });
 export type ErrorEntry = z.infer<typeof errorEntrySchema>;
 
+/** From `from` to `to` (epoch ms, inclusive) no page was in transition and these counts of main LiveViews held. */
+export const connectedSpanSchema = z.object({
+  from: finite,
+  to: finite,
+  counts: z.array(z.object({ labels: labelsSchema, value: finite })),
+});
+export type ConnectedSpan = z.infer<typeof connectedSpanSchema>;
+
 /** One interval (a delta). Merges exactly with `mergeIntervals` (src/metrics/merge.ts). */
 export const intervalSchema = z.object({
   schema: z.literal(INTERVAL_SCHEMA),
@@ -100,5 +108,10 @@ export const intervalSchema = z.object({
   /** Last reading in the interval; merging sums gauges of the same name+labels from different sources. */
   gauges: z.array(counterEntrySchema),
   errors: z.array(errorEntrySchema),
+  /**
+   * Runners only: when their count of connected main LiveViews was settled, by view and variant, so the collector
+   * can pair its server scrapes with exact counts.
+   */
+  connected: z.array(connectedSpanSchema).optional(),
 });
 export type Interval = z.infer<typeof intervalSchema>;

@@ -97,6 +97,18 @@ describe('cluster messages', () => {
       'collector start.index: expected a slice index ≤ 1, got the number 2',
     );
   });
+
+  it('carries the per-kind fields of a run with lite users (parts, lite capacity, the measuring part)', () => {
+    const start = { v: 1, t: 'start', inMs: 0, weights: [2, 1, 1], index: 0, extraUsers: 0, parts: { browser: null, lite: [1, 2] } };
+    expect(validateCollectorMessage(start)).toEqual(start);
+    expect(() => validateCollectorMessage({ ...start, parts: { browser: 0, lite: [3] } })).toThrow('collector start.parts.lite[0]: expected a slice index ≤ 2, got the number 3');
+    const hello = { v: 1, t: 'hello', name: 'r', host: 'h', pid: 1, capacity: 1, lite: { capacity: 200, workers: 2 }, nonce: hex64, proof: hex64, versions: {} };
+    expect(validateRunnerMessage(hello)).toEqual(hello);
+    const interval = { schema: 'rookery/snapshot@1', from: 0, to: 1000, histograms: [], counters: [], gauges: [], errors: [], connected: [{ from: 0, to: 900, counts: [{ labels: { view: '/c' }, value: 3 }] }] };
+    const frame = { v: 1, t: 'snapshot', seq: 0, runStartedAt: 0, snapshot: interval, part: 'lite-0', status: { active: 0, target: 0, iterations: 0, errors: 0, dropped: 0 } };
+    expect(validateRunnerMessage(frame)).toEqual(frame);
+    expect(() => validateRunnerMessage({ ...frame, part: 'Lite 0' })).toThrow('runner snapshot.part: expected a short name of a-z, 0-9 and -, got the string "Lite 0"');
+  });
 });
 
 /** Every path into a JSON value (objects and arrays, the first few elements of each array). */
