@@ -6,7 +6,7 @@
  *
  *   common    leaf helpers with no Rookery imports: LoadConfigError (exit 2), atomic file writes.
  *   contract  the documents that cross a file or process boundary, declared once as zod schemas (types derived):
- *             results@1, the interval a runner streams, the cluster messages. Imports nothing of Rookery but common.
+ *             results@1, the interval a runner streams, the cluster messages. Imports no other Rookery folder.
  *   liveview  pure LiveView protocol: WebSocket frames → decoded messages → session state, observations.
  *   probe     CDP capture and the in-page agent: turn a page's WebSocket traffic into liveview observations.
  *   metrics   observations → counters/HDR histograms; the results@1 model, its validator and its file.

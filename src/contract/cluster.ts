@@ -5,7 +5,7 @@
  * fails is refused before anything acts on it.
  */
 import { z } from 'zod';
-import { expects } from './issues.js';
+import { describeValue, expects } from './issues.js';
 import { finite, intervalSchema } from './interval.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -81,7 +81,14 @@ export const wireProfileSchema = z.discriminatedUnion(
       ...profileCommon,
     }),
   ],
-  expects("'constant', 'stages' or 'arrival' as kind"),
+  {
+    // Zod reports a bad discriminator with the whole object as input: name the kind that was sent.
+    error: (issue) => {
+      const x = issue.input;
+      if (typeof x !== 'object' || x === null || Array.isArray(x)) return `expected an object, got ${describeValue(x)}`;
+      return `expected 'constant', 'stages' or 'arrival', got ${describeValue((x as { kind?: unknown }).kind)}`;
+    },
+  },
 );
 export type WireProfile = z.infer<typeof wireProfileSchema>;
 

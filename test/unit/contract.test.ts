@@ -7,7 +7,7 @@ import { ContractError, decode, describeValue, formatPath } from '../../src/cont
 import { decodeResults } from '../../src/contract/results.js';
 import { intervalSchema } from '../../src/contract/interval.js';
 import { collectorMessageSchemas, runnerMessageSchemas } from '../../src/contract/cluster.js';
-import { ProtocolError, validateCollectorMessage, validateRunnerMessage } from '../../src/cluster/protocol.js';
+import { ProtocolError, validateCollectorMessage, validateProfile, validateRunnerMessage } from '../../src/cluster/protocol.js';
 import { fakeResults } from '../support/fake-results.js';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
 
@@ -96,6 +96,11 @@ describe('cluster messages', () => {
     expect(() => validateCollectorMessage({ v: 1, t: 'start', inMs: 0, weights: [2, 1], index: 2, extraUsers: 0 })).toThrow(
       'collector start.index: expected a slice index ≤ 1, got the number 2',
     );
+  });
+
+  it('names the load model that was sent when it is not one of the three', () => {
+    expect(() => validateProfile({ kind: 'burst', users: 1 })).toThrow("profile.kind: expected 'constant', 'stages' or 'arrival', got the string \"burst\"");
+    expect(() => validateProfile(null)).toThrow('profile: expected an object, got null');
   });
 
   it('carries the per-kind fields of a run with lite users (parts, lite capacity, the measuring part)', () => {
