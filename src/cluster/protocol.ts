@@ -24,6 +24,9 @@ import type { LoadProfile } from '../load/profile.js';
 import type { InputMode } from '../scenario/define.js';
 import type { BlockableResource } from '../browser/pool.js';
 import type { EngineStatus } from '../load/engine.js';
+import type { PlanMix } from '../load/plan.js';
+import type { SliceSettings } from '../load/slice-run.js';
+import type { VariantSegment } from '../metrics/model.js';
 import { decode, describeValue } from '../contract/issues.js';
 import {
   collectorMessageSchemas,
@@ -49,6 +52,10 @@ const profileMatches: Same<WithoutSlice<LoadProfile>, WireProfile> = true;
 const settingsMatch: [Same<RunnerSettings['input'], InputMode>, Same<NonNullable<RunnerSettings['blockResources']>[number], BlockableResource>] = [true, true];
 // The progress a runner reports is the engine's status, minus what only the runner itself needs (phase, clock).
 const progressMatches: Same<EngineProgress, Pick<EngineStatus, keyof EngineProgress>> = true;
+// What the plan carries to runners: the slice settings, the browser/lite mix and sequential segments.
+type Assign = Extract<CollectorMessage, { t: 'assign' }>;
+const planMatches: [Same<RunnerSettings, SliceSettings>, Same<NonNullable<Assign['mix']>, PlanMix>, Same<NonNullable<Assign['segments']>[number], VariantSegment>] = [true, true, true];
+void planMatches;
 void profileMatches;
 void settingsMatch;
 void progressMatches;
