@@ -5,6 +5,8 @@
  * higher one. The order comes from the data flow and the import graph as it is:
  *
  *   common    leaf helpers with no Rookery imports: LoadConfigError (exit 2), atomic file writes.
+ *   contract  the documents that cross a file or process boundary, declared once as zod schemas (types derived):
+ *             results@1, the interval a runner streams, the cluster messages. Imports no other Rookery folder.
  *   liveview  pure LiveView protocol: WebSocket frames → decoded messages → session state, observations.
  *   probe     CDP capture and the in-page agent: turn a page's WebSocket traffic into liveview observations.
  *   metrics   observations → counters/HDR histograms; the results@1 model, its validator and its file.
@@ -47,7 +49,7 @@
 'use strict';
 
 /** Lowest first. */
-const LAYERS = ['common', 'liveview', 'probe', 'metrics', 'server-metrics', 'health', 'scenario', 'browser', 'visual', 'load', 'lite', 'cluster', 'report', 'spec', 'api', 'cli'];
+const LAYERS = ['common', 'contract', 'liveview', 'probe', 'metrics', 'server-metrics', 'health', 'scenario', 'browser', 'visual', 'load', 'lite', 'cluster', 'report', 'spec', 'api', 'cli'];
 
 /** Exact alternation of folder names for a path regex. */
 const anyOf = (names) => `(${names.join('|')})`;

@@ -123,7 +123,7 @@ async function replayCost(name: string, events: readonly SocketEvent[], minMs: n
       await probe.detach();
       replays++;
     }
-    if (replays % 2_000 === 0) registry.takeSnapshot();
+    if (replays % 2_000 === 0) registry.takeInterval();
     return { frames: frameCount * 20, events: events.length * 20 };
   }, minMs);
   return { name, frames: r.frames, events: r.events, usPerFrame: r.cpuUs / Math.max(1, r.frames), usPerEvent: r.cpuUs / Math.max(1, r.events) };
@@ -165,7 +165,7 @@ async function steadyStateCost(minMs: number): Promise<FrameCost> {
     for (const ev of batch) probe.onSocketEvent(ev);
     // The engine snapshots once a second; at ~100 frames/s that is one snapshot per ~100 frames, so take one
     // per batch of ~2 000 frames here: a generous share of the snapshot cost.
-    registry.takeSnapshot();
+    registry.takeInterval();
     return { frames: batch.length, events: batch.length };
   }, minMs);
   await probe.detach();
@@ -272,7 +272,7 @@ async function pageBench(): Promise<{ pages: number; phases: PhaseResult[]; prob
         probes.set(lease, probe);
       }),
     );
-    const snapshotTimer = setInterval(() => registry.takeSnapshot(), 1_000); // as the engine does
+    const snapshotTimer = setInterval(() => registry.takeInterval(), 1_000); // as the engine does
     await phase('probe');
     clearInterval(snapshotTimer);
     await Promise.all([...probes.values()].map((p) => p.detach()));

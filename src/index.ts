@@ -35,5 +35,5 @@ export type {
 } from './scenario/define.js';
 export type { SocketEvent } from './liveview/socket-events.js';
 export type { Observation, DiffAnatomy } from './liveview/observations.js';
-export type { Results, Snapshot } from './metrics/model.js';
+export type { Results, Interval } from './metrics/model.js';
 export { HISTOGRAMS, COUNTERS, GAUGES } from './metrics/catalog.js';

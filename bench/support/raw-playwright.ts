@@ -12,7 +12,7 @@ import { launchChromium } from '../../src/browser/launch.js';
 import { MAX_CONTEXTS_PER_BROWSER } from '../../src/browser/plan.js';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
 import { EventLoopLagProbe } from '../../src/health/lag.js';
-import type { TimedSnapshot } from './window-measure.js';
+import type { TimedInterval } from './window-measure.js';
 
 export interface RawConfig {
   target: string;
@@ -49,11 +49,11 @@ export function clickAndTime(page: Page): Promise<number> {
   );
 }
 
-export async function runRaw(cfg: RawConfig, onInterval: (t: TimedSnapshot) => void, signal: AbortSignal): Promise<TimedSnapshot[]> {
+export async function runRaw(cfg: RawConfig, onInterval: (t: TimedInterval) => void, signal: AbortSignal): Promise<TimedInterval[]> {
   const startedAt = Date.now();
   const registry = new MetricsRegistry({ startedAt });
   const lag = new EventLoopLagProbe(10);
-  const timed: TimedSnapshot[] = [];
+  const timed: TimedInterval[] = [];
   const browsers: Browser[] = [];
   const perBrowser = Math.ceil(cfg.users / Math.ceil(cfg.users / MAX_CONTEXTS_PER_BROWSER));
   let active = 0;
@@ -64,7 +64,7 @@ export async function runRaw(cfg: RawConfig, onInterval: (t: TimedSnapshot) => v
   const ticker = setInterval(() => {
     for (const v of lag.drain()) registry.record('harness_event_loop_lag_ms', {}, v);
     registry.gauge('users_active', {}, active);
-    const t = { elapsedMs: performance.now() - t0, snapshot: registry.takeSnapshot() };
+    const t = { elapsedMs: performance.now() - t0, snapshot: registry.takeInterval() };
     timed.push(t);
     onInterval(t);
   }, 1000);

@@ -1,11 +1,11 @@
 /**
  * One measured run in its own Node process: the real single-machine run (`runLocal`, as `rookery run` does it),
- * plus its interval snapshots kept so the parent gets exact numbers for the hold window. Tells the parent when
+ * plus its intervals kept so the parent gets exact numbers for the hold window. Tells the parent when
  * the hold window starts and ends, so /proc readings of this process tree line up with it.
  */
 import { runLocal } from '../../src/load/run-local.js';
 import { startLiteWorkers } from '../../src/lite/workers.js';
-import { measureWindow, type TimedSnapshot } from './window-measure.js';
+import { measureWindow, type TimedInterval } from './window-measure.js';
 import { Accumulator } from '../../src/metrics/accumulator.js';
 import { STEP_ENV, type StepConfig, type StepMessage } from './step-protocol.js';
 import { runRaw } from './raw-playwright.js';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const raw = process.env[STEP_ENV];
   if (!raw) throw new Error(`${STEP_ENV} is not set: this file is started by the benches`);
   const cfg = JSON.parse(raw) as StepConfig;
-  let timed: TimedSnapshot[] = [];
+  let timed: TimedInterval[] = [];
   // With lite users, snapshots come from several processes: merged per interval (gauges summed) like the run does.
   const merged = cfg.liteUsers ? new Accumulator({ startedAt: Date.now(), intervalMs: 1_000 }) : undefined;
   let started = false;
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       liteUsers: cfg.liteUsers,
       liteWorkers: cfg.liteWorkers,
     },
-    ...(merged ? { onSnapshot: (s, source) => merged.add(s, source) } : {}),
+    ...(merged ? { onInterval: (s, source) => merged.add(s, source) } : {}),
     onProgress: (st) => {
       if (st.interval && !merged) timed.push({ elapsedMs: st.elapsedMs, snapshot: st.interval });
       window(st.elapsedMs);

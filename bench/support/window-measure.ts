@@ -1,16 +1,16 @@
 /**
- * Pure: the numbers of a time window of a run, from its interval snapshots (exact HDR merges, not averages of
+ * Pure: the numbers of a time window of a run, from its intervals (exact HDR merges, not averages of
  * per-second percentiles). A density step is judged on its hold window (all users on, ramp over), and on the
  * whole run for errors.
  */
-import type { Snapshot } from '../../src/metrics/model.js';
+import type { Interval } from '../../src/metrics/model.js';
 import { createHistogram, decodeHistogram, scaleOf } from '../../src/metrics/hdr.js';
 import { histogramStats } from '../../src/metrics/summary.js';
 
-export interface TimedSnapshot {
+export interface TimedInterval {
   /** Engine time at the end of the interval, ms since the run started. */
   elapsedMs: number;
-  snapshot: Snapshot;
+  snapshot: Interval;
 }
 
 export interface LatencyStats {
@@ -47,7 +47,7 @@ export interface WindowMeasure {
 
 const EMPTY: LatencyStats = { count: 0, p50: 0, p95: 0, p99: 0, max: 0 };
 
-function latency(snaps: readonly Snapshot[], name: string, filter: (labels: Readonly<Record<string, string>>) => boolean = () => true): LatencyStats {
+function latency(snaps: readonly Interval[], name: string, filter: (labels: Readonly<Record<string, string>>) => boolean = () => true): LatencyStats {
   const h = createHistogram();
   for (const s of snaps) for (const e of s.histograms) if (e.name === name && filter(e.labels)) h.add(decodeHistogram(e.hdr));
   if (h.totalCount === 0) return EMPTY;
@@ -55,14 +55,14 @@ function latency(snaps: readonly Snapshot[], name: string, filter: (labels: Read
   return { count: st.count, p50: st.p50, p95: st.p95, p99: st.p99, max: st.max };
 }
 
-function counter(snaps: readonly Snapshot[], name: string, filter: (labels: Readonly<Record<string, string>>) => boolean = () => true): number {
+function counter(snaps: readonly Interval[], name: string, filter: (labels: Readonly<Record<string, string>>) => boolean = () => true): number {
   let n = 0;
   for (const s of snaps) for (const c of s.counters) if (c.name === name && filter(c.labels)) n += c.value;
   return n;
 }
 
 /** Snapshots whose interval ends in (fromMs, toMs]. */
-export function measureWindow(all: readonly TimedSnapshot[], fromMs: number, toMs: number): WindowMeasure {
+export function measureWindow(all: readonly TimedInterval[], fromMs: number, toMs: number): WindowMeasure {
   const picked = all.filter((t) => t.elapsedMs > fromMs && t.elapsedMs <= toMs);
   const snaps = picked.map((t) => t.snapshot);
   const errors: Record<string, number> = {};

@@ -14,7 +14,7 @@ r.on('progress', (p) => {
   progressEvents++;
   console.error(`${Math.round(p.elapsedMs / 1000)}s  users ${p.active}/${p.target}  iterations ${p.iterations}`);
 });
-r.on('snapshot', (s) => {
+r.on('interval', (s) => {
   for (const c of s.counters) if (c.name === 'lv_events' && c.labels.event === 'inc') incEvents += c.value;
 });
 

@@ -85,7 +85,7 @@ async function dispatch(d: Dispatch): Promise<RunLocalOutcome> {
     return runLocal({
       ...common,
       liteWorkers: startLiteWorkers,
-      onSnapshot: (s, source) => d.handle.emit('snapshot', s, source),
+      onInterval: (s, source) => d.handle.emit('interval', s, source),
       ...(d.options.capacity ? { capacity: d.options.capacity } : {}),
       ...(d.options.visual ? { visual: d.options.visual } : {}),
       ...(d.options.launchArgs ? { launchArgs: d.options.launchArgs } : {}),
@@ -100,7 +100,7 @@ async function dispatch(d: Dispatch): Promise<RunLocalOutcome> {
     ...cluster,
     ...(capacity ? { capacity } : {}),
     backend: cluster.backend ?? new LocalBackend(),
-    onRunnerSnapshot: (id, s) => d.handle.emit('snapshot', s, id),
+    onRunnerInterval: (id, s) => d.handle.emit('interval', s, id),
   });
 }
 

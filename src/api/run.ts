@@ -17,7 +17,7 @@ import type { Scenario } from '../scenario/define.js';
 import type { CapacityOptions, RunLocalOptions } from '../load/run-local.js';
 import type { ProgressState } from '../load/progress-state.js';
 import type { VisualRunOptions } from '../visual/run-visual.js';
-import type { Results, Snapshot } from '../metrics/model.js';
+import type { Results, Interval } from '../metrics/model.js';
 import type { RunDistributedOptions } from '../cluster/run-distributed.js';
 import type { RookeryConfig } from './config.js';
 import type { RunOutputs } from './outputs.js';
@@ -33,7 +33,7 @@ export type RunSettings = Omit<RunLocalOptions['overrides'], 'visualDir' | 'serv
 };
 
 /** A distributed run (`rookery run --runners N`): runners join a collector in this process. */
-export type ClusterRunOptions = Omit<RunDistributedOptions, 'scenarioFile' | 'loaded' | 'overrides' | 'thresholds' | 'onProgress' | 'onRunnerSnapshot' | 'log' | 'signal' | 'checkpoint' | 'backend'> & {
+export type ClusterRunOptions = Omit<RunDistributedOptions, 'scenarioFile' | 'loaded' | 'overrides' | 'thresholds' | 'onProgress' | 'onRunnerInterval' | 'log' | 'signal' | 'checkpoint' | 'backend'> & {
   /** Where runners come from. Default: child processes on this machine (`LocalBackend`). */
   backend?: RunDistributedOptions['backend'];
 };
@@ -76,8 +76,8 @@ export interface RunOptions<Data = unknown, Row = Record<string, unknown>> exten
 export interface RunEvents {
   /** Once per interval (one second): users, iterations, errors, the latest interval, harness health. */
   progress: [state: ProgressState];
-  /** Every interval snapshot as it is merged; `source` is `local`, `lite-<n>`, or the runner's id. */
-  snapshot: [snapshot: Snapshot, source: string];
+  /** Every interval as it is merged; `source` is `local`, `lite-<n>`, or the runner's id. */
+  interval: [interval: Interval, source: string];
   /** A line the run would print (warnings, capacity, prewarm, runner events). */
   log: [line: string];
   /** The final Results, thresholds judged, before the reporters write their files. */

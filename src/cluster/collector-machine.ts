@@ -13,13 +13,13 @@
  * lost, failed or done (a late snapshot) is ignored, never merged twice and never an error.
  */
 import { MetricsRegistry } from '../metrics/registry.js';
-import type { HealthSummary, ResultsMeta, Snapshot } from '../metrics/model.js';
+import type { HealthSummary, ResultsMeta, Interval } from '../metrics/model.js';
 import { totalDurationMs } from '../load/profile.js';
 import { RunCollector } from '../load/run-collector.js';
 import type { ProgressState } from '../load/progress-state.js';
 import { verifyProof, proofFor } from './auth.js';
 import { ProtocolError, type CollectorMessage, type EngineProgress, type RunOutcomeWire, type RunnerMessage } from './protocol.js';
-import { rebaseSnapshot, zeroGauges } from './rebase.js';
+import { rebaseInterval, zeroGauges } from './rebase.js';
 import { assignSlices, iterationBudgets, signedShare } from './slices.js';
 import { dealParts } from '../load/plan.js';
 import { mergeHealth } from './merge-health.js';
@@ -120,7 +120,7 @@ export type CollectorEffect =
   | { t: 'log'; line: string }
   | { t: 'event'; event: CollectorEvent }
   /** A snapshot was merged, as the runner sent it. */
-  | { t: 'merged'; runner: string; snapshot: Snapshot; rebased: Snapshot };
+  | { t: 'merged'; runner: string; snapshot: Interval; rebased: Interval };
 
 export interface CollectorMachineOptions {
   token: string;
@@ -136,7 +136,7 @@ interface Peer {
   lastPing: number;
   nextSeq: number;
   runStartedAt: number | undefined;
-  lastSnapshot: Snapshot | undefined;
+  lastInterval: Interval | undefined;
   reportedIterations: number;
   extraAssigned: number;
   health: { line: string; saturated: boolean } | undefined;
@@ -379,7 +379,7 @@ export class CollectorMachine {
       lastPing: 0,
       nextSeq: 0,
       runStartedAt: undefined,
-      lastSnapshot: undefined,
+      lastInterval: undefined,
       reportedIterations: 0,
       extraAssigned: 0,
       health: undefined,
@@ -423,7 +423,7 @@ export class CollectorMachine {
       case 'snapshot':
         // A snapshot that crossed our `bye` or our decision that this runner is done: nothing more to merge.
         if (v.state === 'done') return;
-        this.onSnapshot(peer, msg);
+        this.onInterval(peer, msg);
         return;
       case 'done':
         if (v.state !== 'running') throw new ProtocolError(`done while ${v.state}`);
@@ -436,12 +436,12 @@ export class CollectorMachine {
     }
   }
 
-  private onSnapshot(peer: Peer, msg: Extract<RunnerMessage, { t: 'snapshot' }>): void {
+  private onInterval(peer: Peer, msg: Extract<RunnerMessage, { t: 'snapshot' }>): void {
     const rc = this.collectorRef;
     if (peer.view.state !== 'running' || !rc || this.startedAtMs === undefined) throw new ProtocolError(`snapshot while ${peer.view.state}`);
     if (msg.seq !== peer.nextSeq) throw new ProtocolError(`snapshot #${msg.seq} out of order (expected #${peer.nextSeq})`);
     if (peer.runStartedAt !== undefined && msg.runStartedAt !== peer.runStartedAt) throw new ProtocolError('snapshot: runStartedAt changed mid-run');
-    const rebased = rebaseSnapshot(msg.snapshot, msg.runStartedAt, this.startedAtMs);
+    const rebased = rebaseInterval(msg.snapshot, msg.runStartedAt, this.startedAtMs);
     try {
       rc.add(rebased, msg.part === undefined ? peer.view.id : `${peer.view.id}/${msg.part}`); // atomic: throws before changing anything
     } catch (err) {
@@ -450,7 +450,7 @@ export class CollectorMachine {
     peer.runStartedAt = msg.runStartedAt;
     peer.nextSeq++;
     peer.view.snapshots++;
-    peer.lastSnapshot = rebased;
+    peer.lastInterval = rebased;
     peer.view.status = msg.status;
     if (msg.health) peer.health = msg.health;
     for (const c of msg.snapshot.counters) {
@@ -577,9 +577,9 @@ export class CollectorMachine {
     this.log(message);
     this.clusterErrors.error('cluster.runner_lost', message, { runner: peer.view.id, host: peer.view.host });
     try {
-      rc.add({ ...this.clusterErrors.takeSnapshot(now), from: now, to: now }, 'collector');
+      rc.add({ ...this.clusterErrors.takeInterval(now), from: now, to: now }, 'collector');
       // At (or after) its last reading, so this one is its latest; every part of the runner (lite workers) too.
-      const at = Math.max(now, peer.lastSnapshot?.to ?? now);
+      const at = Math.max(now, peer.lastInterval?.to ?? now);
       for (const source of rc.sourcesOf(peer.view.id)) rc.add(zeroGauges(rc.lastOf(source), at), source);
     } catch {
       // Only a clock far outside the run could make these implausible; the loss is still in meta.runners.

@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Accumulator } from '../metrics/accumulator.js';
-import type { Snapshot } from '../metrics/model.js';
+import type { Interval } from '../metrics/model.js';
 import type { ProgressState } from '../load/progress-state.js';
 import type { RunCollector } from '../load/run-collector.js';
 import { newNonce } from './auth.js';
@@ -48,8 +48,8 @@ export interface CollectorOptions {
   log?: (line: string) => void;
   onEvent?: (event: CollectorEvent) => void;
   /** Every snapshot merged, as the runner sent it (tests merge them independently). */
-  /** `rebased`: the same snapshot on the collector's clock. */
-  onRunnerSnapshot?: (runnerId: string, snapshot: Snapshot, rebased: Snapshot) => void;
+  /** `rebased`: the same interval on the collector's clock. */
+  onRunnerInterval?: (runnerId: string, snapshot: Interval, rebased: Interval) => void;
 }
 
 export interface StartOptions {
@@ -295,7 +295,7 @@ export class Collector {
         }
         return;
       case 'merged':
-        this.opts.onRunnerSnapshot?.(e.runner, e.snapshot, e.rebased);
+        this.opts.onRunnerInterval?.(e.runner, e.snapshot, e.rebased);
         return;
     }
   }

@@ -3,9 +3,9 @@
  * collector never compares them: it shifts each snapshot by (its run start − the runner's run start), both
  * taken at the start barrier, which leaves only the barrier's network delay (milliseconds) as error.
  */
-import type { Snapshot } from '../metrics/model.js';
+import type { Interval } from '../metrics/model.js';
 
-export function rebaseSnapshot(s: Snapshot, runnerStartedAt: number, collectorStartedAt: number): Snapshot {
+export function rebaseInterval(s: Interval, runnerStartedAt: number, collectorStartedAt: number): Interval {
   const shift = collectorStartedAt - runnerStartedAt;
   if (shift === 0) return s;
   return {
@@ -18,7 +18,7 @@ export function rebaseSnapshot(s: Snapshot, runnerStartedAt: number, collectorSt
 }
 
 /** The gauges of a lost runner set to 0, so run totals stop counting its users and its processes. */
-export function zeroGauges(last: Snapshot | undefined, at: number): Snapshot {
+export function zeroGauges(last: Interval | undefined, at: number): Interval {
   return {
     schema: 'rookery/snapshot@1',
     from: at,

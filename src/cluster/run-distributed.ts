@@ -20,7 +20,7 @@ import { pkgVersion } from '../load/run-results.js';
 import type { RunCollector } from '../load/run-collector.js';
 import { planRun, type PlannedRun } from '../load/plan.js';
 import { runPipeline, type RunnersSummary, type RunTransport, type StartedRun } from '../load/pipeline.js';
-import type { Snapshot } from '../metrics/model.js';
+import type { Interval } from '../metrics/model.js';
 import type { ProgressState } from '../load/progress-state.js';
 import { checkToken, generateToken } from './auth.js';
 import { Collector, type ClusterSummary, type CollectorEvent, type OnRunnerLoss, type RunnerView } from './collector.js';
@@ -70,7 +70,7 @@ export interface RunDistributedOptions {
   checkpoint?: CheckpointOptions;
   onEvent?: (event: CollectorEvent) => void;
   /** Every snapshot merged, as its runner sent it. */
-  onRunnerSnapshot?: (runnerId: string, snapshot: Snapshot) => void;
+  onRunnerInterval?: (runnerId: string, snapshot: Interval) => void;
   /** Once the collector listens (before runners are started). */
   onListening?: (info: { joinUrl: string; controlUrl: string | undefined; token: string; runId: string }) => void;
 }
@@ -146,10 +146,10 @@ class ClusterTransport implements RunTransport {
       maxRunners: opts.runners,
       log,
       ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
-      onRunnerSnapshot: (id, snapshot, rebased) => {
+      onRunnerInterval: (id, snapshot, rebased) => {
         // Memory per LiveView: the runners' settled counts, paired with the scrapes at the end (pairing.ts).
         if (rebased.connected) this.spans.set(id, [...(this.spans.get(id) ?? []), ...rebased.connected]);
-        opts.onRunnerSnapshot?.(id, snapshot);
+        opts.onRunnerInterval?.(id, snapshot);
       },
     });
     this.collector = collector;

@@ -23,7 +23,7 @@ import { planPool } from '../browser/plan.js';
 import { discoverChromium } from '../browser/discover.js';
 import { machineCapacity } from '../health/machine.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import type { Snapshot } from '../metrics/model.js';
+import type { Interval } from '../metrics/model.js';
 import type { EngineOutcome } from '../load/engine.js';
 import { sliceProfile, type LoadProfile } from '../load/profile.js';
 import { SliceRun, peakUsers, prewarmPool } from '../load/slice-run.js';
@@ -420,7 +420,7 @@ class RunnerRun {
         ...(plan.capacity?.governor !== undefined ? { governor: plan.capacity.governor } : {}),
         liteWorkers: io.liteWorkers,
         log: io.log,
-        onSnapshot: (snap, part) => this.onSnapshot(snap, part),
+        onInterval: (snap, part) => this.onInterval(snap, part),
         onVersion: (name, value) => {
           this.versions[name] = value;
         },
@@ -437,7 +437,7 @@ class RunnerRun {
 
   private readonly preparing: Promise<void>;
 
-  private onSnapshot(snap: Snapshot, part: string | undefined): void {
+  private onInterval(snap: Interval, part: string | undefined): void {
     this.own.add(snap, part ?? 'local');
     if (this.lost) return;
     const health = this.slice.healthNow();

@@ -70,9 +70,20 @@ function tempNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}.tmp`);
 }
 
+/** mkdir's EEXIST/ENOTDIR ("file already exists, mkdir …") said plainly: something on the way is a file. */
+function folderError(path: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EEXIST' && code !== 'ENOTDIR') return err;
+  const wrapped = new Error(`${code}: cannot create the folder ${dirname(path)}: a file is in the way`) as NodeJS.ErrnoException;
+  wrapped.code = code;
+  return wrapped;
+}
+
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   refuseSpecial(path);
-  await mkdir(dirname(path), { recursive: true });
+  await mkdir(dirname(path), { recursive: true }).catch((err: unknown) => {
+    throw folderError(path, err);
+  });
   const tmp = tempNameFor(path);
   try {
     await writeFile(tmp, data);
@@ -86,7 +97,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 /** The same, synchronously (artifact writers that run in synchronous code). */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
   refuseSpecial(path);
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (err) {
+    throw folderError(path, err);
+  }
   const tmp = tempNameFor(path);
   try {
     writeFileSync(tmp, data);

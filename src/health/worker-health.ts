@@ -4,7 +4,7 @@
  * RSS summed over the workers per interval (`harness_cpu_percent{process=…}`, `harness_rss_bytes{process=…}`).
  * A worker whose event loop lags is a harness bottleneck just like a lagging parent: the run is flagged.
  */
-import type { HealthSummary, Snapshot } from '../metrics/model.js';
+import type { HealthSummary, Interval } from '../metrics/model.js';
 import { decodeEntries } from '../metrics/merge.js';
 import { createHistogram, scaleOf } from '../metrics/hdr.js';
 import { histogramStats } from '../metrics/summary.js';
@@ -12,8 +12,8 @@ import { DEFAULT_HEALTH_THRESHOLDS } from './verdict.js';
 
 export function foldWorkerHealth(
   summary: HealthSummary,
-  totals: Snapshot,
-  intervals: readonly Snapshot[],
+  totals: Interval,
+  intervals: readonly Interval[],
   group: { client: string; process: string },
   lagP99Ms = DEFAULT_HEALTH_THRESHOLDS.lagP99Ms,
 ): HealthSummary {

@@ -1,10 +1,10 @@
 /**
  * Messages between a run and its lite worker processes (Node IPC, one worker per child process). The parent
  * sends `init`, waits for every `ready`, then `start` (a start barrier like the cluster's); workers send a
- * `snapshot` every interval — the same interval Snapshot (encoded HDR histograms, counter deltas, gauges) the
+ * `snapshot` every interval — the same Interval (encoded HDR histograms, counter deltas, gauges) the
  * registry takes and remote runners send — and `done` at the end.
  */
-import type { Snapshot } from '../metrics/model.js';
+import type { Interval } from '../metrics/model.js';
 import type { LoadProfile } from '../load/profile.js';
 import type { EngineOutcome } from '../load/engine.js';
 import type { LiteGroupStatus, LiteWorkerSetup } from '../load/lite-group.js';
@@ -27,7 +27,7 @@ export type WorkerStatus = LiteGroupStatus;
 export type WorkerMessage =
   | { t: 'ready' }
   | { t: 'failed'; error: string }
-  | { t: 'snapshot'; snapshot: Snapshot; status: WorkerStatus }
+  | { t: 'snapshot'; snapshot: Interval; status: WorkerStatus }
   | { t: 'version'; version: string }
   | { t: 'log'; line: string }
   | { t: 'done'; outcome: EngineOutcome }

@@ -1,6 +1,6 @@
 /**
  * A lite worker process: runs its slice of the run's lite users (src/lite/driver.ts) on the same LoadEngine as
- * browser users, and sends its interval snapshots and own health (CPU, RSS, event-loop lag, GC pauses) to the
+ * browser users, and sends its intervals and own health (CPU, RSS, event-loop lag, GC pauses) to the
  * parent over IPC. Started by LiteWorkerGroup (src/lite/workers.ts) with `child_process.fork`.
  */
 import { loadScenarioFromBundle } from '../scenario/load.js';
@@ -45,8 +45,8 @@ async function init(m: WorkerInit): Promise<void> {
     actionTimeoutMs: m.actionTimeoutMs,
     abortOnError: m.abortOnError,
     userIds: 'global',
-    beforeSnapshot: () => void health.sample(),
-    onSnapshot: (snapshot) => {
+    beforeInterval: () => void health.sample(),
+    onInterval: (snapshot) => {
       const st = eng.status();
       send({ t: 'snapshot', snapshot, status: { active: st.active, target: st.target, iterations: st.iterations, errors: st.errors, dropped: st.dropped } });
     },

@@ -1,6 +1,6 @@
 /**
  * The parent side of lite users: forks one worker process per lite slice (src/load/mix-plan.ts), hands each its
- * slice, and feeds their interval snapshots into the run's Accumulator as separate sources (the same exact
+ * slice, and feeds their intervals into the run's Accumulator as separate sources (the same exact
  * merge that combines remote runners). A worker that fails or dies is reported as an error and the run goes on.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -91,7 +91,7 @@ export class LiteWorkerGroup implements LiteGroup {
             rej(new Error(`lite worker ${index}: ${m.error}`));
           } else if (m.t === 'snapshot') {
             w.status = m.status;
-            this.opts.onSnapshot(m.snapshot, `lite-${index}`);
+            this.opts.onInterval(m.snapshot, `lite-${index}`);
           } else if (m.t === 'version') this.opts.onVersion?.(m.version);
           else if (m.t === 'log') this.opts.log?.(`lite worker ${index}: ${m.line}`);
           else if (m.t === 'done') {

@@ -78,7 +78,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       input: scenario.options?.input ?? 'fast',
       actionTimeoutMs: 15_000,
       abortOnError: false,
-      onSnapshot: (s) => acc.add(s),
+      onInterval: (s) => acc.add(s),
     });
     // Steady CPU is measured after the users' first navigation has settled (a few seconds in), to the end.
     let steadyStart: ReturnType<CpuMeter['read']> | undefined;

@@ -1,6 +1,6 @@
 /**
  * The load engine: runs scenario users by a load profile against a browser pool, one context per user, and
- * emits an interval snapshot of all metrics every second. The same engine runs single-machine runs and each
+ * emits an interval of all metrics every second. The same engine runs single-machine runs and each
  * remote runner's slice (src/cluster).
  *
  * Closed models (users, ramp, stages) keep N user loops alive; each loop runs iterations back to back on one
@@ -10,7 +10,7 @@
  */
 import type { Scenario, InputMode, User, ThrottleSpec, Throttle } from '../scenario/define.js';
 import { VerbError, type VerbRecorder } from '../scenario/verbs.js';
-import type { Labels, Snapshot, VariantSegment } from '../metrics/model.js';
+import type { Labels, Interval, VariantSegment } from '../metrics/model.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { recordObservation } from '../metrics/record.js';
 import { withLabels, type LabelledRecorder } from '../metrics/labelled.js';
@@ -48,9 +48,9 @@ export interface EngineConfig {
    */
   userIds?: { offset: number; stride: number } | 'global';
   intervalMs?: number;
-  /** Called just before each interval snapshot (health sampling writes its gauges here). */
-  beforeSnapshot?: () => void;
-  onSnapshot: (snapshot: Snapshot) => void;
+  /** Called just before each interval (health sampling writes its gauges here). */
+  beforeInterval?: () => void;
+  onInterval: (snapshot: Interval) => void;
   /** Visual checkpoints (u.snapshot); without it u.snapshot explains how to enable visual checks. */
   visual?: (u: User<unknown>, name: string, opts: Parameters<User['snapshot']>[1]) => Promise<void>;
   /** The LiveView client version a page reported (`liveSocket.version()`), once per distinct value. */
@@ -201,7 +201,7 @@ export class LoadEngine {
     this.phase = 'running';
     this.startedAt = performance.now();
     const intervalMs = this.cfg.intervalMs ?? 1_000;
-    const ticker = setInterval(() => this.emitSnapshot(), intervalMs);
+    const ticker = setInterval(() => this.emitInterval(), intervalMs);
     const spanPoll = this.spans ? setInterval(() => this.spans?.observe(this.connectedSample(), Date.now()), SPAN_POLL_MS) : undefined;
     try {
       if (this.cfg.profile.kind === 'arrival') await this.runOpen();
@@ -212,7 +212,7 @@ export class LoadEngine {
       clearInterval(ticker);
       clearInterval(spanPoll);
       this.phase = 'done';
-      this.emitSnapshot();
+      this.emitInterval();
     }
     return { iterations: this.iterations, errors: this.errors, dropped: this.dropped, interrupted: this.interrupted };
   }
@@ -579,19 +579,19 @@ export class LoadEngine {
     for (const row of this.connectedCounts()) this.reg.gauge('lv_connected', row.labels, row.value);
   }
 
-  private emitSnapshot(): void {
+  private emitInterval(): void {
     for (const s of this.sessions) s.expire();
-    this.cfg.beforeSnapshot?.();
+    this.cfg.beforeInterval?.();
     const st = this.status();
     this.reg.gauge('users_active', {}, st.active);
     this.reg.gauge('users_target', {}, this.phase === 'done' ? 0 : st.target);
     this.recordConnected();
-    const snapshot = this.cfg.registry.takeSnapshot();
+    const interval = this.cfg.registry.takeInterval();
     if (this.spans) {
       this.spans.observe(this.connectedSample(), Date.now());
-      snapshot.connected = this.spans.take();
+      interval.connected = this.spans.take();
     }
-    this.cfg.onSnapshot(snapshot);
+    this.cfg.onInterval(interval);
   }
 }
 

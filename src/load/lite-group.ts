@@ -3,7 +3,7 @@
  * slices of the run. The run is handed a factory (`RunLocalOptions.liteWorkers`; the CLI passes src/lite's
  * `startLiteWorkers`) so load does not import lite.
  */
-import type { Snapshot } from '../metrics/model.js';
+import type { Interval } from '../metrics/model.js';
 import type { InputMode, Throttle } from '../scenario/define.js';
 import type { EngineOutcome } from './engine.js';
 import type { LoadProfile } from './profile.js';
@@ -37,7 +37,7 @@ export interface LiteGroupOptions {
   slices: LoadProfile[];
   /** The run's throttles (shared with the browser users' engine); workers acquire from these. */
   throttles?: ReadonlyMap<string, Throttle>;
-  onSnapshot: (snapshot: Snapshot, source: string) => void;
+  onInterval: (snapshot: Interval, source: string) => void;
   onVersion?: (version: string) => void;
   onError?: (kind: string, message: string) => void;
   log?: (line: string) => void;

@@ -4,7 +4,7 @@
  * harness not saturated) can be told from the ramp's — when contexts are being opened, the numbers measure the
  * harness as much as the app.
  */
-import type { Snapshot } from '../metrics/model.js';
+import type { Interval } from '../metrics/model.js';
 import { intervalSaturation, type IntervalTag } from '../metrics/windows.js';
 import { totalDurationMs, type LoadProfile } from './profile.js';
 
@@ -66,7 +66,7 @@ export function phaseOfInterval(phases: readonly PhaseSpan[], fromMs: number, to
  * the harness was saturated in it. `loadStartedAt` is when the load schedule began (epoch ms): browsers launch and
  * `setup()` runs before it, so the profile's clock starts later than the run's.
  */
-export function tagIntervals(intervals: readonly Snapshot[], profile: LoadProfile, startedAt: number, loadStartedAt: number): IntervalTag[] {
+export function tagIntervals(intervals: readonly Interval[], profile: LoadProfile, startedAt: number, loadStartedAt: number): IntervalTag[] {
   const phases = profilePhases(profile);
   const offset = loadStartedAt - startedAt;
   return intervals.map((s) => {

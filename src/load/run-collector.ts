@@ -1,6 +1,6 @@
 /**
  * The collector of a run: everything after the runners. Runners (the in-process one of a local run, or remote
- * ones through the cluster's collector machine) hand it interval snapshots; it merges them exactly, keeps the
+ * ones through the cluster's collector machine) hand it intervals; it merges them exactly, keeps the
  * versions the runners saw, answers live progress, and builds the one `Results` (thresholds, phases, steady
  * window, health, visual results) through `assembleResults`. A local run and a distributed run both end in
  * `RunCollector.results()`: there is no other way to assemble a run's results.
@@ -8,7 +8,7 @@
  * No I/O and no clocks: callers pass the time.
  */
 import { Accumulator } from '../metrics/accumulator.js';
-import type { Snapshot } from '../metrics/model.js';
+import type { Interval } from '../metrics/model.js';
 import { assembleResults, type AssembleInput } from './run-results.js';
 import type { ProgressState } from './progress-state.js';
 import type { Results } from '../metrics/model.js';
@@ -27,7 +27,7 @@ export interface ProgressInput {
   status: Omit<ProgressState, 'interval' | 'health' | 'saturated' | 'runners' | 'totals' | 'lvErrors' | 'opening'>;
   /** The interval to show: an index into the merged intervals, or the snapshot itself (in-process runner). */
   intervalIndex?: number;
-  interval?: Snapshot;
+  interval?: Interval;
   health: string | undefined;
   saturated: boolean;
   runners: NonNullable<ProgressState['runners']>;
@@ -38,7 +38,7 @@ export class RunCollector {
   readonly startedAt: number;
   private readonly acc: Accumulator;
   /** Latest snapshot per source: zeroing a lost runner's gauges needs its last readings. */
-  private readonly latest = new Map<string, Snapshot>();
+  private readonly latest = new Map<string, Interval>();
   private readonly versionsSeen: Record<string, string> = {};
   private lvErrorCount = 0;
   private snapshotCount = 0;
@@ -68,10 +68,10 @@ export class RunCollector {
   }
 
   /**
-   * Merges one interval snapshot of `source` (a runner id, `r1/lite-0` for a part of one, `local` in-process).
+   * Merges one interval of `source` (a runner id, `r1/lite-0` for a part of one, `local` in-process).
    * Throws, without changing anything, when the snapshot does not decode or its interval is implausible.
    */
-  add(s: Snapshot, source: string): void {
+  add(s: Interval, source: string): void {
     this.acc.add(s, source);
     this.snapshotCount++;
     this.latest.set(source, s);
@@ -83,7 +83,7 @@ export class RunCollector {
     return [...this.latest.keys()].filter((k) => k === runner || k.startsWith(`${runner}/`));
   }
 
-  lastOf(source: string): Snapshot | undefined {
+  lastOf(source: string): Interval | undefined {
     return this.latest.get(source);
   }
 

@@ -11,7 +11,7 @@ import { loadFeeder } from '../scenario/feeder.js';
 import { LoadConfigError } from '../common/config-error.js';
 import { formatHealthLine, sampleWarnings } from '../health/format.js';
 import { MetricsRegistry } from '../metrics/registry.js';
-import type { Results, Snapshot } from '../metrics/model.js';
+import type { Results, Interval } from '../metrics/model.js';
 import { resolveServerMetrics } from '../server-metrics/scraper.js';
 import { pkgVersion } from './run-results.js';
 import type { ProgressState } from './progress-state.js';
@@ -37,8 +37,8 @@ export interface RunLocalOptions {
   onProgress?: (state: ProgressState) => void;
   /** Starts lite-user worker processes (src/lite/workers.ts `startLiteWorkers`); needed when the run has lite users. */
   liteWorkers?: LiteWorkersFactory;
-  /** Every interval snapshot as it is merged, with its source (`local`, or `lite-<n>` for lite workers). */
-  onSnapshot?: (snapshot: Snapshot, source: string) => void;
+  /** Every interval as it is merged, with its source (`local`, or `lite-<n>` for lite workers). */
+  onInterval?: (snapshot: Interval, source: string) => void;
   log?: (line: string) => void;
   /** Aborting it stops the run gracefully; results so far are kept. Abort with the signal's name (`ac.abort('SIGTERM')`) to have it recorded. */
   signal?: AbortSignal;
@@ -118,7 +118,7 @@ class InProcessTransport implements RunTransport {
   private readonly runner: SliceRun;
   private readonly slices: SliceProfiles;
   private readonly startedAt = Date.now();
-  private lastInterval: Snapshot | undefined;
+  private lastInterval: Interval | undefined;
   private outcome: Promise<EngineOutcome | undefined> | undefined;
 
   constructor(
@@ -155,10 +155,10 @@ class InProcessTransport implements RunTransport {
         launchArgs: opts.launchArgs,
         visual: this.visual.snapshot,
         log: opts.log,
-        onSnapshot: (s, part) => {
+        onInterval: (s, part) => {
           const source = part ?? 'local';
           this.collector.add(s, source);
-          opts.onSnapshot?.(s, source);
+          opts.onInterval?.(s, source);
           if (part === undefined) this.lastInterval = s;
           // The browser users' interval drives the live progress; without them, the first lite worker's does.
           if (part === undefined || (!hasBrowser && part === 'lite-0')) this.progress(s);
@@ -199,7 +199,7 @@ class InProcessTransport implements RunTransport {
 
   keepOnFailure(message: string): RunCollector {
     if (!this.lastInterval) this.registry.error('harness', message);
-    this.collector.add(this.registry.takeSnapshot(), 'local');
+    this.collector.add(this.registry.takeInterval(), 'local');
     return this.collector;
   }
 
@@ -213,7 +213,7 @@ class InProcessTransport implements RunTransport {
     await this.runner.close();
   }
 
-  private progress(s: Snapshot): void {
+  private progress(s: Interval): void {
     const { runner, opts } = this;
     if (!opts.onProgress) return;
     const h = runner.health.latest();

@@ -1,6 +1,6 @@
 /**
  * A runner's work: one slice of a run — its browser users on a browser pool, its lite users in worker processes —
- * turned into a stream of interval snapshots. The same code runs the one in-process runner of a local run and
+ * turned into a stream of intervals. The same code runs the one in-process runner of a local run and
  * each remote runner of a distributed one (src/cluster/runner.ts), so everything a local run supports (lite
  * users, sequential variants, throttles, the ramp governor, pre-warmed contexts, visual checks) works on runners.
  *
@@ -16,7 +16,7 @@ import { BrowserPool, type BlockableResource } from '../browser/pool.js';
 import { HealthSampler } from '../health/sampler.js';
 import { formatHealthLine, sampleWarnings } from '../health/format.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
-import type { HealthSummary, Snapshot, VariantSegment } from '../metrics/model.js';
+import type { HealthSummary, Interval, VariantSegment } from '../metrics/model.js';
 import type { LoadProfile } from './profile.js';
 import type { Calibration } from './capacity.js';
 import { DEFAULT_RAMP_COSTS, governLeases, openRatePerSecond, RampGovernor, type RampCosts } from './governor.js';
@@ -87,10 +87,10 @@ export interface SliceEnv {
   /** The CPU cost of one context open, measured by an earlier pre-warm: paces the ramp governor. */
   openCpuSeconds?: number | undefined;
   visual?: ((u: User<unknown>, name: string, opts: Parameters<User['snapshot']>[1]) => Promise<void>) | undefined;
-  /** A remote runner: snapshots carry the spans of settled connected counts (memory per LiveView, pairing.ts). */
+  /** A remote runner: intervals carry the spans of settled connected counts (memory per LiveView, pairing.ts). */
   connectedSpans?: boolean;
-  /** Every interval snapshot: `part` is undefined for the browser users, `lite-<n>` for lite worker n. */
-  onSnapshot: (snapshot: Snapshot, part: string | undefined) => void;
+  /** Every interval: `part` is undefined for the browser users, `lite-<n>` for lite worker n. */
+  onInterval: (snapshot: Interval, part: string | undefined) => void;
   onVersion: (name: string, value: string) => void;
   log?: ((line: string) => void) | undefined;
 }
@@ -214,7 +214,7 @@ export class SliceRun {
       },
       slices: [...slices.lite],
       throttles: this.throttles,
-      onSnapshot: (s, source) => env.onSnapshot(s, source),
+      onInterval: (s, source) => env.onInterval(s, source),
       onVersion: (v) => env.onVersion('phoenix_live_view', v),
       onError: (kind, message) => env.registry.error(kind, message),
       ...(env.log ? { log: env.log } : {}),
@@ -242,7 +242,7 @@ export class SliceRun {
       actionTimeoutMs: spec.settings.actionTimeoutMs,
       abortOnError: spec.settings.abortOnError,
       ...(env.visual ? { visual: env.visual } : {}),
-      onSnapshot: (s) => env.onSnapshot(s, undefined),
+      onInterval: (s) => env.onInterval(s, undefined),
       onClientVersion: (v) => env.onVersion('phoenix_live_view', v),
       ...(env.log ? { log: env.log } : {}),
       ...(spec.segments ? { sequential: spec.segments } : {}),
@@ -332,7 +332,7 @@ export class SliceRun {
   }
 
   /** The harness's health verdict; lite workers' own lag, CPU and memory count like the browsers'. */
-  healthSummary(data: { totals(): Snapshot; intervals(): Snapshot[] }): HealthSummary {
+  healthSummary(data: { totals(): Interval; intervals(): Interval[] }): HealthSummary {
     const summary = this.health.summary();
     return this.lite ? foldWorkerHealth(summary, data.totals(), data.intervals(), { client: 'lite', process: 'lite' }) : summary;
   }

@@ -1,5 +1,5 @@
 /**
- * The collector side of metrics: takes interval snapshots from one or many sources (the in-process runner, or
+ * The collector side of metrics: takes intervals from one or many sources (the in-process runner, or
  * remote runners) and keeps, exactly, the run totals and one merged snapshot per interval for the time series.
  *
  * Intervals are fixed buckets of `intervalMs` from `startedAt`; a snapshot lands in the bucket that contains the
@@ -8,9 +8,9 @@
  * long runs: recent buckets stay decoded so several sources merge cheaply; older ones are kept encoded; and when
  * there would be more than `maxIntervals` buckets, adjacent pairs merge exactly and the interval doubles.
  */
-import { SnapshotMerger, decodeEntries } from './merge.js';
+import { IntervalMerger, decodeEntries } from './merge.js';
 import { compareSeries, seriesKey } from './labels.js';
-import type { CounterEntry, Snapshot } from './model.js';
+import type { CounterEntry, Interval } from './model.js';
 
 export interface AccumulatorOptions {
   /** Epoch ms the run started: bucket 0 is [startedAt, startedAt + intervalMs). */
@@ -34,9 +34,9 @@ interface Reading {
 }
 interface Bucket {
   /** Decoded while recent (cheap to merge more sources into). */
-  open: SnapshotMerger | undefined;
+  open: IntervalMerger | undefined;
   /** Encoded once older than `lateIntervals`. Gauges live in `readings`, not here. */
-  sealed: Snapshot | undefined;
+  sealed: Interval | undefined;
   /** Last gauge reading per source. */
   readings: Map<string, Reading>;
 }
@@ -47,7 +47,7 @@ export class Accumulator {
   private readonly maxIntervals: number;
   private readonly late: number;
   private readonly maxErrorSamples: number;
-  private readonly total: SnapshotMerger;
+  private readonly total: IntervalMerger;
   private readonly latestReadings = new Map<string, Reading>();
   private buckets: (Bucket | undefined)[] = [];
   private newest = -1;
@@ -78,12 +78,12 @@ export class Accumulator {
    * Merges one snapshot from `source`. Throws, without changing anything, when a histogram does not decode or the
    * interval is implausible.
    */
-  add(s: Snapshot, source = 'local'): void {
+  add(s: Interval, source = 'local'): void {
     if (!(s.to >= s.from) || Math.abs(s.to - this.startedAt) > MAX_RUN_SPAN_MS) {
       throw new Error(`snapshot interval ${s.from}..${s.to} is not plausible for a run started at ${this.startedAt}`);
     }
     const decoded = decodeEntries(s.histograms);
-    const body: Snapshot = { ...s, gauges: [] };
+    const body: Interval = { ...s, gauges: [] };
     this.total.addDecoded(body, decoded);
     keepLatest(this.latestReadings, source, s.to, s.gauges);
 
@@ -106,21 +106,21 @@ export class Accumulator {
   }
 
   /** Run totals: histograms and counters over everything; gauges are the sum of each source's latest reading. */
-  totals(): Snapshot {
+  totals(): Interval {
     const body = this.total.result();
     const empty = this.total.empty;
     return { ...body, from: empty ? this.startedAt : body.from, to: empty ? this.startedAt : body.to, gauges: sumReadings(this.latestReadings) };
   }
 
   /** One merged snapshot per bucket, contiguous from the run start (empty buckets included), `to` = bucket end. */
-  intervals(): Snapshot[] {
-    const out: Snapshot[] = [];
+  intervals(): Interval[] {
+    const out: Interval[] = [];
     for (let i = 0; i <= this.newest; i++) out.push(this.interval(i));
     return out;
   }
 
   /** The merged snapshot of bucket `index` (0 = first interval). */
-  interval(index: number): Snapshot {
+  interval(index: number): Interval {
     const b = this.buckets[index];
     const from = this.startedAt + index * this.width;
     const body = b?.sealed ?? b?.open?.result();
@@ -135,12 +135,12 @@ export class Accumulator {
     };
   }
 
-  private merger(): SnapshotMerger {
-    return new SnapshotMerger({ gauges: 'sum', maxErrorSamples: this.maxErrorSamples });
+  private merger(): IntervalMerger {
+    return new IntervalMerger({ gauges: 'sum', maxErrorSamples: this.maxErrorSamples });
   }
 
   /** The bucket holding the snapshot's midpoint: robust to runners whose ticks are offset from ours by < ½ interval. */
-  private indexOf(s: Snapshot): number {
+  private indexOf(s: Interval): number {
     return Math.max(0, Math.floor(((s.from + s.to) / 2 - this.startedAt) / this.width));
   }
 

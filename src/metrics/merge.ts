@@ -6,8 +6,9 @@
  */
 import { createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './hdr.js';
 import { compareSeries, formatSeries, seriesKey } from './labels.js';
-import type { CounterEntry, ErrorEntry, ErrorSample, HistogramEntry, Labels, Snapshot } from './model.js';
-import { each, labels, number, object, string, fail } from './shape.js';
+import type { CounterEntry, ErrorEntry, ErrorSample, HistogramEntry, Labels, Interval } from './model.js';
+import { decode } from '../contract/issues.js';
+import { intervalSchema } from '../contract/interval.js';
 import { DEFAULT_ERROR_SAMPLES } from './registry.js';
 
 export interface MergeOptions {
@@ -52,7 +53,7 @@ interface MutableValue {
 }
 
 /** Accumulates snapshots into one; `result()` can be called any number of times. */
-export class SnapshotMerger {
+export class IntervalMerger {
   private readonly gaugeMode: 'sum' | 'last';
   private readonly maxSamples: number;
   private from = Infinity;
@@ -71,7 +72,7 @@ export class SnapshotMerger {
     return this.from === Infinity;
   }
 
-  add(s: Snapshot): this {
+  add(s: Interval): this {
     return this.apply(s, decodeEntries(s.histograms), true);
   }
 
@@ -79,11 +80,11 @@ export class SnapshotMerger {
    * Adds a snapshot whose histograms the caller already decoded (`decoded` from `decodeEntries(s.histograms)`),
    * so one decode can feed several mergers. The decoded histograms are copied, never kept.
    */
-  addDecoded(s: Snapshot, decoded: readonly DecodedHistogram[]): this {
+  addDecoded(s: Interval, decoded: readonly DecodedHistogram[]): this {
     return this.apply(s, decoded, false);
   }
 
-  private apply(s: Snapshot, decoded: readonly DecodedHistogram[], owned: boolean): this {
+  private apply(s: Interval, decoded: readonly DecodedHistogram[], owned: boolean): this {
     this.from = Math.min(this.from, s.from);
     this.to = Math.max(this.to, s.to);
     for (const d of decoded) {
@@ -129,7 +130,7 @@ export class SnapshotMerger {
     return this;
   }
 
-  result(): Snapshot {
+  result(): Interval {
     const histograms: HistogramEntry[] = [...this.histograms.values()].map((h) => ({ name: h.name, labels: h.labels, hdr: encodeHistogram(h.hist) }));
     const values = (m: Map<string, MutableValue>): CounterEntry[] => [...m.values()].map((v) => ({ name: v.name, labels: v.labels, value: v.value }));
     const counters = values(this.counters);
@@ -145,8 +146,8 @@ export class SnapshotMerger {
 }
 
 /** Exact merge of two snapshots (see MergeOptions for gauges). */
-export function mergeSnapshots(a: Snapshot, b: Snapshot, options?: MergeOptions): Snapshot {
-  return new SnapshotMerger(options).add(a).add(b).result();
+export function mergeIntervals(a: Interval, b: Interval, options?: MergeOptions): Interval {
+  return new IntervalMerger(options).add(a).add(b).result();
 }
 
 function earliest(samples: readonly ErrorSample[], n: number): ErrorSample[] {
@@ -158,56 +159,13 @@ function earliest(samples: readonly ErrorSample[], n: number): ErrorSample[] {
 }
 
 /**
- * Checks the shape of a snapshot received from elsewhere (a runner): a clear error naming the bad field.
- * Histogram payloads are checked when merged (`decodeEntries`), which is atomic per snapshot.
+ * Checks the shape of an interval received from elsewhere (a runner): a clear error naming the bad field. The
+ * schema is src/contract/interval.ts. Histogram payloads are checked when merged (`decodeEntries`), which is
+ * atomic per interval.
  */
-export function validateSnapshot(x: unknown): Snapshot {
-  const o = object(x, 'snapshot');
-  if (o.schema !== 'rookery/snapshot@1') fail('snapshot.schema', "'rookery/snapshot@1'", o.schema);
-  number(o.from, 'snapshot.from');
-  number(o.to, 'snapshot.to');
-  each(o.histograms, 'snapshot.histograms', (h, p) => {
-    const e = object(h, p);
-    string(e.name, `${p}.name`);
-    labels(e.labels, `${p}.labels`);
-    if (string(e.hdr, `${p}.hdr`).length === 0) fail(`${p}.hdr`, 'a non-empty string', e.hdr);
-  });
-  const values = (field: 'counters' | 'gauges'): void => {
-    each(o[field], `snapshot.${field}`, (c, p) => {
-      const e = object(c, p);
-      string(e.name, `${p}.name`);
-      labels(e.labels, `${p}.labels`);
-      number(e.value, `${p}.value`);
-    });
-  };
-  values('counters');
-  values('gauges');
-  each(o.errors, 'snapshot.errors', (c, p) => {
-    const e = object(c, p);
-    string(e.kind, `${p}.kind`);
-    number(e.count, `${p}.count`);
-    each(e.samples, `${p}.samples`, (sm, sp) => {
-      const sample = object(sm, sp);
-      string(sample.message, `${sp}.message`);
-      number(sample.at, `${sp}.at`);
-      if (sample.context !== undefined) {
-        for (const [k, v] of Object.entries(object(sample.context, `${sp}.context`))) {
-          if (typeof v !== 'string' && typeof v !== 'number') fail(`${sp}.context.${k}`, 'a string or number', v);
-        }
-      }
-    });
-  });
-  if (o.connected !== undefined) {
-    each(o.connected, 'snapshot.connected', (c, p) => {
-      const e = object(c, p);
-      number(e.from, `${p}.from`);
-      number(e.to, `${p}.to`);
-      each(e.counts, `${p}.counts`, (n, np) => {
-        const row = object(n, np);
-        labels(row.labels, `${np}.labels`);
-        number(row.value, `${np}.value`);
-      });
-    });
-  }
-  return o as unknown as Snapshot;
+export function validateInterval(x: unknown): Interval {
+  return decode(intervalSchema, x, 'snapshot');
 }
+
+/** @deprecated Old names (kept while other branches merge; "snapshot" now means a visual screenshot). */
+export { IntervalMerger as SnapshotMerger, mergeIntervals as mergeSnapshots, validateInterval as validateSnapshot }; // old names

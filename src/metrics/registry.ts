@@ -1,7 +1,7 @@
 /**
  * Where a runner records measurements: HDR histograms, counters, gauges and error samples, keyed by catalogue
  * name + labels. This is the hot path (thousands of records per second per process), so recording is a map
- * lookup and an integer increment; all encoding happens once per interval in `takeSnapshot`.
+ * lookup and an integer increment; all encoding happens once per interval in `takeInterval`.
  *
  * Decisions:
  * - Label keys must be the catalogue's keys for the metric (plus `variant`); an unknown key throws, because it is
@@ -18,7 +18,7 @@
 import { COMMON_LABELS, OTHER_LABEL_VALUE, compareSeries, formatSeries, metricInfo, type MetricInfo, type MetricKind } from './labels.js';
 import { createHistogram, encodeHistogram, scaleOfUnit, type Histogram } from './hdr.js';
 import type { CounterName, GaugeName, HistogramName } from './catalog.js';
-import type { CounterEntry, ErrorEntry, ErrorSample, HistogramEntry, Labels, Snapshot } from './model.js';
+import type { CounterEntry, ErrorEntry, ErrorSample, HistogramEntry, Labels, Interval } from './model.js';
 
 export interface RegistryOptions {
   /** Distinct label sets per metric name before further ones fold into 'other'. Default 100. */
@@ -171,12 +171,17 @@ export class MetricsRegistry {
     }
   }
 
+  /** @deprecated The old name of `takeInterval` (kept while other branches merge). */
+  takeSnapshot(now: number = Date.now()): Interval { // old name
+    return this.takeInterval(now);
+  }
+
   /**
    * Everything recorded since the previous call (histograms and counters as deltas, gauges as current levels,
    * errors as new counts and new samples), then resets interval state. Empty histograms/counters are omitted.
    * Entries are sorted by name and labels, so equal recordings give equal snapshots.
    */
-  takeSnapshot(now: number = Date.now()): Snapshot {
+  takeInterval(now: number = Date.now()): Interval {
     const histograms: HistogramEntry[] = [];
     for (const fam of this.histograms.values()) {
       for (const s of fam.series.values()) {

@@ -1,5 +1,5 @@
 /**
- * Builds the results' time series from per-interval snapshots (e.g. `Accumulator.intervals()`).
+ * Builds the results' time series from per-intervals (e.g. `Accumulator.intervals()`).
  *
  * Long runs are downsampled to at most `maxPoints` by merging runs of adjacent intervals exactly (histograms
  * added, counter deltas summed); a gauge takes the reading of the latest interval in the group, which is what a
@@ -7,11 +7,11 @@
  * Only `_ms` histograms get latency series (p50/p95/p99 + count), to keep results files small; sizes and counts
  * are in the totals. `t` is ms since the run start at each point's interval end.
  */
-import { SnapshotMerger, decodeEntries } from './merge.js';
+import { IntervalMerger, decodeEntries } from './merge.js';
 import { compareSeries, seriesKey } from './labels.js';
 import { unitOf } from './catalog.js';
-import { scaleOf } from './hdr.js';
-import type { Labels, Series, SeriesLatency, SeriesValues, Snapshot } from './model.js';
+import { MetricHistogram, scaleOf } from './hdr.js';
+import type { Labels, Series, SeriesLatency, SeriesValues, Interval } from './model.js';
 import type { IntervalTag } from './windows.js';
 
 export const DEFAULT_MAX_POINTS = 600;
@@ -30,20 +30,20 @@ export interface TimelineOptions {
 }
 
 /** Merges groups of ⌈n / maxPoints⌉ adjacent intervals (exact; gauges: latest reading). Input order is kept. */
-export function downsampleIntervals(intervals: readonly Snapshot[], maxPoints: number = DEFAULT_MAX_POINTS): Snapshot[] {
+export function downsampleIntervals(intervals: readonly Interval[], maxPoints: number = DEFAULT_MAX_POINTS): Interval[] {
   if (!Number.isInteger(maxPoints) || maxPoints < 1) throw new Error(`maxPoints must be a positive integer, got ${maxPoints}`);
   const factor = groupFactor(intervals.length, maxPoints);
   if (factor === 1) return [...intervals];
-  const out: Snapshot[] = [];
+  const out: Interval[] = [];
   for (let i = 0; i < intervals.length; i += factor) {
-    const m = new SnapshotMerger({ gauges: 'last' });
+    const m = new IntervalMerger({ gauges: 'last' });
     for (const s of intervals.slice(i, i + factor)) m.add(s);
     out.push(m.result());
   }
   return out;
 }
 
-export function buildSeries(intervals: readonly Snapshot[], options: TimelineOptions): Series {
+export function buildSeries(intervals: readonly Interval[], options: TimelineOptions): Series {
   const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
   const factor = groupFactor(intervals.length, maxPoints);
   const points = downsampleIntervals(intervals, maxPoints);
@@ -57,11 +57,11 @@ export function buildSeries(intervals: readonly Snapshot[], options: TimelineOpt
     const decoded = decodeEntries(point.histograms.filter((h) => unitOf(h.name) === 'ms'));
     for (const d of decoded) {
       const row = upsert(latency, d.key, () => ({ name: d.name, labels: d.labels, count: new Array<number>(n).fill(0), p50: nulls(n), p95: nulls(n), p99: nulls(n) }));
-      const scale = scaleOf(d.name);
-      row.count[i] = d.hist.totalCount;
-      row.p50[i] = d.hist.getValueAtPercentile(50) / scale;
-      row.p95[i] = d.hist.getValueAtPercentile(95) / scale;
-      row.p99[i] = d.hist.getValueAtPercentile(99) / scale;
+      const h = MetricHistogram.of(d.hist, scaleOf(d.name));
+      row.count[i] = h.count;
+      row.p50[i] = h.percentile(50);
+      row.p95[i] = h.percentile(95);
+      row.p99[i] = h.percentile(99);
     }
     for (const c of point.counters) {
       // A counter that did not move in an interval moved by 0.

@@ -5,14 +5,16 @@
  * average of percentiles. Nothing is dropped silently: a window says which intervals it left out and why.
  */
 import { createHistogram, scaleOf } from './hdr.js';
-import { SnapshotMerger, decodeEntries } from './merge.js';
+import { IntervalMerger, decodeEntries } from './merge.js';
 import { unitOf } from './catalog.js';
 import { summarize } from './summary.js';
 import { compareSeries } from './labels.js';
-import type { CounterEntry, MetricSummary, Snapshot } from './model.js';
+import type { CounterEntry, MetricSummary, Interval } from './model.js';
 
-export const INTERVAL_PHASES = ['setup', 'ramp', 'hold', 'ramp-down', 'stop'] as const;
-export type IntervalPhaseName = (typeof INTERVAL_PHASES)[number];
+import { INTERVAL_PHASES, type ExcludedRange, type IntervalPhaseName, type WindowFigures } from '../contract/results.js';
+
+export { INTERVAL_PHASES };
+export type { ExcludedRange, IntervalPhaseName, WindowFigures };
 
 /** Gauge the health sampler sets to 1 in an interval where the harness was saturated (summed over runners). */
 export const SATURATED_GAUGE = 'harness_saturated';
@@ -33,7 +35,7 @@ export interface IntervalTag {
 }
 
 /** Saturation of one interval: the sampler's own flag, or the interval's event-loop lag p99 above `lagP99Ms`. */
-export function intervalSaturation(s: Snapshot, lagP99Ms = 50): { saturated: boolean; reasons: string[] } {
+export function intervalSaturation(s: Interval, lagP99Ms = 50): { saturated: boolean; reasons: string[] } {
   const reasons: string[] = [];
   const flagged = s.gauges.filter((g) => g.name === SATURATED_GAUGE).reduce((n, g) => n + g.value, 0);
   if (flagged > 0) reasons.push(flagged === 1 ? 'harness saturated' : `harness saturated on ${flagged} runners`);
@@ -53,14 +55,6 @@ export interface IntervalSelector {
   stage?: number;
   /** true: only saturated intervals; false: only unsaturated ones; 'any': both. */
   saturated?: boolean | 'any';
-}
-
-export interface ExcludedRange {
-  fromMs: number;
-  toMs: number;
-  intervals: number;
-  phase: IntervalPhaseName;
-  reasons: string[];
 }
 
 export interface WindowSelection {
@@ -109,23 +103,10 @@ function worse(a: string, b: string): string {
   return Number.isFinite(nb) && (!Number.isFinite(na) || nb > na) ? b : a;
 }
 
-/** The figures of a window: merged distributions of its intervals and its counters. */
-export interface WindowFigures {
-  /** Human description of the selection, e.g. `phase=hold, not saturated`. */
-  selector: string;
-  /** Intervals used and their total time. */
-  intervals: number;
-  durationMs: number;
-  /** Intervals of the selected phase/stage left out. */
-  excludedIntervals: number;
-  excluded: ExcludedRange[];
-  metrics: MetricSummary[];
-  counters: CounterEntry[];
-}
-
-export function windowFigures(intervals: readonly Snapshot[], tags: readonly IntervalTag[], sel: IntervalSelector, opts: { onlyTimings?: boolean } = {}): WindowFigures {
+/** The figures of a window (`WindowFigures`, declared in the contract): merged distributions of its intervals and its counters. */
+export function windowFigures(intervals: readonly Interval[], tags: readonly IntervalTag[], sel: IntervalSelector, opts: { onlyTimings?: boolean } = {}): WindowFigures {
   const { included, excluded } = selectIntervals(tags, sel);
-  const m = new SnapshotMerger({ gauges: 'last' });
+  const m = new IntervalMerger({ gauges: 'last' });
   let durationMs = 0;
   for (const i of included) {
     const s = intervals[i];

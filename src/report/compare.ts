@@ -139,7 +139,7 @@ function decodeOrEmpty(m: MetricSummary): Distribution {
   try {
     return decodeDistribution(m.hdr, m.unit);
   } catch {
-    return { unit: m.unit, buckets: [], total: 0 };
+    return decodeDistribution('', m.unit);
   }
 }
 

@@ -115,8 +115,10 @@ function hero(results: Results): SafeHtml {
 </header>`;
 }
 
-function kpi(label: string, value: string, hint: string, tone = '', labelClass = ''): SafeHtml {
-  return html`<div class="card kpi ${tone}"><div class="label ${labelClass}">${label}</div><div class="value">${value}</div><div class="hint">${hint}</div></div>`;
+/** `raw`: the unformatted figure, kept in `data-value` so tools (and tests) read exactly what was shown. */
+function kpi(label: string, value: string, hint: string, tone = '', labelClass = '', raw?: number | null): SafeHtml {
+  const data = raw === undefined || raw === null ? '' : String(raw);
+  return html`<div class="card kpi ${tone}"><div class="label ${labelClass}">${label}</div><div class="value" data-value="${data}">${value}</div><div class="hint">${hint}</div></div>`;
 }
 
 function kpis(results: Results): SafeHtml {
@@ -137,7 +139,7 @@ function kpis(results: Results): SafeHtml {
     if (d) cards.push(kpi(label, formatValue(valueAtPercentile(d, 95), 'ms'), `p50 ${formatValue(valueAtPercentile(d, 50), 'ms')} · p99 ${formatValue(valueAtPercentile(d, 99), 'ms')}${steadyHint}`));
   }
   const diff = merged(results, 'lv_diff_bytes');
-  if (diff) cards.push(kpi('Mean diff size', formatValue(meanOf(diff), 'bytes'), `p95 ${formatValue(valueAtPercentile(diff, 95), 'bytes')} per event reply`));
+  if (diff) cards.push(kpi('Mean diff size', formatValue(meanOf(diff), 'bytes'), `p95 ${formatValue(valueAtPercentile(diff, 95), 'bytes')} per event reply`, '', '', meanOf(diff)));
   const errors = errorTotal(results);
   const iterations = counterTotal(results, 'iterations');
   cards.push(kpi('Errors', formatCount(errors), iterations !== undefined ? `${formatCount(iterations)} iterations` : 'across all users', errors > 0 ? 'bad' : 'ok'));
@@ -211,8 +213,9 @@ function find(results: Results, name: string, key: string): MetricSummary | unde
   return results.metrics.find((m) => m.name === name && formatLabels(m.labels) === key);
 }
 
+/** A figure cell; `data-value` keeps the unformatted number. */
 function num(value: number | null | undefined, unit: string): SafeHtml {
-  return html`<td class="num">${formatValue(value, unit)}</td>`;
+  return html`<td class="num" data-value="${value === null || value === undefined ? '' : String(value)}">${formatValue(value, unit)}</td>`;
 }
 
 type ColumnSpec = [header: string, metric: string, field: 'count' | 'p50' | 'p95' | 'p99' | 'max' | 'mean'];

@@ -1,10 +1,10 @@
 /**
  * Live progress while a run goes: one line per second on a TTY (rewritten in place), a plain line every few
- * seconds otherwise (CI logs). Reads the latest interval snapshot plus engine status (load/progress-state.ts);
+ * seconds otherwise (CI logs). Reads the latest interval plus engine status (load/progress-state.ts);
  * pure formatting.
  */
-import { createHistogram, decodeHistogram, scaleOf } from '../metrics/hdr.js';
-import type { Snapshot } from '../metrics/model.js';
+import { MetricHistogram, scaleOf } from '../metrics/hdr.js';
+import type { Interval } from '../metrics/model.js';
 import type { ProgressState } from '../load/progress-state.js';
 
 /** Defined in load/ (which produces it, below report); re-exported for the readers of progress here. */
@@ -16,16 +16,18 @@ function seconds(ms: number): string {
 }
 
 /** p95 of all histograms named `name` in an interval, merged exactly; ms metrics are stored in µs. */
-export function intervalPercentile(snapshot: Snapshot | undefined, name: string, p: number): number | undefined {
+export function intervalPercentile(snapshot: Interval | undefined, name: string, p: number): number | undefined {
   if (!snapshot) return undefined;
   const entries = snapshot.histograms.filter((h) => h.name === name);
   if (entries.length === 0) return undefined;
-  const merged = createHistogram();
-  for (const e of entries) merged.add(decodeHistogram(e.hdr));
-  return merged.totalCount > 0 ? merged.getValueAtPercentile(p) / scaleOf(name) : undefined;
+  const merged = MetricHistogram.decodeAll(
+    entries.map((e) => e.hdr),
+    scaleOf(name),
+  );
+  return merged.count > 0 ? merged.percentile(p) : undefined;
 }
 
-export function intervalCount(snapshot: Snapshot | undefined, name: string): number {
+export function intervalCount(snapshot: Interval | undefined, name: string): number {
   if (!snapshot) return 0;
   let n = 0;
   for (const c of snapshot.counters) if (c.name === name) n += c.value;

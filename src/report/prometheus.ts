@@ -1,6 +1,6 @@
 /**
  * Live metrics in the Prometheus text format, for Grafana (docs/grafana-dashboard.json) or any scraper, while a run
- * goes. It reads what the progress line reads — the latest interval snapshot plus the run's status — and the run's
+ * goes. It reads what the progress line reads — the latest interval plus the run's status — and the run's
  * totals, and names everything after the metric catalogue with a `rookery_` prefix and the results' labels:
  * - histograms: `rookery_<name>{…labels, quantile}` gauges holding the latest interval's p50/p90/p95/p99/max
  *   (quantile "1"), and `rookery_<name>_interval_count`; a series without records in that interval is absent;
@@ -13,7 +13,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { COUNTERS, GAUGES, HISTOGRAMS, type MetricSpec } from '../metrics/catalog.js';
-import { decodeHistogram, scaleOf } from '../metrics/hdr.js';
+import { MetricHistogram, scaleOf } from '../metrics/hdr.js';
 import { COMMON_LABELS } from '../metrics/labels.js';
 import type { Labels } from '../metrics/model.js';
 import type { ProgressState } from './progress.js';
@@ -96,11 +96,10 @@ export class LiveMetrics {
       const q = this.quantiles.get(h.name);
       const n = this.intervalCounts.get(h.name);
       if (!q || !n) continue;
-      const hist = decodeHistogram(h.hdr);
-      if (hist.totalCount === 0) continue;
-      const scale = scaleOf(h.name);
-      for (const [quantile, p] of QUANTILES) q.set({ ...h.labels, quantile }, hist.getValueAtPercentile(p) / scale);
-      n.set(plain(h.labels), hist.totalCount);
+      const hist = MetricHistogram.decode(h.hdr, scaleOf(h.name));
+      if (hist.count === 0) continue;
+      for (const [quantile, p] of QUANTILES) q.set({ ...h.labels, quantile }, hist.percentile(p));
+      n.set(plain(h.labels), hist.count);
     }
     for (const g of interval?.gauges ?? []) this.gauges.get(g.name)?.set(plain(g.labels), g.value);
     // The status is newer than the interval's last reading, and is what the progress line shows.

@@ -3,7 +3,7 @@
  * wire (mounts, event round trips, diff bytes, errors) from a registry snapshot, as JSON and as a few lines of
  * text. Pure: snapshot in, summary out.
  */
-import type { CounterEntry, ErrorEntry, Labels, Snapshot } from '../metrics/model.js';
+import type { CounterEntry, ErrorEntry, Labels, Interval } from '../metrics/model.js';
 import { summarize } from '../metrics/summary.js';
 import { formatBytes, formatMs } from '../report/format.js';
 
@@ -27,7 +27,7 @@ export const eventKey = (event: string, view: string): string => `${event}\u0001
  * `diffBytes` holds exact reply-byte sums per eventKey when the caller kept them (the lv fixture does); otherwise
  * the total is HDR mean × count, within the histogram's 0.1 % precision.
  */
-export function liveViewSummary(snapshot: Snapshot, diffBytes?: ReadonlyMap<string, number>): LiveViewTestSummary {
+export function liveViewSummary(snapshot: Interval, diffBytes?: ReadonlyMap<string, number>): LiveViewTestSummary {
   const hist = (name: string) => snapshot.histograms.filter((h) => h.name === name).map(summarize);
   const label = (labels: Labels, key: string) => labels[key] ?? '';
   const mounts = hist('lv_mount_ms').map((m) => ({ view: label(m.labels, 'view'), count: m.count, p50Ms: m.p50, maxMs: m.max }));

@@ -70,7 +70,7 @@ export const test = base.extend<LiveViewFixtures>({
     } finally {
       probe.expire();
       await probe.detach();
-      const summary = liveViewSummary(registry.takeSnapshot(), diffBytes);
+      const summary = liveViewSummary(registry.takeInterval(), diffBytes);
       await testInfo.attach('liveview-metrics.json', { body: JSON.stringify(summary, null, 2), contentType: 'application/json' });
       await testInfo.attach('liveview-summary.txt', { body: formatLiveViewSummary(summary), contentType: 'text/plain' });
     }

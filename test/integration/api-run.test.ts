@@ -191,7 +191,7 @@ describe('run() in-process', () => {
     });
     const sources = new Set<string>();
     let inc = 0;
-    r.on('snapshot', (s, source) => {
+    r.on('interval', (s, source) => {
       sources.add(source);
       for (const c of s.counters) if (c.name === 'lv_events' && c.labels.event === 'inc') inc += c.value;
     });

@@ -10,9 +10,9 @@ import { generateToken } from '../../src/cluster/auth.js';
 import { sha256 } from '../../src/scenario/load.js';
 import { resolveProfile } from '../../src/load/profile.js';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
-import { SnapshotMerger } from '../../src/metrics/merge.js';
+import { IntervalMerger } from '../../src/metrics/merge.js';
 import { decodeHistogram } from '../../src/metrics/hdr.js';
-import type { Snapshot } from '../../src/metrics/model.js';
+import type { Interval } from '../../src/metrics/model.js';
 import { joinAsFakeRunner, type FakeRunner } from '../support/fake-cluster-peer.js';
 
 const TOKEN = generateToken();
@@ -39,25 +39,25 @@ function distribution(hdr: string): number[] {
   return out;
 }
 
-/** A runner's interval snapshot with some latencies, events and a user gauge; `clock` is the runner's own. */
-function runnerSnapshot(registry: MetricsRegistry, seed: number, users: number, at: number): Snapshot {
+/** A runner's interval with some latencies, events and a user gauge; `clock` is the runner's own. */
+function runnerSnapshot(registry: MetricsRegistry, seed: number, users: number, at: number): Interval {
   for (let i = 0; i < 20; i++) {
     registry.record('lv_event_rtt_ms', { event: 'inc', view: '/counter' }, ((seed * 7919 + i * 104729) % 500) / 3 + 1);
     registry.count('lv_events', { event: 'inc', view: '/counter' });
   }
   registry.count('iterations', { result: 'ok' }, 2);
   registry.gauge('users_active', {}, users);
-  return registry.takeSnapshot(at);
+  return registry.takeInterval(at);
 }
 
 describe('collector with scripted runners', () => {
   it('slices by capacity, merges exactly, takes runtime control, and rebalances after a silent and a vanished runner', async () => {
     const events: Array<CollectorEvent & { at: number }> = [];
-    const raw = new Map<string, Snapshot[]>();
+    const raw = new Map<string, Interval[]>();
     const c = await Collector.listen({
       token: TOKEN,
       onEvent: (e) => events.push({ ...e, at: Date.now() }),
-      onRunnerSnapshot: (id, s) => raw.set(id, [...(raw.get(id) ?? []), s]),
+      onRunnerInterval: (id, s) => raw.set(id, [...(raw.get(id) ?? []), s]),
     });
     cleanups.push(() => c.close());
     const control = await startControlServer({ token: TOKEN, target: c });
@@ -143,7 +143,7 @@ describe('collector with scripted runners', () => {
     // Everything every runner sent — including the lost ones, before they were lost — is in the totals, exactly.
     const acc = c.accumulator!;
     const totals = acc.totals();
-    const independent = new SnapshotMerger();
+    const independent = new IntervalMerger();
     for (const list of raw.values()) for (const s of list) independent.add(s);
     const expected = independent.result();
     expect([...raw.keys()].sort()).toEqual([r1.runnerId, r2.runnerId, r3.runnerId].sort());

@@ -15,7 +15,7 @@ import { startFixture, type FixtureServer } from '../../fixtures/server/index.js
 import { runDistributed } from '../../src/cluster/run-distributed.js';
 import { LocalBackend } from '../../src/cluster/backends/local.js';
 import type { CollectorEvent, RunnerView } from '../../src/cluster/collector.js';
-import type { Snapshot } from '../../src/metrics/model.js';
+import type { Interval } from '../../src/metrics/model.js';
 import { validateResults } from '../../src/metrics/results.js';
 import { descendantsOf, isAlive, readCmdline, readProcessTable } from '../../src/health/procfs.js';
 import { chromiumLeftovers, waitUntil } from '../support/chromium-processes.js';
@@ -49,7 +49,7 @@ afterAll(async () => {
 describe('runner killed mid-run', () => {
   it('is detected within 3 s, its users go to the survivors, the run finishes and keeps what it reported', async () => {
     fixture.reset();
-    const raw = new Map<string, Snapshot[]>();
+    const raw = new Map<string, Interval[]>();
     const events: Array<CollectorEvent & { at: number }> = [];
     const logs: string[] = [];
     const backend = new LocalBackend({ stdio: 'ignore' });
@@ -68,7 +68,7 @@ describe('runner killed mid-run', () => {
       control: false,
       log: (l) => logs.push(l),
       onEvent: (e) => events.push({ ...e, at: Date.now() }),
-      onRunnerSnapshot: (id, s) => raw.set(id, [...(raw.get(id) ?? []), s]),
+      onRunnerInterval: (id, s) => raw.set(id, [...(raw.get(id) ?? []), s]),
       onProgress: (st) => {
         if (st.elapsedMs < 3_000 || killing) return;
         killing = true;

@@ -14,7 +14,7 @@ import { runDistributed } from '../../src/cluster/run-distributed.js';
 import { LocalBackend } from '../../src/cluster/backends/local.js';
 import { controlRequest } from '../../src/cluster/control-client.js';
 import { validateResults } from '../../src/metrics/results.js';
-import type { Snapshot } from '../../src/metrics/model.js';
+import type { Interval } from '../../src/metrics/model.js';
 import type { CollectorEvent } from '../../src/cluster/collector.js';
 import { chromiumLeftovers, waitUntil } from '../support/chromium-processes.js';
 import { counterTotal, distribution, mergeRaw, runnerBrowserGroups } from '../support/cluster-run.js';
@@ -40,7 +40,7 @@ afterAll(async () => {
 describe('distributed run, local backend, 3 runners', () => {
   it('merges exactly: event counts equal the fixture ground truth, percentiles equal the union of runner histograms', async () => {
     fixture.reset();
-    const raw = new Map<string, Snapshot[]>();
+    const raw = new Map<string, Interval[]>();
     const events: CollectorEvent[] = [];
     const logs: string[] = [];
     const backend = new LocalBackend({ stdio: 'ignore' });
@@ -58,7 +58,7 @@ describe('distributed run, local backend, 3 runners', () => {
       control: { writeFile: false },
       log: (l) => logs.push(l),
       onEvent: (e) => events.push(e),
-      onRunnerSnapshot: (id, s) => raw.set(id, [...(raw.get(id) ?? []), s]),
+      onRunnerInterval: (id, s) => raw.set(id, [...(raw.get(id) ?? []), s]),
       onListening: ({ controlUrl, token }) => {
         control = { url: controlUrl as string, token };
       },

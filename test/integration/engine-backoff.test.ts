@@ -15,11 +15,11 @@ import { loadScenario } from '../../src/scenario/load.js';
 import { loadFeeder } from '../../src/scenario/feeder.js';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
 import { Accumulator } from '../../src/metrics/accumulator.js';
-import type { Snapshot } from '../../src/metrics/model.js';
+import type { Interval } from '../../src/metrics/model.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-const counterOf = (s: Snapshot, name: string, labels: Record<string, string> = {}) =>
+const counterOf = (s: Interval, name: string, labels: Record<string, string> = {}) =>
   s.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);
 
 /** A loopback port that refuses connections: bound once to get a free number, then closed. */
@@ -50,7 +50,7 @@ describe('failing iterations back off', () => {
       input: 'fast',
       actionTimeoutMs: 5_000,
       abortOnError: false,
-      onSnapshot: (s) => acc.add(s),
+      onInterval: (s) => acc.add(s),
     });
     try {
       await engine.run();

@@ -13,13 +13,13 @@ import { loadScenario } from '../../src/scenario/load.js';
 import { loadFeeder } from '../../src/scenario/feeder.js';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
 import { Accumulator } from '../../src/metrics/accumulator.js';
-import type { Snapshot } from '../../src/metrics/model.js';
+import type { Interval } from '../../src/metrics/model.js';
 import { waitUntil } from '../support/chromium-processes.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const fixture = useFixture();
 
-const counterOf = (s: Snapshot, name: string, labels: Record<string, string> = {}) =>
+const counterOf = (s: Interval, name: string, labels: Record<string, string> = {}) =>
   s.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);
 
 async function engineFor(file: string, users: number, durationMs: number, input: 'fast' | 'playwright', pool: BrowserPool) {
@@ -37,7 +37,7 @@ async function engineFor(file: string, users: number, durationMs: number, input:
     input,
     actionTimeoutMs: 10_000,
     abortOnError: false,
-    onSnapshot: (s) => acc.add(s),
+    onInterval: (s) => acc.add(s),
   });
   return { engine, acc };
 }

@@ -11,7 +11,7 @@ import { loadFeeder } from '../../src/scenario/feeder.js';
 import { defineScenario, type User } from '../../src/scenario/define.js';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
 import { Accumulator } from '../../src/metrics/accumulator.js';
-import type { Snapshot } from '../../src/metrics/model.js';
+import type { Interval } from '../../src/metrics/model.js';
 import { decodeEntries } from '../../src/metrics/merge.js';
 import { scaleOf } from '../../src/metrics/hdr.js';
 import { liteDriver } from '../../src/lite/driver.js';
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 type Stats = ReturnType<FixtureServer['stats']>;
-const counters = (s: Snapshot, name: string) => {
+const counters = (s: Interval, name: string) => {
   const out = new Map<string, number>();
   for (const c of s.counters) if (c.name === name) out.set(c.labels.event ?? '', (out.get(c.labels.event ?? '') ?? 0) + c.value);
   return out;
@@ -59,7 +59,7 @@ async function runLite(user: (u: User) => Promise<void>, users: number, iteratio
     input: 'fast',
     actionTimeoutMs: 10_000,
     abortOnError: true,
-    onSnapshot: (s) => acc.add(s),
+    onInterval: (s) => acc.add(s),
   });
   const outcome = await engine.run();
   const stats = (await (await fetch(`${fx.url}/__fixture/stats`)).json()) as Stats;

@@ -64,7 +64,7 @@ describe('probe accuracy against fixture ground truth', () => {
     // Patch (page clock) encloses the round trip (CDP clock) for every action.
     for (const t of timings) expect(t.patchMs).toBeGreaterThanOrEqual(t.rttMs!);
 
-    const rtt = registry.takeSnapshot().histograms.find((h) => h.name === 'lv_event_rtt_ms' && h.labels.event === 'inc');
+    const rtt = registry.takeInterval().histograms.find((h) => h.name === 'lv_event_rtt_ms' && h.labels.event === 'inc');
     expect(rtt).toBeDefined();
     const summary = summarize(rtt!);
     expect(summary.count).toBe(PAGES * CLICKS);

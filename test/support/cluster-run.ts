@@ -1,8 +1,8 @@
 /** Helpers for distributed-run tests: independent merging of what runners sent, and their Chromium processes. */
 import { readCmdline, readProcessTable } from '../../src/health/procfs.js';
 import { decodeHistogram } from '../../src/metrics/hdr.js';
-import { SnapshotMerger } from '../../src/metrics/merge.js';
-import type { Snapshot } from '../../src/metrics/model.js';
+import { IntervalMerger } from '../../src/metrics/merge.js';
+import type { Interval } from '../../src/metrics/model.js';
 
 /** Count, min, max and every half-percentile of an encoded histogram: equal exactly when the data is the same. */
 export function distribution(hdr: string): number[] {
@@ -13,8 +13,8 @@ export function distribution(hdr: string): number[] {
 }
 
 /** Merges every snapshot every runner sent, independently of the collector. */
-export function mergeRaw(raw: ReadonlyMap<string, readonly Snapshot[]>): Snapshot {
-  const m = new SnapshotMerger();
+export function mergeRaw(raw: ReadonlyMap<string, readonly Interval[]>): Interval {
+  const m = new IntervalMerger();
   for (const list of raw.values()) for (const s of list) m.add(s);
   return m.result();
 }

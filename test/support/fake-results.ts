@@ -1,9 +1,10 @@
 /**
- * Realistic `Results` for report tests, built with hdr-histogram-js directly (same configuration and storage
- * convention as the engine: 3 significant digits, ms stored as µs). Seeded: the same options give the same file.
+ * Realistic `Results` for report tests, recorded into the engine's own histogram value (`MetricHistogram`: same
+ * configuration and storage convention, ms stored as µs) and summarised by the engine's `summarize`, so the fakes
+ * state the same mean and percentiles a real run would. Seeded: the same options give the same file.
  */
-import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
-import { unitOf } from '../../src/metrics/catalog.js';
+import { MetricHistogram, scaleOf } from '../../src/metrics/hdr.js';
+import { summarize } from '../../src/metrics/summary.js';
 import { seededRandom } from '../../src/report/significance.js';
 import type {
   CounterEntry,
@@ -114,16 +115,9 @@ export function logNormal(rand: () => number, s: Spread): number {
   return s.median * Math.exp(s.sigma * normal(rand));
 }
 
-function newHistogram(): Histogram {
-  return build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: 3, useWebAssembly: false });
-}
-
 /** Encodes samples (in the metric's unit) the way the engine stores them. */
 export function encodeSamples(samples: readonly number[], unit: string): string {
-  const h = newHistogram();
-  const scale = unit === 'ms' ? 1000 : 1;
-  for (const v of samples) h.recordValue(Math.max(0, Math.round(v * scale)));
-  return encodeIntoCompressedBase64(h);
+  return MetricHistogram.fromSamples(samples, MetricHistogram.scaleOfUnit(unit)).encode();
 }
 
 function labelKey(name: string, labels: Labels): string {
@@ -131,54 +125,32 @@ function labelKey(name: string, labels: Labels): string {
 }
 
 class Recorder {
-  readonly entries = new Map<string, { name: string; labels: Labels; total: Histogram; perInterval: Histogram[] }>();
+  readonly entries = new Map<string, { name: string; labels: Labels; total: MetricHistogram; perInterval: MetricHistogram[] }>();
   constructor(private readonly intervals: number) {}
 
   record(name: string, labels: Labels, interval: number, value: number): void {
     const key = labelKey(name, labels);
     let e = this.entries.get(key);
     if (!e) {
-      e = { name, labels, total: newHistogram(), perInterval: Array.from({ length: this.intervals }, newHistogram) };
+      const scale = scaleOf(name);
+      e = { name, labels, total: MetricHistogram.empty(scale), perInterval: Array.from({ length: this.intervals }, () => MetricHistogram.empty(scale)) };
       this.entries.set(key, e);
     }
-    const scale = unitOf(name) === 'ms' ? 1000 : 1;
-    const v = Math.max(0, Math.round(value * scale));
-    e.total.recordValue(v);
-    e.perInterval[interval]!.recordValue(v);
+    e.total.record(value);
+    e.perInterval[interval]!.record(value);
   }
 
   summaries(): MetricSummary[] {
-    return [...this.entries.values()].map(({ name, labels, total }) => {
-      const unit = unitOf(name) ?? 'count';
-      const scale = unit === 'ms' ? 1000 : 1;
-      const at = (p: number): number => total.getValueAtPercentile(p) / scale;
-      return {
-        name,
-        labels,
-        unit,
-        count: total.totalCount,
-        min: total.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : total.minNonZeroValue / scale,
-        mean: total.mean / scale,
-        max: total.maxValue / scale,
-        stddev: total.stdDeviation / scale,
-        p50: at(50),
-        p90: at(90),
-        p95: at(95),
-        p99: at(99),
-        p999: at(99.9),
-        hdr: encodeIntoCompressedBase64(total),
-      };
-    });
+    return [...this.entries.values()].map(({ name, labels, total }) => summarize({ name, labels, hdr: total.encode() }));
   }
 
   series(): SeriesLatency[] {
     return [...this.entries.values()].map(({ name, labels, perInterval }) => {
-      const scale = unitOf(name) === 'ms' ? 1000 : 1;
-      const p = (h: Histogram, q: number): number | null => (h.totalCount === 0 ? null : h.getValueAtPercentile(q) / scale);
+      const p = (h: MetricHistogram, q: number): number | null => (h.count === 0 ? null : h.percentile(q));
       return {
         name,
         labels,
-        count: perInterval.map((h) => h.totalCount),
+        count: perInterval.map((h) => h.count),
         p50: perInterval.map((h) => p(h, 50)),
         p95: perInterval.map((h) => p(h, 95)),
         p99: perInterval.map((h) => p(h, 99)),

@@ -8,13 +8,13 @@ import { Accumulator } from '../../src/metrics/accumulator.js';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
 import { assembleResults } from '../../src/load/run-results.js';
 import type { LoadProfile } from '../../src/load/profile.js';
-import type { HealthSummary, Results, Snapshot } from '../../src/metrics/model.js';
+import type { HealthSummary, Results, Interval } from '../../src/metrics/model.js';
 
 export const PHASED_START = 1_700_000_000_000;
 export const constantProfile = (users: number, rampMs: number, durationMs: number): LoadProfile => ({ kind: 'constant', users, rampMs, durationMs, gracefulStopMs: 0 });
 export const QUIET_HEALTH: HealthSummary = { saturated: false, reasons: [], eventLoopLagP99Ms: 1, eventLoopLagMaxMs: 2, cpuPeakPercent: {}, rssPeakBytes: {}, cores: 2 };
 
-export function recordPhasedRun(): { intervals: Snapshot[]; acc: Accumulator; rtts: (i: number) => number[] } {
+export function recordPhasedRun(): { intervals: Interval[]; acc: Accumulator; rtts: (i: number) => number[] } {
   const reg = new MetricsRegistry({ startedAt: PHASED_START });
   const acc = new Accumulator({ startedAt: PHASED_START, intervalMs: 1000 });
   const rtts = (i: number): number[] => Array.from({ length: i + 1 }, () => 10 * (i + 1));
@@ -24,7 +24,7 @@ export function recordPhasedRun(): { intervals: Snapshot[]; acc: Accumulator; rt
     reg.record('ws_heartbeat_rtt_ms', {}, 2);
     reg.gauge('harness_saturated', {}, i === 6 ? 1 : 0);
     reg.record('harness_event_loop_lag_ms', {}, i === 7 ? 120 : 2);
-    acc.add(reg.takeSnapshot(PHASED_START + (i + 1) * 1000));
+    acc.add(reg.takeInterval(PHASED_START + (i + 1) * 1000));
   }
   return { intervals: acc.intervals(), acc, rtts };
 }

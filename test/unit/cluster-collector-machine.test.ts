@@ -8,7 +8,7 @@ import type { CollectorMessage, RunnerMessage } from '../../src/cluster/protocol
 import { resolveProfile } from '../../src/load/profile.js';
 import { sha256 } from '../../src/scenario/load.js';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
-import type { HealthSummary, Snapshot } from '../../src/metrics/model.js';
+import type { HealthSummary, Interval } from '../../src/metrics/model.js';
 
 const TOKEN = generateToken();
 const code = 'export default { name: "x", user: async () => {} };';
@@ -67,21 +67,21 @@ function harness(opts: { silenceMs?: number; maxRunners?: number } = {}) {
 }
 
 let seed = 0;
-/** One interval snapshot, on the runner's clock, with `iterations` ok iterations and `users` active. */
-function snap(registry: MetricsRegistry, at: number, iterations: number, users: number): Snapshot {
+/** One interval, on the runner's clock, with `iterations` ok iterations and `users` active. */
+function snap(registry: MetricsRegistry, at: number, iterations: number, users: number): Interval {
   for (let i = 0; i < 5; i++) registry.record('lv_event_rtt_ms', { event: 'inc', view: '/c' }, ((seed++ * 7919) % 300) + 1);
   registry.count('lv_events', { event: 'inc', view: '/c' }, 5);
   if (iterations > 0) registry.count('iterations', { result: 'ok' }, iterations);
   registry.gauge('users_active', {}, users);
-  return registry.takeSnapshot(at);
+  return registry.takeInterval(at);
 }
 
-function snapshotMsg(seq: number, s: Snapshot, runStartedAt = T0, users = 1): RunnerMessage {
+function snapshotMsg(seq: number, s: Interval, runStartedAt = T0, users = 1): RunnerMessage {
   return { v: 1, t: 'snapshot', seq, runStartedAt, snapshot: s, status: { active: users, target: users, iterations: 0, errors: 0, dropped: 0 } };
 }
 
-const counter = (s: Snapshot, name: string) => s.counters.filter((c) => c.name === name).reduce((n, c) => n + c.value, 0);
-const gauge = (s: Snapshot, name: string) => s.gauges.filter((g) => g.name === name).reduce((n, g) => n + g.value, 0);
+const counter = (s: Interval, name: string) => s.counters.filter((c) => c.name === name).reduce((n, c) => n + c.value, 0);
+const gauge = (s: Interval, name: string) => s.gauges.filter((g) => g.name === name).reduce((n, g) => n + g.value, 0);
 
 describe('collector machine: admission', () => {
   it('welcomes a runner with a valid proof and refuses a wrong token, a full run and a late joiner', () => {

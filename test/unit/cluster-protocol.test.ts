@@ -26,7 +26,7 @@ const snapshot = (() => {
   r.count('lv_events', { event: 'inc', view: '/counter' });
   r.gauge('users_active', {}, 3);
   r.error('user.scenario', 'boom', { user: 1 });
-  return r.takeSnapshot(2_000);
+  return r.takeInterval(2_000);
 })();
 const health = { saturated: false, reasons: [], eventLoopLagP99Ms: 3, eventLoopLagMaxMs: 9, cpuPeakPercent: { node: 20 }, rssPeakBytes: { node: 1e8 }, cores: 2 };
 

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assignSlices, iterationBudgets, signedShare } from '../../src/cluster/slices.js';
-import { rebaseSnapshot, zeroGauges } from '../../src/cluster/rebase.js';
+import { rebaseInterval, zeroGauges } from '../../src/cluster/rebase.js';
 import { mergeHealth } from '../../src/cluster/merge-health.js';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
 import { Accumulator } from '../../src/metrics/accumulator.js';
@@ -62,15 +62,15 @@ describe('clocks and gauges', () => {
     const r = new MetricsRegistry({ startedAt: 50_000, clock: () => 50_400 });
     r.count('lv_events', { event: 'inc', view: '/' });
     r.error('user.scenario', 'x');
-    const s = r.takeSnapshot(51_000);
-    const moved = rebaseSnapshot(s, 50_000, 1_000);
+    const s = r.takeInterval(51_000);
+    const moved = rebaseInterval(s, 50_000, 1_000);
     expect([moved.from, moved.to]).toEqual([1_000, 2_000]);
     expect(moved.errors[0]?.samples[0]?.at).toBe(1_400);
     expect(moved.counters).toEqual(s.counters);
     // Runner clocks 7 s apart still land in the same collector bucket.
     const acc = new Accumulator({ startedAt: 1_000 });
     acc.add(moved, 'a');
-    acc.add(rebaseSnapshot({ ...s, from: 57_000, to: 58_000, errors: [] }, 57_000, 1_000), 'b');
+    acc.add(rebaseInterval({ ...s, from: 57_000, to: 58_000, errors: [] }, 57_000, 1_000), 'b');
     expect(acc.intervalCount).toBe(1);
     expect(acc.interval(0).counters[0]?.value).toBe(2);
   });

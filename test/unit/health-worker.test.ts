@@ -11,7 +11,7 @@ function worker(lags: number[], cpu: number, rss: number) {
   reg.record('harness_event_loop_lag_ms', {}, 500); // the parent's own lag is not the workers'
   reg.gauge('harness_cpu_percent', { process: 'lite' }, cpu);
   reg.gauge('harness_rss_bytes', { process: 'lite' }, rss);
-  return reg.takeSnapshot();
+  return reg.takeInterval();
 }
 
 describe('foldWorkerHealth', () => {
@@ -32,7 +32,7 @@ describe('foldWorkerHealth', () => {
 
   it('without worker readings the summary is unchanged', () => {
     const reg = new MetricsRegistry({ startedAt: 0 });
-    const s = reg.takeSnapshot();
+    const s = reg.takeInterval();
     expect(foldWorkerHealth(base, s, [s], { client: 'lite', process: 'lite' })).toBe(base);
   });
 });

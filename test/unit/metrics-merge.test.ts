@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
-import { SnapshotMerger, mergeSnapshots, validateSnapshot } from '../../src/metrics/merge.js';
+import { IntervalMerger, mergeIntervals, validateInterval } from '../../src/metrics/merge.js';
 import { Accumulator } from '../../src/metrics/accumulator.js';
 import { summarize } from '../../src/metrics/summary.js';
 import { decodeHistogram } from '../../src/metrics/hdr.js';
 import type { HistogramName, CounterName } from '../../src/metrics/catalog.js';
-import type { Snapshot } from '../../src/metrics/model.js';
+import type { Interval } from '../../src/metrics/model.js';
 
 type Op =
   | { kind: 'record'; name: HistogramName; view: string; value: number; part: number }
@@ -59,7 +59,7 @@ function apply(reg: MetricsRegistry, op: Op): void {
 }
 
 /** Everything a reader can derive from a snapshot, with the encodings replaced by their full distributions. */
-function comparable(s: Snapshot): unknown {
+function comparable(s: Interval): unknown {
   return {
     histograms: s.histograms.map((h) => {
       const { hdr, ...stats } = summarize(h);
@@ -80,14 +80,14 @@ describe('merging is exact (property)', () => {
           apply(whole, op);
           apply(parts[op.part] as MetricsRegistry, op);
         }
-        const expected = whole.takeSnapshot(1000);
-        const snaps = parts.map((p) => p.takeSnapshot(1000));
+        const expected = whole.takeInterval(1000);
+        const snaps = parts.map((p) => p.takeInterval(1000));
         // Pairwise merges in a random order (a merge tree), and one n-way merger: both must agree with `whole`.
-        let pairwise = snaps[order[0] as number] as Snapshot;
+        let pairwise = snaps[order[0] as number] as Interval;
         snaps.forEach((s, i) => {
-          if (i !== order[0]) pairwise = mergeSnapshots(pairwise, s);
+          if (i !== order[0]) pairwise = mergeIntervals(pairwise, s);
         });
-        const nway = snaps.reduce((m, s) => m.add(s), new SnapshotMerger()).result();
+        const nway = snaps.reduce((m, s) => m.add(s), new IntervalMerger()).result();
         expect(comparable(pairwise)).toEqual(comparable(expected));
         expect(comparable(nway)).toEqual(comparable(expected));
       }),
@@ -96,30 +96,30 @@ describe('merging is exact (property)', () => {
   });
 });
 
-describe('mergeSnapshots', () => {
-  const base = (over: Partial<Snapshot>): Snapshot => ({ schema: 'rookery/snapshot@1', from: 0, to: 1000, histograms: [], counters: [], gauges: [], errors: [], ...over });
+describe('mergeIntervals', () => {
+  const base = (over: Partial<Interval>): Interval => ({ schema: 'rookery/snapshot@1', from: 0, to: 1000, histograms: [], counters: [], gauges: [], errors: [], ...over });
 
   it('spans both intervals, adds counters, sums gauges across sources by default and keeps the latest with gauges: last', () => {
     const a = base({ from: 0, to: 1000, counters: [{ name: 'ws_frames', labels: { dir: 'sent' }, value: 2 }], gauges: [{ name: 'users_active', labels: {}, value: 5 }] });
     const b = base({ from: 1000, to: 2000, counters: [{ name: 'ws_frames', labels: { dir: 'sent' }, value: 3 }], gauges: [{ name: 'users_active', labels: {}, value: 8 }] });
-    const sum = mergeSnapshots(a, b);
+    const sum = mergeIntervals(a, b);
     expect([sum.from, sum.to]).toEqual([0, 2000]);
     expect(sum.counters).toEqual([{ name: 'ws_frames', labels: { dir: 'sent' }, value: 5 }]);
     expect(sum.gauges[0]?.value).toBe(13);
-    expect(mergeSnapshots(b, a, { gauges: 'last' }).gauges[0]?.value).toBe(8);
+    expect(mergeIntervals(b, a, { gauges: 'last' }).gauges[0]?.value).toBe(8);
   });
 
   it('adds error counts and keeps the earliest samples, whatever the merge order', () => {
     const sample = (at: number): { message: string; at: number } => ({ message: `m${at}`, at });
     const a = base({ errors: [{ kind: 'lv.crash', count: 10, samples: [sample(5), sample(1), sample(9)] }] });
     const b = base({ errors: [{ kind: 'lv.crash', count: 2, samples: [sample(3), sample(7)] }] });
-    const ab = mergeSnapshots(a, b, { maxErrorSamples: 3 });
+    const ab = mergeIntervals(a, b, { maxErrorSamples: 3 });
     expect(ab.errors).toEqual([{ kind: 'lv.crash', count: 12, samples: [sample(1), sample(3), sample(5)] }]);
-    expect(mergeSnapshots(b, a, { maxErrorSamples: 3 })).toEqual(ab);
+    expect(mergeIntervals(b, a, { maxErrorSamples: 3 })).toEqual(ab);
   });
 
   it('refuses an undecodable histogram before merging anything, naming the series', () => {
-    const merger = new SnapshotMerger().add(base({ counters: [{ name: 'ws_frames', labels: { dir: 'sent' }, value: 1 }] }));
+    const merger = new IntervalMerger().add(base({ counters: [{ name: 'ws_frames', labels: { dir: 'sent' }, value: 1 }] }));
     const bad = base({
       counters: [{ name: 'ws_frames', labels: { dir: 'sent' }, value: 100 }],
       histograms: [{ name: 'lv_join_ms', labels: { view: '/x' }, hdr: 'AAAA' }],
@@ -129,28 +129,28 @@ describe('mergeSnapshots', () => {
   });
 });
 
-describe('validateSnapshot', () => {
+describe('validateInterval', () => {
   it('accepts a registry snapshot and names the bad field otherwise', () => {
     const reg = new MetricsRegistry({ startedAt: 0 });
     reg.record('lv_join_ms', { view: '/' }, 3);
     reg.error('x', 'y', { user: 1 });
-    const snap = JSON.parse(JSON.stringify(reg.takeSnapshot(1))) as unknown;
-    expect(validateSnapshot(snap)).toEqual(snap);
-    expect(() => validateSnapshot({ ...(snap as object), schema: 'rookery/snapshot@2' })).toThrow("snapshot.schema: expected 'rookery/snapshot@1', got the string \"rookery/snapshot@2\"");
-    expect(() => validateSnapshot({ ...(snap as object), counters: [{ name: 'a', labels: { k: 1 }, value: 1 }] })).toThrow('snapshot.counters[0].labels.k: expected a string, got the number 1');
-    expect(() => validateSnapshot(null)).toThrow('snapshot: expected an object, got null');
+    const snap = JSON.parse(JSON.stringify(reg.takeInterval(1))) as unknown;
+    expect(validateInterval(snap)).toEqual(snap);
+    expect(() => validateInterval({ ...(snap as object), schema: 'rookery/snapshot@2' })).toThrow("snapshot.schema: expected 'rookery/snapshot@1', got the string \"rookery/snapshot@2\"");
+    expect(() => validateInterval({ ...(snap as object), counters: [{ name: 'a', labels: { k: 1 }, value: 1 }] })).toThrow('snapshot.counters[0].labels.k: expected a string, got the number 1');
+    expect(() => validateInterval(null)).toThrow('snapshot: expected an object, got null');
   });
 });
 
 describe('Accumulator', () => {
-  function registrySnapshots(startedAt: number, seconds: number, seed: number): Snapshot[] {
+  function registryIntervals(startedAt: number, seconds: number, seed: number): Interval[] {
     const reg = new MetricsRegistry({ startedAt });
-    const out: Snapshot[] = [];
+    const out: Interval[] = [];
     for (let s = 0; s < seconds; s++) {
       for (let i = 0; i < 5 + ((s * seed) % 7); i++) reg.record('lv_event_rtt_ms', { event: 'inc', view: '/c' }, 1 + ((i * 37 + s * seed) % 90));
       reg.count('lv_events', { event: 'inc', view: '/c' }, 5 + ((s * seed) % 7));
       reg.gauge('users_active', {}, s + seed);
-      out.push(reg.takeSnapshot(startedAt + (s + 1) * 1000 + seed)); // runners' clocks jitter by a few ms
+      out.push(reg.takeInterval(startedAt + (s + 1) * 1000 + seed)); // runners' clocks jitter by a few ms
     }
     return out;
   }
@@ -158,16 +158,16 @@ describe('Accumulator', () => {
   it('merges sources into totals and per-interval buckets; gauges sum the latest reading of each source', () => {
     const start = 1_000_000;
     const acc = new Accumulator({ startedAt: start });
-    const a = registrySnapshots(start, 10, 3);
-    const b = registrySnapshots(start, 10, 5);
+    const a = registryIntervals(start, 10, 3);
+    const b = registryIntervals(start, 10, 5);
     // Interleaved, and b is one interval late on delivery.
     for (let i = 0; i < 10; i++) {
-      acc.add(a[i] as Snapshot, 'a');
-      if (i > 0) acc.add(b[i - 1] as Snapshot, 'b');
+      acc.add(a[i] as Interval, 'a');
+      if (i > 0) acc.add(b[i - 1] as Interval, 'b');
     }
-    acc.add(b[9] as Snapshot, 'b');
+    acc.add(b[9] as Interval, 'b');
 
-    const all = [...a, ...b].reduce((m, s) => m.add(s), new SnapshotMerger()).result();
+    const all = [...a, ...b].reduce((m, s) => m.add(s), new IntervalMerger()).result();
     expect(comparable(acc.totals())).toEqual(comparable(all));
     expect(acc.totals().gauges).toEqual([{ name: 'users_active', labels: {}, value: 9 + 3 + 9 + 5 }]);
 
@@ -175,15 +175,15 @@ describe('Accumulator', () => {
     expect(intervals).toHaveLength(10);
     expect(intervals.map((s) => s.to - start)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((k) => k * 1000));
     expect(intervals[4]?.gauges[0]?.value).toBe(4 + 3 + 4 + 5);
-    const merged = intervals.reduce((m, s) => m.add(s), new SnapshotMerger()).result();
+    const merged = intervals.reduce((m, s) => m.add(s), new IntervalMerger()).result();
     expect(comparable(merged)).toEqual(comparable(all));
-    expect(comparable(acc.interval(2))).toEqual(comparable(mergeSnapshots(a[2] as Snapshot, b[2] as Snapshot)));
+    expect(comparable(acc.interval(2))).toEqual(comparable(mergeIntervals(a[2] as Interval, b[2] as Interval)));
   });
 
   it('compacts long runs exactly: pairs merge, the interval doubles, totals are unchanged', () => {
     const start = 0;
     const acc = new Accumulator({ startedAt: start, maxIntervals: 8, lateIntervals: 1 });
-    const snaps = registrySnapshots(start, 37, 1);
+    const snaps = registryIntervals(start, 37, 1);
     for (const s of snaps) acc.add(s);
     expect(acc.intervalMs).toBe(8000); // 37 s → 1 s, 2 s, 4 s, 8 s buckets (≤ 8 of them)
     const intervals = acc.intervals();
@@ -191,8 +191,8 @@ describe('Accumulator', () => {
     expect(intervals.map((s) => s.to)).toEqual([8000, 16000, 24000, 32000, 40000]);
     // A gauge is the last reading in each (wider) bucket.
     expect(intervals.map((s) => s.gauges[0]?.value)).toEqual([8, 16, 24, 32, 37]);
-    const merged = intervals.reduce((m, s) => m.add(s), new SnapshotMerger()).result();
-    const all = snaps.reduce((m, s) => m.add(s), new SnapshotMerger()).result();
+    const merged = intervals.reduce((m, s) => m.add(s), new IntervalMerger()).result();
+    const all = snaps.reduce((m, s) => m.add(s), new IntervalMerger()).result();
     expect(comparable(merged)).toEqual(comparable(all));
     expect(comparable(acc.totals())).toEqual(comparable(all));
   });
@@ -201,10 +201,10 @@ describe('Accumulator', () => {
     const acc = new Accumulator({ startedAt: 0, lateIntervals: 1 });
     const reg = new MetricsRegistry({ startedAt: 0 });
     reg.count('ws_reconnects', {});
-    const early = reg.takeSnapshot(1000);
-    for (const t of [2000, 3000, 4000]) reg.takeSnapshot(t); // a silent source sends nothing for these
+    const early = reg.takeInterval(1000);
+    for (const t of [2000, 3000, 4000]) reg.takeInterval(t); // a silent source sends nothing for these
     reg.count('ws_reconnects', {}, 2);
-    acc.add(reg.takeSnapshot(5000), 'r1');
+    acc.add(reg.takeInterval(5000), 'r1');
     acc.add(early, 'r2'); // bucket 0 was sealed long ago
     expect(acc.intervals().map((s) => s.counters[0]?.value ?? 0)).toEqual([1, 0, 0, 0, 2]);
     expect(acc.totals().counters[0]?.value).toBe(3);
@@ -212,7 +212,7 @@ describe('Accumulator', () => {
 
   it('rejects a bad snapshot without changing anything', () => {
     const acc = new Accumulator({ startedAt: 0 });
-    const bad: Snapshot = {
+    const bad: Interval = {
       schema: 'rookery/snapshot@1',
       from: 0,
       to: 1000,

@@ -26,7 +26,7 @@ const anatomy = (over: Partial<DiffAnatomy> = {}): DiffAnatomy => ({
 function recorded(observations: Observation[]): { histograms: Record<string, { count: number; p50: number }>; counters: Record<string, number>; errors: unknown[] } {
   const reg = new MetricsRegistry({ startedAt: 0 });
   for (const o of observations) recordObservation(reg, o);
-  const snap = reg.takeSnapshot(1);
+  const snap = reg.takeInterval(1);
   return {
     histograms: Object.fromEntries(snap.histograms.map((h) => [formatSeries(h.name, h.labels), { count: summarize(h).count, p50: Number(summarize(h).p50.toPrecision(2)) }])),
     counters: Object.fromEntries(snap.counters.map((c) => [formatSeries(c.name, c.labels), c.value])),
@@ -89,7 +89,7 @@ describe('recordObservation', () => {
     };
     const reg = new MetricsRegistry();
     recordObservation(reg, obs, 'insert');
-    const snap = reg.takeSnapshot();
+    const snap = reg.takeInterval();
     expect(snap.histograms.filter((h) => h.name === 'lv_event_rtt_ms').map((h) => h.labels)).toEqual([{ event: 'append', view: '/stream', action: 'insert' }]);
     expect(snap.counters.find((c) => c.name === 'lv_events')?.labels).toEqual({ event: 'append', view: '/stream', action: 'insert' });
   });

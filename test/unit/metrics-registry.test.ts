@@ -3,7 +3,7 @@ import { MetricsRegistry } from '../../src/metrics/registry.js';
 import { withLabels } from '../../src/metrics/labelled.js';
 import { decodeHistogram, encodeHistogram, createHistogram } from '../../src/metrics/hdr.js';
 import { summarize } from '../../src/metrics/summary.js';
-import type { Snapshot } from '../../src/metrics/model.js';
+import type { Interval } from '../../src/metrics/model.js';
 
 function only<T>(xs: readonly T[]): T {
   expect(xs).toHaveLength(1);
@@ -41,7 +41,7 @@ describe('MetricsRegistry.record', () => {
     reg.record('ws_connect_ms', {}, 0.25);
     reg.record('ws_connect_ms', {}, 0.75);
     reg.record('ws_connect_ms', {}, 1.5);
-    const s = summarize(only(reg.takeSnapshot(1000).histograms));
+    const s = summarize(only(reg.takeInterval(1000).histograms));
     expect(s.unit).toBe('ms');
     expect(s.count).toBe(3);
     expect(s.min).toBe(0.25);
@@ -54,7 +54,7 @@ describe('MetricsRegistry.record', () => {
     const reg = new MetricsRegistry({ startedAt: 0 });
     reg.record('lv_diff_bytes', { event: 'inc', view: '/counter' }, 87);
     reg.record('lv_diff_components', { event: 'inc', view: '/counter' }, 0);
-    const snap = reg.takeSnapshot(1000);
+    const snap = reg.takeInterval(1000);
     const [bytes, components] = snap.histograms.map(summarize);
     expect(bytes?.name).toBe('lv_diff_bytes');
     expect(bytes?.p50).toBe(87);
@@ -69,7 +69,7 @@ describe('MetricsRegistry.record', () => {
     reg.record('lv_join_ms', { view: '/a' }, Number.NaN);
     reg.record('lv_join_ms', { view: '/a' }, Infinity);
     reg.count('lv_events', { event: 'x', view: '/a' }, -2);
-    const snap = reg.takeSnapshot(1000);
+    const snap = reg.takeInterval(1000);
     expect(snap.histograms).toEqual([]);
     expect(snap.counters).toEqual([]);
     const err = only(snap.errors);
@@ -88,11 +88,11 @@ describe('MetricsRegistry.record', () => {
   it("records a missing catalogue label as ''", () => {
     const reg = new MetricsRegistry({ startedAt: 0 });
     reg.count('lv_events', { event: 'inc' });
-    expect(only(reg.takeSnapshot(1).counters).labels).toEqual({ event: 'inc', view: '' });
+    expect(only(reg.takeInterval(1).counters).labels).toEqual({ event: 'inc', view: '' });
   });
 });
 
-describe('takeSnapshot', () => {
+describe('takeInterval', () => {
   it('returns deltas since the previous take and resets interval state; gauges keep their level', () => {
     const reg = new MetricsRegistry({ startedAt: 1000 });
     reg.record('lv_join_ms', { view: '/a' }, 10);
@@ -101,7 +101,7 @@ describe('takeSnapshot', () => {
     reg.gauge('users_active', {}, 7);
     reg.error('user.TypeError', 'boom', { user: 1 });
 
-    const first = reg.takeSnapshot(2000);
+    const first = reg.takeInterval(2000);
     expect(first.schema).toBe('rookery/snapshot@1');
     expect([first.from, first.to]).toEqual([1000, 2000]);
     expect(summarize(only(first.histograms)).count).toBe(2);
@@ -111,7 +111,7 @@ describe('takeSnapshot', () => {
 
     reg.record('lv_join_ms', { view: '/a' }, 30);
     reg.count('lv_events', { event: 'inc', view: '/a' });
-    const second = reg.takeSnapshot(3000);
+    const second = reg.takeInterval(3000);
     expect([second.from, second.to]).toEqual([2000, 3000]);
     const s = summarize(only(second.histograms));
     expect(s.count).toBe(1);
@@ -120,7 +120,7 @@ describe('takeSnapshot', () => {
     expect(only(second.gauges).value).toBe(7);
     expect(second.errors).toEqual([]);
 
-    const third = reg.takeSnapshot(4000);
+    const third = reg.takeInterval(4000);
     expect(third.histograms).toEqual([]);
     expect(third.counters).toEqual([]);
     expect(third.gauges).toEqual([{ name: 'users_active', labels: {}, value: 7 }]);
@@ -130,11 +130,11 @@ describe('takeSnapshot', () => {
     let now = 0;
     const reg = new MetricsRegistry({ startedAt: 0, errorSamples: 2, clock: () => ++now });
     for (let i = 0; i < 3; i++) reg.error('lv.crash', `crash ${i}`);
-    const a = only(reg.takeSnapshot(10).errors);
+    const a = only(reg.takeInterval(10).errors);
     expect(a.count).toBe(3);
     expect(a.samples.map((s) => s.message)).toEqual(['crash 0', 'crash 1']);
     reg.error('lv.crash', 'crash 3');
-    const b = only(reg.takeSnapshot(20).errors);
+    const b = only(reg.takeInterval(20).errors);
     expect(b).toEqual({ kind: 'lv.crash', count: 1, samples: [] });
   });
 
@@ -143,7 +143,7 @@ describe('takeSnapshot', () => {
     reg.count('ws_frames', { dir: 'sent' });
     reg.count('lv_events', { event: 'b', view: '/' });
     reg.count('lv_events', { event: 'a', view: '/' });
-    const names = reg.takeSnapshot(1).counters.map((c) => `${c.name}:${Object.values(c.labels).join(',')}`);
+    const names = reg.takeInterval(1).counters.map((c) => `${c.name}:${Object.values(c.labels).join(',')}`);
     expect(names).toEqual(['lv_events:a,/', 'lv_events:b,/', 'ws_frames:sent']);
   });
 });
@@ -154,7 +154,7 @@ describe('cardinality cap', () => {
     for (let i = 0; i < 10; i++) reg.record('lv_event_rtt_ms', { event: `e${i}`, view: '/v' }, 5);
     for (let i = 0; i < 10; i++) reg.count('lv_events', { event: `e${i}`, view: '/v' });
     reg.record('lv_event_rtt_ms', { event: 'e0', view: '/v' }, 5); // an existing series still records normally
-    const snap = reg.takeSnapshot(1);
+    const snap = reg.takeInterval(1);
     const rtt = snap.histograms.map((h) => ({ labels: h.labels, count: summarize(h).count }));
     expect(rtt).toEqual([
       { labels: { event: 'e0', view: '/v' }, count: 2 },
@@ -173,7 +173,7 @@ describe('cardinality cap', () => {
     reg.count('lv_pushes', { view: '/a', variant: 'x' });
     reg.count('lv_pushes', { view: '/b', variant: 'x' });
     reg.count('lv_pushes', { view: '/c', variant: 'y' });
-    expect(reg.takeSnapshot(1).counters.map((c) => c.labels)).toEqual([
+    expect(reg.takeInterval(1).counters.map((c) => c.labels)).toEqual([
       { view: '/a', variant: 'x' },
       { view: 'other', variant: 'x' },
       { view: 'other', variant: 'y' },
@@ -183,7 +183,7 @@ describe('cardinality cap', () => {
   it('caps error kinds too', () => {
     const reg = new MetricsRegistry({ startedAt: 0, maxErrorKinds: 2 });
     for (let i = 0; i < 5; i++) reg.error(`k${i}`, 'm');
-    const errors = reg.takeSnapshot(1).errors;
+    const errors = reg.takeInterval(1).errors;
     expect(errors.map((e) => [e.kind, e.count])).toEqual([
       ['k0', 1],
       ['k1', 1],
@@ -198,7 +198,7 @@ describe('recordCorrected (coordinated omission)', () => {
     const reg = new MetricsRegistry({ startedAt: 0 });
     reg.recordCorrected('iteration_ms', {}, 100, 20);
     reg.recordCorrected('step_ms', { step: 'fast' }, 15, 20); // shorter than the interval: recorded once
-    const [iteration, step] = reg.takeSnapshot(1).histograms.map(summarize);
+    const [iteration, step] = reg.takeInterval(1).histograms.map(summarize);
     expect(iteration?.count).toBe(5);
     expectWithinHdr(iteration?.min ?? NaN, 20);
     expectWithinHdr(iteration?.p50 ?? NaN, 60);
@@ -212,7 +212,7 @@ describe('recordCorrected (coordinated omission)', () => {
     reg.recordCorrected('iteration_ms', {}, 1234.5, 100);
     const ref = createHistogram();
     ref.recordValueWithExpectedInterval(1_234_500, 100_000);
-    const got = decodeHistogram(only(reg.takeSnapshot(1).histograms).hdr);
+    const got = decodeHistogram(only(reg.takeInterval(1).histograms).hdr);
     expect(got.totalCount).toBe(12);
     expect(got.outputPercentileDistribution()).toBe(decodeHistogram(encodeHistogram(ref)).outputPercentileDistribution());
   });
@@ -225,7 +225,7 @@ describe('withLabels', () => {
     live.count('lv_events', { event: 'inc', view: '/c' });
     live.record('lv_join_ms', { view: '/c', variant: 'function' }, 3);
     live.error('user.Error', 'x', { user: 2 });
-    const snap: Snapshot = reg.takeSnapshot(1);
+    const snap: Interval = reg.takeInterval(1);
     expect(only(snap.counters).labels).toEqual({ event: 'inc', view: '/c', variant: 'live' });
     expect(only(snap.histograms).labels).toEqual({ view: '/c', variant: 'function' });
     expect(only(snap.errors).samples[0]?.context).toEqual({ variant: 'live', user: 2 });

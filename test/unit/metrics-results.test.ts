@@ -30,7 +30,7 @@ function build(): Results {
     reg.count('ws_frames', { dir: 'sent' }, 2);
     reg.gauge('users_active', {}, 1);
     if (s === 1) reg.error('lv.crash', 'boom', { view: '/a' });
-    acc.add(reg.takeSnapshot((s + 1) * 1000));
+    acc.add(reg.takeInterval((s + 1) * 1000));
   }
   return buildResults({
     meta,
@@ -95,6 +95,6 @@ describe('validateResults', () => {
 
     const badMeta = structuredClone(good) as { meta: { machine: Record<string, unknown> } };
     delete badMeta.meta.machine.cpus;
-    expect(() => validateResults(badMeta)).toThrow('results.meta.machine.cpus: expected a finite number, got undefined');
+    expect(() => validateResults(badMeta)).toThrow('results.meta.machine.cpus: expected a finite number, got nothing (the field is missing)');
   });
 });

@@ -27,7 +27,7 @@ function results(): Results {
   reg.count('iterations', { result: 'error' }, 4);
   reg.count('checks', { check: 'title', result: 'pass' }, 5);
   reg.count('lv_errors', { kind: 'crash' }, 2);
-  const totals = reg.takeSnapshot(10_000);
+  const totals = reg.takeInterval(10_000);
   return buildResults({ meta, totals, series: { intervalMs: 1000, t: [], latency: [], counters: [], gauges: [] }, thresholds: [], health });
 }
 

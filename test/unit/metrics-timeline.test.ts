@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
-import { SnapshotMerger } from '../../src/metrics/merge.js';
+import { IntervalMerger } from '../../src/metrics/merge.js';
 import { buildSeries, downsampleIntervals } from '../../src/metrics/timeline.js';
 import { summarize } from '../../src/metrics/summary.js';
-import type { Snapshot } from '../../src/metrics/model.js';
+import type { Interval } from '../../src/metrics/model.js';
 
 const START = 1_700_000_000_000;
 
 /** n one-second intervals of a deterministic pseudo-random workload (some intervals without any event). */
-function run(n: number): Snapshot[] {
+function run(n: number): Interval[] {
   const reg = new MetricsRegistry({ startedAt: START });
   let x = 7;
   const rnd = (): number => (x = (x * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
-  const out: Snapshot[] = [];
+  const out: Interval[] = [];
   for (let s = 0; s < n; s++) {
     const events = s % 10 === 9 ? 0 : Math.floor(rnd() * 6);
     for (let i = 0; i < events; i++) {
@@ -21,13 +21,13 @@ function run(n: number): Snapshot[] {
       reg.count('lv_events', { event: 'inc', view: '/c' });
     }
     reg.gauge('users_active', {}, s);
-    out.push(reg.takeSnapshot(START + (s + 1) * 1000));
+    out.push(reg.takeInterval(START + (s + 1) * 1000));
   }
   return out;
 }
 
-function mergedStats(snaps: readonly Snapshot[]): unknown {
-  const m = snaps.reduce((acc, s) => acc.add(s), new SnapshotMerger()).result();
+function mergedStats(snaps: readonly Interval[]): unknown {
+  const m = snaps.reduce((acc, s) => acc.add(s), new IntervalMerger()).result();
   return { histograms: m.histograms.map((h) => ({ ...summarize(h), hdr: undefined })), counters: m.counters };
 }
 
@@ -61,7 +61,7 @@ describe('buildSeries', () => {
     expect(series.t).toHaveLength(250);
     expect(series.t[0]).toBe(4000);
     expect(series.t.at(-1)).toBe(1_000_000);
-    const countOf = (ss: readonly Snapshot[], name: string): number =>
+    const countOf = (ss: readonly Interval[], name: string): number =>
       ss.reduce((sum, s) => sum + s.histograms.filter((h) => h.name === name).reduce((a, h) => a + summarize(h).count, 0), 0);
     const rtt = series.latency[0];
     expect(rtt?.count.reduce((a, b) => a + b, 0)).toBe(countOf(snaps, 'lv_event_rtt_ms'));
@@ -75,7 +75,7 @@ describe('buildSeries', () => {
     // Merging every downsampled point gives exactly the run totals, for every histogram (not just _ms).
     expect(mergedStats(points)).toEqual(mergedStats(snaps));
     // And each point is exactly the merge of its four intervals.
-    expect(mergedStats([points[17] as Snapshot])).toEqual(mergedStats(snaps.slice(68, 72)));
+    expect(mergedStats([points[17] as Interval])).toEqual(mergedStats(snaps.slice(68, 72)));
   });
 
   it('handles a run with no intervals', () => {

@@ -215,7 +215,7 @@ describe('errors are visible while the run goes', () => {
   it('a crash that left an event unanswered is recorded as an error of that event, with no latency sample', () => {
     const reg = new MetricsRegistry();
     recordObservation(reg, { type: 'error', kind: 'crash', socket: 's', topic: 'lv:1', view: '/counter', t: 1, detail: 'phx_error', event: 'inc' });
-    const snap = reg.takeSnapshot();
+    const snap = reg.takeInterval();
     expect(snap.histograms).toEqual([]);
     expect(snap.counters).toEqual([{ name: 'lv_errors', labels: { kind: 'crash' }, value: 1 }]);
     expect(snap.errors[0]).toMatchObject({ kind: 'lv.crash', samples: [{ message: 'phx_error', context: { view: '/counter', topic: 'lv:1', event: 'inc' } }] });

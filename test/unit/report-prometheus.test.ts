@@ -11,7 +11,7 @@ import { MetricsRegistry } from '../../src/metrics/registry.js';
 import { Accumulator } from '../../src/metrics/accumulator.js';
 import { decodeHistogram } from '../../src/metrics/hdr.js';
 import type { ProgressState } from '../../src/report/progress.js';
-import type { Snapshot } from '../../src/metrics/model.js';
+import type { Interval } from '../../src/metrics/model.js';
 
 interface Sample {
   name: string;
@@ -53,7 +53,7 @@ function pick(samples: Sample[], name: string, labels: Record<string, string> = 
 }
 
 /** Two intervals of a small run through the real registry and accumulator. */
-function state(): { progress: ProgressState; interval: Snapshot; totals: Snapshot } {
+function state(): { progress: ProgressState; interval: Interval; totals: Interval } {
   const reg = new MetricsRegistry({ startedAt: 0 });
   const acc = new Accumulator({ startedAt: 0, intervalMs: 1000 });
   const odd = '/items/"quoted"\\path';
@@ -61,7 +61,7 @@ function state(): { progress: ProgressState; interval: Snapshot; totals: Snapsho
   reg.count('lv_events', { event: 'inc', view: '/counter' }, 3);
   reg.count('iterations', { result: 'ok' }, 2);
   reg.error('user.timeout', 'slow');
-  acc.add(reg.takeSnapshot(1000));
+  acc.add(reg.takeInterval(1000));
   for (let i = 1; i <= 100; i++) reg.record('lv_event_rtt_ms', { event: 'inc', view: '/counter' }, i);
   reg.record('lv_mount_ms', { view: odd, variant: 'b' }, 42.5);
   reg.record('harness_event_loop_lag_ms', {}, 12);
@@ -70,7 +70,7 @@ function state(): { progress: ProgressState; interval: Snapshot; totals: Snapsho
   reg.error('user.timeout', 'slow again');
   reg.gauge('harness_cpu_percent', { process: 'node' }, 37.5);
   reg.gauge('harness_rss_bytes', { process: 'chromium' }, 1_000_000);
-  const interval = reg.takeSnapshot(2000);
+  const interval = reg.takeInterval(2000);
   acc.add(interval);
   const progress: ProgressState = {
     elapsedMs: 2000,
