@@ -142,9 +142,14 @@ export class LiteWorkerGroup implements LiteGroup {
 
   /** Ends workers still running (after run() they have exited on their own). */
   async close(): Promise<void> {
-    for (const w of this.workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+    const running = () => this.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    // Workers that reported `done` are exiting on their own (their pages closing); a signal now would cut Node's
+    // exit hooks short (e.g. a --cpu-prof profile), so they get a moment first.
+    const finishing = running().filter((w) => w.outcome);
+    if (finishing.length > 0) await Promise.race([Promise.all(finishing.map((w) => w.exited)), new Promise((r) => setTimeout(r, 3_000).unref())]);
+    for (const w of running()) w.child.kill('SIGTERM');
     await Promise.race([Promise.all(this.workers.map((w) => w.exited)), new Promise((r) => setTimeout(r, 5_000).unref())]);
-    for (const w of this.workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    for (const w of running()) w.child.kill('SIGKILL');
   }
 
   private send(w: Worker, m: ParentMessage): void {
