@@ -31,12 +31,12 @@ export interface CalibrateLiteOptions {
   steadyMs?: number | undefined;
   /** Worker V8 flags. Default: the run's (LITE_WORKER_EXEC_ARGV, or ROOKERY_LITE_EXEC_ARGV). */
   execArgv?: readonly string[] | undefined;
+  /** Lengths of the first part, the join ramp and the settle before the steady part (tests shorten them). */
+  phasesMs?: { first: number; joinRamp: number; settle: number } | undefined;
   log?: (line: string) => void;
 }
 
-const FIRST_PART_MS = 8_000;
-const JOIN_RAMP_MS = 4_000;
-const SETTLE_MS = 3_000;
+const PHASES_MS = { first: 8_000, joinRamp: 4_000, settle: 3_000 };
 
 const sum = (snaps: readonly { to: number; s: Snapshot }[], name: string, fromMs: number, toMs: number, labels: Record<string, string> = {}): number =>
   snaps
@@ -56,6 +56,7 @@ export async function calibrateLite(opts: CalibrateLiteOptions): Promise<LiteCal
   const users = Math.max(2, Math.floor(opts.users ?? 100));
   const half = Math.floor(users / 2);
   const steadyMs = opts.steadyMs ?? 20_000;
+  const { first: FIRST_PART_MS, joinRamp: JOIN_RAMP_MS, settle: SETTLE_MS } = opts.phasesMs ?? PHASES_MS;
   const execArgv = [...(opts.execArgv ?? (process.env.ROOKERY_LITE_EXEC_ARGV?.split(/\s+/).filter(Boolean) ?? LITE_WORKER_EXEC_ARGV))];
   const machine = machineCapacity();
   const startedAt = Date.now();
@@ -98,6 +99,12 @@ export async function calibrateLite(opts: CalibrateLiteOptions): Promise<LiteCal
     const t0 = performance.now();
     const done = group.run();
     await at(FIRST_PART_MS);
+    const failed = sum(snaps, 'iterations', -Infinity, Infinity, { result: 'error' });
+    if (sum(snaps, 'iterations', -Infinity, Infinity, { result: 'ok' }) === 0 && failed > 0) {
+      group.stop('calibration failed');
+      await done;
+      throw new Error(`calibrate --lite: ${scenario.name} does not run as a lite user: ${failed} error(s), no iteration completed${errors.length ? ` (${errors.join(' | ')})` : ''}`);
+    }
     const joinStart = meter.read();
     const pssHalf = meter.pssBytes();
     const joinFromMs = Date.now();
@@ -109,7 +116,7 @@ export async function calibrateLite(opts: CalibrateLiteOptions): Promise<LiteCal
     const steadyEnd = meter.read();
     const steadyToMs = Date.now();
     const outcome = await done;
-    if (outcome.iterations === 0) throw new Error(`calibrate --lite: no iteration of ${scenario.name} completed as a lite user (${outcome.errors} errors${errors.length ? `: ${errors.join(' | ')}` : ''})`);
+    if (sum(snaps, 'iterations', -Infinity, Infinity, { result: 'ok' }) === 0) throw new Error(`calibrate --lite: no iteration of ${scenario.name} completed as a lite user (${outcome.errors} errors${errors.length ? `: ${errors.join(' | ')}` : ''})`);
     const joined = sum(snaps, 'lv_joins', joinFromMs, steadyFromMs + 1_000, { cause: 'initial' });
     // Snapshots end on the worker's ticks: the events of intervals ending inside the steady part.
     const actions = sum(snaps, 'lv_events', steadyFromMs + 500, steadyToMs + 500);

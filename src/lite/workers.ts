@@ -76,6 +76,10 @@ export class LiteWorkerGroup implements LiteGroup {
         done: new Promise((r) => (onDone = r)),
       };
       void w.exited.then(() => onDone());
+      // A message sent while the worker exits fails with EPIPE on this object; the exit itself is reported below.
+      child.on('error', (err) => {
+        if (!w.outcome && !this.stopped && child.exitCode === null) this.opts.onError?.('lite.worker_ipc', `lite worker ${index}: ${err.message}`);
+      });
       this.workers.push(w);
       const throttles = serveThrottles(this.opts.throttles ?? new Map(), (m) => this.send(w, m));
       child.on('message', (m: WorkerMessage) => throttles.handle(m));
@@ -153,7 +157,8 @@ export class LiteWorkerGroup implements LiteGroup {
   }
 
   private send(w: Worker, m: ParentMessage): void {
-    if (w.child.connected) w.child.send(m);
+    // The callback keeps a send racing the worker's exit from throwing; the 'error' listener sees it.
+    if (w.child.connected) w.child.send(m, () => undefined);
   }
 }
 
