@@ -17,7 +17,7 @@ import { createVerbs } from '../src/scenario/verbs.js';
 import { parseFlags, num } from './support/bench-args.js';
 import { startFixtureProcess } from './support/fixture-process.js';
 
-const flags = parseFlags(process.argv.slice(2), { users: '200', rounds: '20', concurrency: '20', warmup: '2' });
+const flags = parseFlags(process.argv.slice(2), { users: '200', rounds: '20', concurrency: '20', warmup: '2', 'idle-s': '0' });
 const MiB = 2 ** 20;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -54,6 +54,11 @@ try {
   const connect = process.cpuUsage(connect0);
   const click = (u: (typeof users)[number]) => u.lv.click('#inc').then(() => undefined);
   for (let r = 0; r < num(flags, 'warmup'); r++) await pool(users, num(flags, 'concurrency'), click);
+  // What mounted users cost while nobody clicks (the client's own timers, heartbeats).
+  const idleS = num(flags, 'idle-s');
+  const idle0 = process.cpuUsage();
+  if (idleS > 0) await new Promise((r) => setTimeout(r, idleS * 1000));
+  const idle = process.cpuUsage(idle0);
   await fixture.reset();
   const rounds = num(flags, 'rounds');
   gcMs = 0;
@@ -74,6 +79,7 @@ try {
     clicks,
     serverClicks: served,
     cpuMsPerConnect: (connect.user + connect.system) / 1000 / n,
+    ...(idleS > 0 ? { idleCpuMsPerUserSecond: (idle.user + idle.system) / 1000 / n / idleS } : {}),
     cpuMsPerClick: (cpu.user + cpu.system) / 1000 / clicks,
     gcMsPerClick: gcMs / clicks,
     gcPauses: gcCount,
