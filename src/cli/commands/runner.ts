@@ -53,7 +53,7 @@ export function registerRunner(program: Command): void {
     .option('--token <token>', 'the run token (default: $ROOKERY_TOKEN; prefer the environment: argv is visible to other users)')
     .option('--token-file <path>', 'read the run token from this file (what `--backend manual` tells you to copy)')
     .option('--capacity <n>', 'users this runner can hold (its weight; default: what memory holds)', wholeNumber('--capacity', 1))
-    .option('--lite-capacity <n>', 'lite users this runner can hold (their weight; default --lite-workers × 200; 0: none)', wholeNumber('--lite-capacity', 0))
+    .option('--lite-capacity <n>', 'lite users this runner can hold (their weight; default --lite-workers × LITE_USERS_PER_WORKER = 500; 0: none)', wholeNumber('--lite-capacity', 0))
     .option('--lite-workers <n>', 'lite worker processes for lite users (default: one per core)', wholeNumber('--lite-workers', 1))
     .option('--calibration <file>', 'capacity measured by `rookery calibrate` on this machine (used when --capacity is not given)')
     .option('--browser-endpoint <url>', 'drive browsers here (Playwright server ws://… or CDP http://…:9222) instead of launching them')
