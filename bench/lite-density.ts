@@ -35,8 +35,11 @@ const flags = parseFlags(process.argv.slice(2), {
   'keep-going': false,
   /** Node flags of the lite workers for every lite step (ROOKERY_LITE_EXEC_ARGV); default: the built-in ones. */
   'exec-argv': '',
-  /** Also run the largest passing lite step again with these worker flags, to compare (e.g. "--max-semi-space-size=16"). */
+  /** Also run the largest passing lite step again with these worker flags, to compare; several separated by ';'
+   *  (e.g. "--max-semi-space-size=16;--max-semi-space-size=32"). */
   'compare-exec-argv': '',
+  /** Lite users ramp up at this many per second (connects are ~15–20 ms of CPU each). */
+  'lite-ramp-rate': '20',
   out: '',
 });
 
@@ -61,7 +64,7 @@ interface StepReport {
 async function measure(fixture: FixtureProcess, kind: 'lite' | 'browser', users: number, execArgv = str(flags, 'exec-argv')): Promise<StepReport & { execArgv: string }> {
   if (execArgv) process.env.ROOKERY_LITE_EXEC_ARGV = execArgv;
   else delete process.env.ROOKERY_LITE_EXEC_ARGV;
-  const rampS = Math.max(10, Math.ceil(users / num(flags, kind === 'lite' ? 'ramp-rate' : 'ramp-rate') / (kind === 'browser' ? 5 : 1)));
+  const rampS = Math.max(10, Math.ceil(kind === 'lite' ? users / num(flags, 'lite-ramp-rate') : users / num(flags, 'ramp-rate') / 5));
   const settleS = num(flags, 'settle');
   const holdS = num(flags, 'hold');
   const quiet = await waitForQuietMachine({ maxBusyPercent: num(flags, 'max-busy'), waitMs: num(flags, 'wait-s') * 1000, retries: num(flags, 'wait-retries'), log });
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
   const steps = str(flags, 'steps').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
   const fixture = await startFixtureProcess();
   const reports: StepReport[] = [];
-  let comparison: StepReport | undefined;
+  const comparisons: StepReport[] = [];
   try {
     const browserUsers = num(flags, 'browser-users');
     if (browserUsers > 0) {
@@ -152,12 +155,12 @@ async function main(): Promise<void> {
       log(line(r, machine.cores));
       if (!r.pass && !flags['keep-going']) break;
     }
-    const compare = str(flags, 'compare-exec-argv');
+    const compare = str(flags, 'compare-exec-argv').split(';').map((a) => a.trim()).filter(Boolean);
     const top = reports.filter((r) => r.kind === 'lite' && r.pass).at(-1) ?? reports.filter((r) => r.kind === 'lite').at(0);
-    if (compare && top) {
-      const c = await measure(fixture, 'lite', top.users, compare);
+    for (const argv of top ? compare : []) {
+      const c = await measure(fixture, 'lite', top!.users, argv);
       log(line(c, machine.cores));
-      comparison = c;
+      comparisons.push(c);
     }
   } finally {
     await fixture.close();
@@ -168,7 +171,7 @@ async function main(): Promise<void> {
   const browser = reports.find((r) => r.kind === 'browser');
   const out: string[] = ['', `lite density (one click every ${num(flags, 'think-ms')} ms per user; pass = no errors, no lost clicks, patch p95 < ${TARGET.patchP95Ms} ms, lag p99 < ${TARGET.lagP99Ms} ms)`];
   for (const r of reports) out.push(`  ${line(r, machine.cores)}`);
-  if (comparison) out.push(`  worker flags compared at the same step: ${line(comparison, machine.cores)}`);
+  for (const c of comparisons) out.push(`  worker flags compared at the same step: ${line(c, machine.cores)}`);
   if (best) {
     const prev = passed.at(-2);
     const marginal = prev && best.measured.memory && prev.measured.memory
@@ -180,7 +183,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${out.join('\n')}\n`);
   const file = str(flags, 'out') || join(repoRoot(), 'rookery-results', 'bench', `lite-density-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(resolve(file, '..'), { recursive: true });
-  writeFileSync(file, JSON.stringify({ bench: 'lite-density', flags, machine, steps: reports, comparison, sustainedLiteUsers: best?.users ?? 0 }, null, 2));
+  writeFileSync(file, JSON.stringify({ bench: 'lite-density', flags, machine, steps: reports, comparisons, sustainedLiteUsers: best?.users ?? 0 }, null, 2));
   log(`results: ${file}`);
 }
 

@@ -5,7 +5,7 @@
  */
 import { runLocal } from '../../src/load/run-local.js';
 import { startLiteWorkers } from '../../src/lite/workers.js';
-import { measureWindow, type TimedInterval } from './window-measure.js';
+import { carriedGaugeSums, measureWindow, type GaugeReading, type TimedInterval } from './window-measure.js';
 import { Accumulator } from '../../src/metrics/accumulator.js';
 import { STEP_ENV, type StepConfig, type StepMessage } from './step-protocol.js';
 import { runRaw } from './raw-playwright.js';
@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   let timed: TimedInterval[] = [];
   // With lite users, snapshots come from several processes: merged per interval (gauges summed) like the run does.
   const merged = cfg.liteUsers ? new Accumulator({ startedAt: Date.now(), intervalMs: 1_000 }) : undefined;
+  // users_active per source, so a bucket that missed one worker's snapshot still counts its users (carriedGaugeSums).
+  const active: GaugeReading[] = [];
   let started = false;
   let ended = false;
   // The parent stops an overlong step with SIGTERM: stop gracefully and still report what was measured.
@@ -95,7 +97,15 @@ async function main(): Promise<void> {
       liteUsers: cfg.liteUsers,
       liteWorkers: cfg.liteWorkers,
     },
-    ...(merged ? { onInterval: (s, source) => merged.add(s, source) } : {}),
+    ...(merged
+      ? {
+          onInterval: (s, source) => {
+            merged.add(s, source);
+            const users = s.gauges.filter((g) => g.name === 'users_active').reduce((n, g) => n + g.value, 0);
+            if (s.gauges.some((g) => g.name === 'users_active')) active.push({ source, atMs: (s.from + s.to) / 2, value: users });
+          },
+        }
+      : {}),
     onProgress: (st) => {
       if (st.interval && !merged) timed.push({ elapsedMs: st.elapsedMs, snapshot: st.interval });
       window(st.elapsedMs);
@@ -116,7 +126,14 @@ async function main(): Promise<void> {
   const rttP95 = (metrics: readonly MetricSummary[] | undefined): number | undefined => metrics?.find((m) => m.name === 'lv_event_rtt_ms' && m.labels.event === 'inc')?.p95;
   cap.wholeEventRttP95 = rttP95(r.metrics);
   if (r.steady) cap.steady = { selector: r.steady.selector, intervals: r.steady.intervals, excludedIntervals: r.steady.excludedIntervals, eventRttP95: rttP95(r.steady.metrics) };
-  if (merged) timed = merged.intervals().map((snapshot, i) => ({ elapsedMs: (i + 1) * merged.intervalMs, snapshot }));
+  if (merged) {
+    const intervals = merged.intervals();
+    const users = carriedGaugeSums(active, merged.startedAt, merged.intervalMs, intervals.length);
+    timed = intervals.map((snapshot, i) => ({
+      elapsedMs: (i + 1) * merged.intervalMs,
+      snapshot: { ...snapshot, gauges: [...snapshot.gauges.filter((g) => g.name !== 'users_active'), { name: 'users_active', labels: {}, value: users[i] ?? 0 }] },
+    }));
+  }
   send({
     type: 'result',
     hold: measureWindow(timed, cfg.holdFromMs, cfg.holdToMs),

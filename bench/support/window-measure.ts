@@ -108,3 +108,43 @@ export function lostClicks(whole: WindowMeasure, serverClicks: number): { lost: 
   const lost = Math.abs(whole.iterationsOk - serverClicks) + Math.abs(serverClicks - matched) + whole.unmatched;
   return { lost, detail: `${lost} lost click(s) (iterations ${whole.iterationsOk}, server ${serverClicks}, matched ${matched})` };
 }
+
+/** One source's reading of a gauge: the middle of its interval (epoch ms) and the value. */
+export interface GaugeReading {
+  source: string;
+  atMs: number;
+  value: number;
+}
+
+/**
+ * A gauge summed over sources per bucket, each source carrying its last reading into buckets it skipped. Several
+ * processes tick on their own timers, so a one-second bucket can miss one source's snapshot while the next holds
+ * two; summing only the readings inside each bucket then shows a worker's users vanishing for a second. A source
+ * counts from its first reading until one bucket after its last. Returns one sum per bucket `[start + i·w, +w)`.
+ */
+export function carriedGaugeSums(readings: readonly GaugeReading[], startMs: number, widthMs: number, buckets: number): number[] {
+  const bySource = new Map<string, GaugeReading[]>();
+  for (const r of readings) {
+    let list = bySource.get(r.source);
+    if (!list) bySource.set(r.source, (list = []));
+    list.push(r);
+  }
+  for (const list of bySource.values()) list.sort((a, b) => a.atMs - b.atMs);
+  const out: number[] = [];
+  for (let i = 0; i < buckets; i++) {
+    const end = startMs + (i + 1) * widthMs;
+    let sum = 0;
+    for (const list of bySource.values()) {
+      const last = list[list.length - 1]!;
+      if (list[0]!.atMs >= end || last.atMs < end - 2 * widthMs) continue;
+      let value = 0;
+      for (const r of list) {
+        if (r.atMs >= end) break;
+        value = r.value;
+      }
+      sum += value;
+    }
+    out.push(sum);
+  }
+  return out;
+}

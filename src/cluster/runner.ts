@@ -46,7 +46,7 @@ export interface RunnerAgentOptions {
   /** Users this runner can hold (its weight). Default: what this machine's memory holds (see planPool). */
   capacity?: number;
   /**
-   * Lite users this runner can hold (its weight for them). Default: `liteWorkers` × 200 (LITE_USERS_PER_WORKER,
+   * Lite users this runner can hold (its weight for them). Default: `liteWorkers` × LITE_USERS_PER_WORKER (500,
    * the measured safe load of one worker process). 0: this runner takes no lite users.
    */
   liteCapacity?: number;

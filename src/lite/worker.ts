@@ -83,6 +83,9 @@ process.on('message', (m: ParentMessage) => {
     startRun?.();
   }
 });
+// Ended by the parent (LiteWorkerGroup.close): exit through process.exit so Node's exit hooks run (e.g. a
+// `--cpu-prof` profile set through ROOKERY_LITE_EXEC_ARGV is written).
+process.once('SIGTERM', () => process.exit(143));
 // The parent went away: nobody to report to, stop at once.
 process.on('disconnect', () => {
   engine?.stop('parent gone');

@@ -76,6 +76,10 @@ export class LiteWorkerGroup implements LiteGroup {
         done: new Promise((r) => (onDone = r)),
       };
       void w.exited.then(() => onDone());
+      // A message sent while the worker exits fails with EPIPE on this object; the exit itself is reported below.
+      child.on('error', (err) => {
+        if (!w.outcome && !this.stopped && child.exitCode === null) this.opts.onError?.('lite.worker_ipc', `lite worker ${index}: ${err.message}`);
+      });
       this.workers.push(w);
       const throttles = serveThrottles(this.opts.throttles ?? new Map(), (m) => this.send(w, m));
       child.on('message', (m: WorkerMessage) => throttles.handle(m));
@@ -142,13 +146,19 @@ export class LiteWorkerGroup implements LiteGroup {
 
   /** Ends workers still running (after run() they have exited on their own). */
   async close(): Promise<void> {
-    for (const w of this.workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+    const running = () => this.workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    // Workers that reported `done` are exiting on their own (their pages closing); a signal now would cut Node's
+    // exit hooks short (e.g. a --cpu-prof profile), so they get a moment first.
+    const finishing = running().filter((w) => w.outcome);
+    if (finishing.length > 0) await Promise.race([Promise.all(finishing.map((w) => w.exited)), new Promise((r) => setTimeout(r, 3_000).unref())]);
+    for (const w of running()) w.child.kill('SIGTERM');
     await Promise.race([Promise.all(this.workers.map((w) => w.exited)), new Promise((r) => setTimeout(r, 5_000).unref())]);
-    for (const w of this.workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    for (const w of running()) w.child.kill('SIGKILL');
   }
 
   private send(w: Worker, m: ParentMessage): void {
-    if (w.child.connected) w.child.send(m);
+    // The callback keeps a send racing the worker's exit from throwing; the 'error' listener sees it.
+    if (w.child.connected) w.child.send(m, () => undefined);
   }
 }
 

@@ -21,7 +21,8 @@ import { LoadEngine } from './engine.js';
 import { checkTarget } from './run-local.js';
 import { LoadConfigError } from '../common/config-error.js';
 import { prewarmContexts } from './prewarm.js';
-import { capacityOf, deriveCosts, CALIBRATION_SCHEMA, type Calibration } from './capacity.js';
+import { capacityOf, deriveCosts, CALIBRATION_SCHEMA, type Calibration, type LiteCalibration } from './capacity.js';
+import { CPU_BUDGET_FRACTION } from '../browser/plan.js';
 
 export interface CalibrateOptions {
   scenarioFile: string;
@@ -152,10 +153,23 @@ export function describeCalibration(c: Calibration): string {
     `  CPU per action        ${c.cpuPerActionMs === undefined ? '– (no LiveView event)' : `${c.cpuPerActionMs.toFixed(1)} ms`} over ${c.actions} events`,
     `  memory per user       ${mb(c.perUserBytes)} PSS (browser base ${mb(c.browserBaseBytes)})`,
     `this machine holds ≈ ${c.capacityUsers} users of ${c.scenario} below 70 % CPU (limited by ${c.limitedBy})`,
+    ...(c.lite ? describeLite(c.lite, c.scenario) : []),
     ...(c.idleMachineCpuPercent !== undefined && c.idleMachineCpuPercent >= 10
       ? [`  note: other processes used ${Math.round(c.idleMachineCpuPercent)} % CPU when calibration began; while they run, fewer users fit`]
       : []),
   ].join('\n');
+}
+
+function describeLite(l: LiteCalibration, scenario: string): string[] {
+  const mb = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MB`;
+  return [
+    `lite users (${l.users} in one worker, ${l.execArgv.join(' ') || 'no V8 flags'}, ${Math.round(l.steadyMs / 1000)} s):`,
+    `  CPU per connect       ${(l.connectCpuSeconds * 1000).toFixed(1)} ms (page, scripts, LiveView join)`,
+    `  CPU per user          ${(l.userCpuPerSecond * 1000).toFixed(2)} ms per second`,
+    `  CPU per action        ${l.cpuPerActionMs === undefined ? '– (no LiveView event)' : `${l.cpuPerActionMs.toFixed(2)} ms`} over ${l.actions} events`,
+    `  memory per user       ${mb(l.perUserBytes)} PSS (worker base ${mb(l.workerBaseBytes)})`,
+    `this machine holds ≈ ${l.capacityUsers} lite users of ${scenario} below ${Math.round(CPU_BUDGET_FRACTION * 100)} % CPU (limited by ${l.limitedBy})`,
+  ];
 }
 
 function countEvents(acc: Accumulator): number {

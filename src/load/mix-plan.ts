@@ -8,8 +8,12 @@
 import { LoadConfigError } from '../common/config-error.js';
 import { sliceProfile, type LoadProfile } from './profile.js';
 
-/** Lite users one worker process holds by default (issue 12's spike; bench/lite-density.ts, BENCHMARKS.md "Lite users"). */
-export const LITE_USERS_PER_WORKER = 200;
+/**
+ * Lite users per worker process before another starts (up to one per core). Measured on a quiet 2-core machine
+ * (bench/lite-density.ts --workers 1, BENCHMARKS.md "Lite users"): one worker held 500 and 700 users at one click
+ * every 2 s with click→patch p95 3–5 ms, far inside the 50 ms bar, so a second process is only forked beyond 500.
+ */
+export const LITE_USERS_PER_WORKER = 500;
 
 export interface MixInput {
   /** The resolved profile as if every user were a browser user. */

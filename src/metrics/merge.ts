@@ -167,5 +167,3 @@ export function validateInterval(x: unknown): Interval {
   return decode(intervalSchema, x, 'snapshot');
 }
 
-/** @deprecated Old names (kept while other branches merge; "snapshot" now means a visual screenshot). */
-export { IntervalMerger as SnapshotMerger, mergeIntervals as mergeSnapshots, validateInterval as validateSnapshot }; // old names

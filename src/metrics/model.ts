@@ -7,8 +7,6 @@
  * `rookery/results@1`); the types here are derived from those schemas and re-exported under their usual names.
  */
 export type { ConnectedSpan, CounterEntry, ErrorEntry, ErrorSample, HistogramEntry, Interval, Labels } from '../contract/interval.js';
-/** @deprecated The old name of `Interval` (kept while other branches merge; "snapshot" now means a visual screenshot). */
-export type { Interval as Snapshot } from '../contract/interval.js'; // old name
 export type {
   HealthSummary,
   MachineInfo,

@@ -171,11 +171,6 @@ export class MetricsRegistry {
     }
   }
 
-  /** @deprecated The old name of `takeInterval` (kept while other branches merge). */
-  takeSnapshot(now: number = Date.now()): Interval { // old name
-    return this.takeInterval(now);
-  }
-
   /**
    * Everything recorded since the previous call (histograms and counters as deltas, gauges as current levels,
    * errors as new counts and new samples), then resets interval state. Empty histograms/counters are omitted.

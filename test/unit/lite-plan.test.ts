@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planMix } from '../../src/load/mix-plan.js';
+import { planMix, LITE_USERS_PER_WORKER } from '../../src/load/mix-plan.js';
 import { resolveProfile, targetUsersAt, arrivalsDue, globalIndex, type LoadProfile } from '../../src/load/profile.js';
 
 const base = { browserUsers: undefined, liteUsers: undefined, liteShare: undefined, workers: undefined, usersPerWorker: undefined, cores: 2 };
@@ -32,6 +32,15 @@ describe('planMix', () => {
     expect(plan.browser).toBeUndefined();
     expect(plan.lite.map((p) => users(p, 10_000))).toEqual([450, 450]);
     expect(plan.warning).toMatch(/more than 200 per worker/);
+  });
+
+  it('by default a worker takes LITE_USERS_PER_WORKER users before a second one starts (up to one per core)', () => {
+    const profile = resolveProfile({}, {});
+    expect(planMix({ ...base, profile, liteUsers: LITE_USERS_PER_WORKER }).lite).toHaveLength(1);
+    const two = planMix({ ...base, profile, liteUsers: LITE_USERS_PER_WORKER + 1 });
+    expect(two.lite.map((p) => users(p, 10_000))).toEqual([Math.ceil((LITE_USERS_PER_WORKER + 1) / 2), Math.floor((LITE_USERS_PER_WORKER + 1) / 2)]);
+    expect(two.warning).toBeUndefined();
+    expect(planMix({ ...base, profile, liteUsers: 3 * LITE_USERS_PER_WORKER, cores: 8 }).lite).toHaveLength(3);
   });
 
   it('stages and arrival rate take a share; --lite-users with them is a clear error', () => {

@@ -10,6 +10,8 @@ import { parseDuration } from '../../load/duration.js';
 import { sigintController } from '../run-support.js';
 import { wholeNumber } from '../flag-parsers.js';
 import { readCalibration } from '../../load/calibration-file.js';
+import { liteCapacity } from '../../load/capacity.js';
+import { machineCapacity } from '../../health/machine.js';
 
 interface RunnerFlags {
   join: string;
@@ -36,13 +38,24 @@ function readTokenFile(path: string): string {
   }
 }
 
-/** --capacity wins; else a calibration's measured capacity (CPU and memory); else the runner's memory estimate. */
-function capacityOf(flags: RunnerFlags, log: (line: string) => void): { capacity?: number } {
-  if (flags.capacity !== undefined) return { capacity: flags.capacity };
-  if (flags.calibration === undefined) return {};
-  const c = readCalibration(flags.calibration);
-  log(`capacity ${c.capacityUsers} users of ${c.scenario} (calibrated ${c.measuredAt}, limited by ${c.limitedBy})`);
-  return { capacity: Math.max(1, c.capacityUsers) };
+/**
+ * --capacity / --lite-capacity win; else a calibration's measured capacities (browser users; lite users when it was
+ * measured with `calibrate --lite`); else the runner's defaults (memory estimate; workers × LITE_USERS_PER_WORKER).
+ */
+function capacityOf(flags: RunnerFlags, log: (line: string) => void): { capacity?: number; liteCapacity?: number } {
+  const c = flags.calibration !== undefined && (flags.capacity === undefined || flags.liteCapacity === undefined) ? readCalibration(flags.calibration) : undefined;
+  const out: { capacity?: number; liteCapacity?: number } = {};
+  if (flags.capacity !== undefined) out.capacity = flags.capacity;
+  else if (c) {
+    log(`capacity ${c.capacityUsers} users of ${c.scenario} (calibrated ${c.measuredAt}, limited by ${c.limitedBy})`);
+    out.capacity = Math.max(1, c.capacityUsers);
+  }
+  if (flags.liteCapacity !== undefined) out.liteCapacity = flags.liteCapacity;
+  else if (c?.lite) {
+    out.liteCapacity = liteCapacity(c, machineCapacity());
+    log(`lite capacity ${out.liteCapacity} users of ${c.scenario} (calibrated ${c.measuredAt})`);
+  }
+  return out;
 }
 
 export function registerRunner(program: Command): void {
@@ -53,9 +66,9 @@ export function registerRunner(program: Command): void {
     .option('--token <token>', 'the run token (default: $ROOKERY_TOKEN; prefer the environment: argv is visible to other users)')
     .option('--token-file <path>', 'read the run token from this file (what `--backend manual` tells you to copy)')
     .option('--capacity <n>', 'users this runner can hold (its weight; default: what memory holds)', wholeNumber('--capacity', 1))
-    .option('--lite-capacity <n>', 'lite users this runner can hold (their weight; default --lite-workers × 200; 0: none)', wholeNumber('--lite-capacity', 0))
+    .option('--lite-capacity <n>', 'lite users this runner can hold (their weight; default --lite-workers × LITE_USERS_PER_WORKER = 500; 0: none)', wholeNumber('--lite-capacity', 0))
     .option('--lite-workers <n>', 'lite worker processes for lite users (default: one per core)', wholeNumber('--lite-workers', 1))
-    .option('--calibration <file>', 'capacity measured by `rookery calibrate` on this machine (used when --capacity is not given)')
+    .option('--calibration <file>', 'capacities measured by `rookery calibrate` (and `calibrate --lite`) on this machine (used when --capacity / --lite-capacity are not given)')
     .option('--browser-endpoint <url>', 'drive browsers here (Playwright server ws://… or CDP http://…:9222) instead of launching them')
     .option('--partial-dir <dir>', 'where partial results go if the collector is lost (default rookery-results)')
     .option('--name <name>', 'how this runner is shown (default host-pid)')
@@ -81,7 +94,6 @@ export function registerRunner(program: Command): void {
           token,
           ...capacityOf(flags, log),
           liteWorkersFactory: startLiteWorkers,
-          ...(flags.liteCapacity !== undefined ? { liteCapacity: flags.liteCapacity } : {}),
           ...(flags.liteWorkers !== undefined ? { liteWorkers: flags.liteWorkers } : {}),
           ...(flags.browserEndpoint ? { browserEndpoint: flags.browserEndpoint } : {}),
           ...(flags.partialDir ? { partialDir: flags.partialDir } : {}),

@@ -1,0 +1,99 @@
+/**
+ * CPU per click of lite users, in one process, without the load engine's schedule: the fixture in its own process,
+ * `--users` lite users mounted on /counter, then `--rounds` rounds in which every user clicks `#inc` once
+ * (`--concurrency` clicks in flight at a time, like users whose think times overlap). It reports this process's CPU
+ * per click, GC pauses per click (PerformanceObserver) and heap per user, and checks the fixture's ground truth
+ * (every click handled once). CPU time, not latency: a busy machine slows it less than the density bench, which
+ * makes it the tool for before/after comparisons of the client's per-click cost (run both in the same session).
+ * Profile with Node's own flags:
+ *
+ *   npm run build && node --max-semi-space-size=64 bench/run.js lite-click-cost [--users 200] [--rounds 20]
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/run.js lite-click-cost
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+import { LiteUser } from '../src/lite/user.js';
+import { ScriptCache } from '../src/lite/script-cache.js';
+import { createVerbs } from '../src/scenario/verbs.js';
+import { parseFlags, num } from './support/bench-args.js';
+import { startFixtureProcess } from './support/fixture-process.js';
+
+const flags = parseFlags(process.argv.slice(2), { users: '200', rounds: '20', concurrency: '20', warmup: '2', 'idle-s': '0' });
+const MiB = 2 ** 20;
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+let gcMs = 0;
+let gcCount = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcMs += e.duration;
+    gcCount++;
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+
+/** Runs `fn` over `items` with at most `n` in flight. */
+async function pool<T>(items: readonly T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+const fixture = await startFixtureProcess();
+const cache = new ScriptCache();
+const users: { user: LiteUser; lv: ReturnType<typeof createVerbs> }[] = [];
+try {
+  const n = num(flags, 'users');
+  const connect0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) {
+    const user = new LiteUser({ cache, sink: () => {} });
+    const lv = createVerbs({ port: user.port, probe: user.probe, target: fixture.url, recorder: { record: () => {} }, input: 'fast', actionTimeoutMs: 30_000 });
+    await lv.goto('/counter');
+    users.push({ user, lv });
+  }
+  const connect = process.cpuUsage(connect0);
+  const click = (u: (typeof users)[number]) => u.lv.click('#inc').then(() => undefined);
+  for (let r = 0; r < num(flags, 'warmup'); r++) await pool(users, num(flags, 'concurrency'), click);
+  // What mounted users cost while nobody clicks (the client's own timers, heartbeats).
+  const idleS = num(flags, 'idle-s');
+  const idle0 = process.cpuUsage();
+  if (idleS > 0) await new Promise((r) => setTimeout(r, idleS * 1000));
+  const idle = process.cpuUsage(idle0);
+  await fixture.reset();
+  const rounds = num(flags, 'rounds');
+  gcMs = 0;
+  gcCount = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let r = 0; r < rounds; r++) await pool(users, num(flags, 'concurrency'), click);
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await new Promise((r) => setTimeout(r, 50));
+  const clicks = rounds * n;
+  const truth = await fixture.stats();
+  const served = truth.events.filter((e) => e.event === 'inc' && e.status === 'ok').length;
+  const heap = process.memoryUsage();
+  const out = {
+    execArgv: process.execArgv,
+    users: n,
+    clicks,
+    serverClicks: served,
+    cpuMsPerConnect: (connect.user + connect.system) / 1000 / n,
+    ...(idleS > 0 ? { idleCpuMsPerUserSecond: (idle.user + idle.system) / 1000 / n / idleS } : {}),
+    cpuMsPerClick: (cpu.user + cpu.system) / 1000 / clicks,
+    gcMsPerClick: gcMs / clicks,
+    gcPauses: gcCount,
+    clicksPerCpuSecond: clicks / ((cpu.user + cpu.system) / 1e6),
+    wallMs: Math.round(wallMs),
+    heapUsedMiB: heap.heapUsed / MiB,
+    rssMiB: heap.rss / MiB,
+    scriptFetches: cache.fetches,
+    scriptMisses: cache.misses,
+  };
+  if (served !== clicks) log(`ground truth: the fixture handled ${served} clicks of ${clicks}`);
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+} finally {
+  gcObserver.disconnect();
+  for (const u of users) await u.user.close();
+  await fixture.close();
+}
