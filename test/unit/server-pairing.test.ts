@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CONNECTED_GUARD_MS, ConnectedSpanRecorder, SPAN_CLOCK_SLACK_MS, countsFromSpans, type ConnectedSample, type ConnectedSpan } from '../../src/server-metrics/pairing.js';
-import { rebaseSnapshot } from '../../src/cluster/rebase.js';
+import { rebaseInterval } from '../../src/cluster/rebase.js';
 import { validateInterval } from '../../src/metrics/merge.js';
 
 const V = { view: '/counter' };
@@ -56,7 +56,7 @@ describe('countsFromSpans', () => {
 
   it('spans travel in snapshots (validated) and are shifted to the collector clock with the rest', () => {
     const snap = validateInterval({ schema: 'rookery/snapshot@1', from: 0, to: 1_000, histograms: [], counters: [], gauges: [], errors: [], connected: [span(100, 900, 2)] });
-    expect(rebaseSnapshot(snap, 10_000, 10_250).connected).toEqual([span(350, 1_150, 2)]);
+    expect(rebaseInterval(snap, 10_000, 10_250).connected).toEqual([span(350, 1_150, 2)]);
     expect(() => validateInterval({ ...snap, connected: [{ from: 'x', to: 1, counts: [] }] })).toThrow(/connected\[0\]\.from/);
   });
 });
