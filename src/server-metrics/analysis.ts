@@ -298,11 +298,17 @@ function sampledAt(series: ReadonlyArray<{ values: (number | null)[] }>, i: numb
 }
 
 /** Server bytes per connected LiveView, per variant (sequential) or for the whole run. */
+function hasLiteUsers(results: Results): boolean {
+  return results.metrics.some((m) => m.labels.client === 'lite' && m.count > 0);
+}
+
 export function memoryPerLiveView(results: Results): MemoryEstimate[] {
   const server = results.server;
   const variants: Array<string | undefined> = serverAttributable(results) ? variantList(results) : [undefined];
   return variants.map((variant) => {
     if (!server) return { fit: undefined, variant, reason: 'no server metrics (run with --server-metrics)', excluded: 0 };
+    // Lite users' views live in worker processes and are not counted at the scrape instants: a fit would be wrong.
+    if (hasLiteUsers(results)) return { fit: undefined, variant, reason: 'not estimated: the run had lite users, whose LiveViews are not counted at the scrape instants (measure memory per LiveView with browser users only)', excluded: 0 };
     const role = MEMORY_ROLES.find((r) => server.series.some((s) => s.role === r && s.kind === 'gauge'));
     if (!role) return { fit: undefined, variant, reason: `no server memory series (none of ${MEMORY_ROLES.join(', ')} was exported; see the README for the names recognised)`, excluded: 0 };
     const mem = server.series.filter((s) => s.role === role && s.kind === 'gauge');

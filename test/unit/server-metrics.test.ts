@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../../src/server-metrics/parse.js';
 import { compileRules, matchFamily } from '../../src/server-metrics/mapping.js';
 import { ServerMetricsBuilder, bucketQuantile } from '../../src/server-metrics/derive.js';
-import { fitLine, memoryVerdict, t95, type MemoryEstimate } from '../../src/server-metrics/analysis.js';
+import { fitLine, memoryPerLiveView, memoryVerdict, t95, type MemoryEstimate } from '../../src/server-metrics/analysis.js';
+import { fakeResults } from '../support/fake-results.js';
+import type { Results } from '../../src/metrics/model.js';
 import { resolveServerMetrics } from '../../src/server-metrics/scraper.js';
 import { CONNECTED_GUARD_MS, pairedCounts, type ConnectedSample } from '../../src/server-metrics/pairing.js';
 import { checkServerResults } from '../../src/metrics/server-results.js';
@@ -228,5 +230,37 @@ describe('sequentialPlan', () => {
     expect(segmentAt(plan.segments, 9999)?.variant).toBe('stream');
     expect(segmentAt(plan.segments, 10_000)?.variant).toBe('list');
     expect(() => sequentialPlan({ kind: 'arrival', ratePerSec: 1, durationMs: 1000, maxInFlight: 2, gracefulStopMs: 0 }, ['a'])).toThrow(/closed model/);
+  });
+});
+
+describe('memoryPerLiveView with lite users', () => {
+  // Server memory grows 40 kB per connected view; the harness counted the views at each scrape.
+  const withServer = (r: Results): Results => {
+    const x = [1, 2, 3, 4, 5, 6];
+    return {
+      ...r,
+      server: {
+        schema: 'rookery/server-metrics@1',
+        scrapedBy: 'local',
+        intervalMs: 1_000,
+        targets: [{ url: 'http://127.0.0.1:1/metrics', scrapes: 7, failures: 0, unmappedFamilies: 0 }],
+        t: x.map((i) => i * 1_000),
+        series: [{ role: 'memory_bytes', metric: 'vm_memory_total', kind: 'gauge', unit: 'bytes', labels: {}, values: x.map((n) => 1_000_000 + 40_000 * n) }],
+        histograms: [],
+        connected: [{ labels: { view: '/counter' }, values: x }],
+      },
+    };
+  };
+
+  it('fits browser-only runs, and refuses (with the reason) when lite users were connected too', () => {
+    const browserOnly = withServer(fakeResults({ intervals: 8 }));
+    const [est] = memoryPerLiveView(browserOnly);
+    expect(est?.fit?.bytesPerLiveView).toBeCloseTo(40_000, 6);
+    const base = fakeResults({ intervals: 8 });
+    const first = base.metrics[0]!;
+    const mixed = withServer({ ...base, metrics: [...base.metrics, { ...first, labels: { ...first.labels, client: 'lite' } }] });
+    const [lite] = memoryPerLiveView(mixed);
+    expect(lite?.fit).toBeUndefined();
+    expect(lite?.reason).toMatch(/lite users/);
   });
 });
