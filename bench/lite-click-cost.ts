@@ -8,7 +8,7 @@
  * Profile with Node's own flags:
  *
  *   npm run build && node --max-semi-space-size=64 bench/run.js lite-click-cost [--users 200] [--rounds 20]
- *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/run.js lite-click-cost
+ *   node --cpu-prof --cpu-prof-dir=rookery-results/prof bench/run.js lite-click-cost
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { LiteUser } from '../src/lite/user.js';
