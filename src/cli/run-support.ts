@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import type { RunLocalOptions, RunLocalOutcome } from '../load/run-local.js';
 import type { Results } from '../metrics/model.js';
 import { attachVisualArtifacts, writeResultFiles, type RunOutputs } from '../api/outputs.js';
+import { fileSafe } from '../api/config.js';
 import { parseDuration } from '../load/duration.js';
 import { formatProgress } from '../report/progress.js';
 import type { ProgressState } from '../load/progress-state.js';
@@ -191,7 +192,7 @@ export function sigintController(log: (line: string) => void): StopController {
 }
 
 export function defaultResultsPath(scenarioName: string, startedAt: string): string {
-  const safe = scenarioName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
+  const safe = fileSafe(scenarioName);
   const stamp = startedAt.replace(/[:.]/g, '-').replace(/Z$/, '');
   return join('rookery-results', `${safe}-${stamp}.json`);
 }

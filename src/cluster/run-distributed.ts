@@ -148,7 +148,11 @@ class ClusterTransport implements RunTransport {
       ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
       onRunnerInterval: (id, snapshot, rebased) => {
         // Memory per LiveView: the runners' settled counts, paired with the scrapes at the end (pairing.ts).
-        if (rebased.connected) this.spans.set(id, [...(this.spans.get(id) ?? []), ...rebased.connected]);
+        if (rebased.connected) {
+          const list = this.spans.get(id);
+          if (list) list.push(...rebased.connected);
+          else this.spans.set(id, [...rebased.connected]);
+        }
         opts.onRunnerInterval?.(id, snapshot);
       },
     });

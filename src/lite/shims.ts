@@ -15,18 +15,9 @@
  * 3. Each synchronous `<script src>` load runs a child process (happy-dom's sync fetch, ~70 ms CPU). Scripts are
  *    instead served from a per-process cache (the fetch interceptor in src/lite/user.ts), filled once per run.
  *
- * What remains out of reach without a layout engine is listed in `LITE_LIMITS` (and the README).
+ * What remains out of reach without a layout engine is listed in the README ("Lite users").
  */
 import { PropertySymbol, type BrowserWindow } from 'happy-dom';
-
-/** What lite users cannot do; verbs that would need it fail with VerbError kind 'unsupported'. */
-export const LITE_LIMITS = [
-  'layout: getBoundingClientRect() is all zeros, no scrolling, no IntersectionObserver (phx-viewport-top/bottom, infinite scroll never fire)',
-  'rendering: no paint, screenshots or visual checks (u.snapshot), no u.page / u.context (Playwright objects)',
-  "input: only the fast in-page path (input: 'playwright' needs a browser)",
-  'uploads: file inputs (allow_upload / live_file_input) cannot be filled',
-  'timing: requestAnimationFrame runs on timers; lv_mount_ms and lv_patch_ms are measured in the Node DOM (client=lite)',
-] as const;
 
 const TOP_LEVEL_DECLARATION = /^(?:var|let|const|function\*?|async\s+function\*?|class)\s+([A-Za-z_$][\w$]*)/gm;
 

@@ -574,10 +574,6 @@ export class LoadEngine {
     return [...now.values()];
   }
 
-  /** `lv_connected{view,variant}`: what memory per LiveView is fitted against. Views that emptied read 0. */
-  private recordConnected(): void {
-    for (const row of this.connectedCounts()) this.reg.gauge('lv_connected', row.labels, row.value);
-  }
 
   private emitInterval(): void {
     for (const s of this.sessions) s.expire();
@@ -585,10 +581,13 @@ export class LoadEngine {
     const st = this.status();
     this.reg.gauge('users_active', {}, st.active);
     this.reg.gauge('users_target', {}, this.phase === 'done' ? 0 : st.target);
-    this.recordConnected();
+    // One walk over the sessions: `lv_connected{view,variant}` (what memory per LiveView is fitted against; views
+    // that emptied read 0) and, on runners, the span recorder.
+    const sample = this.connectedSample();
+    for (const row of sample.counts) this.reg.gauge('lv_connected', row.labels, row.value);
     const interval = this.cfg.registry.takeInterval();
     if (this.spans) {
-      this.spans.observe(this.connectedSample(), Date.now());
+      this.spans.observe(sample, Date.now());
       interval.connected = this.spans.take();
     }
     this.cfg.onInterval(interval);

@@ -50,7 +50,7 @@ function peakOf(profile: LoadProfile): number {
 }
 
 /** Splits `total` into `n` near-equal positive integers (the first ones larger). */
-function split(total: number, n: number): number[] {
+export function evenSplit(total: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0)).filter((w) => w > 0);
 }
 
@@ -89,7 +89,7 @@ export function planMix(m: MixInput): MixPlan {
   }
 
   const wanted = m.workers ?? Math.max(1, Math.min(m.cores, Math.ceil(peakLite / perWorker)));
-  const liteWeights = liteWeight > 0 ? split(liteWeight, Math.min(wanted, liteWeight)) : [];
+  const liteWeights = liteWeight > 0 ? evenSplit(liteWeight, Math.min(wanted, liteWeight)) : [];
   const weights = [...(browserWeight > 0 ? [browserWeight] : []), ...liteWeights];
   const slices = weights.map((_, index) => sliceProfile(whole, { weights, index }));
   const browser = browserWeight > 0 ? slices[0] : undefined;

@@ -18,7 +18,7 @@ import { LoadConfigError } from '../common/config-error.js';
 import { parseThreshold } from '../metrics/thresholds.js';
 import type { VariantSegment } from '../metrics/model.js';
 import { DEFAULT_SETTLE_MS, sequentialPlan } from './sequential.js';
-import { LITE_USERS_PER_WORKER, planMix } from './mix-plan.js';
+import { LITE_USERS_PER_WORKER, evenSplit, planMix } from './mix-plan.js';
 import { apportionment } from './apportion.js';
 import type { SliceSettings } from './slice-run.js';
 
@@ -199,10 +199,6 @@ function split(total: number, weights: readonly number[]): number[] {
   return out;
 }
 
-/** Near-equal positive integers summing to `total` (the first ones larger). */
-function evenSplit(total: number, n: number): number[] {
-  return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0)).filter((w) => w > 0);
-}
 
 /** Interleaved (default) or sequential variants; sequential replaces the profile by its plan (sequential.ts). */
 export function resolveVariantMode(

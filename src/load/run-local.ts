@@ -9,7 +9,6 @@ import { availableParallelism } from 'node:os';
 import { loadScenario, type LoadedScenario } from '../scenario/load.js';
 import { loadFeeder } from '../scenario/feeder.js';
 import { LoadConfigError } from '../common/config-error.js';
-import { formatHealthLine, sampleWarnings } from '../health/format.js';
 import { MetricsRegistry } from '../metrics/registry.js';
 import type { Results, Interval } from '../metrics/model.js';
 import { resolveServerMetrics } from '../server-metrics/scraper.js';
@@ -24,8 +23,8 @@ import type { LiteWorkersFactory } from './lite-group.js';
 import type { EngineOutcome } from './engine.js';
 import { RunCollector } from './run-collector.js';
 import { SliceRun, peakUsers, type SliceProfiles } from './slice-run.js';
-import { dealParts, definedOnly, planRun, resolveVariantMode, slicesOf, type PartDeal, type PlannedRun, type RunOverrides } from './plan.js';
-import { interruptionNote, runPipeline, type RunnersSummary, type RunTransport, type StartedRun } from './pipeline.js';
+import { dealParts, definedOnly, planRun, slicesOf, type PartDeal, type PlannedRun, type RunOverrides } from './plan.js';
+import { runPipeline, type RunnersSummary, type RunTransport, type StartedRun } from './pipeline.js';
 
 export interface RunLocalOptions {
   scenarioFile: string;
@@ -90,7 +89,6 @@ export async function checkTarget(target: string, timeoutMs = 5_000): Promise<vo
 }
 
 
-export { interruptionNote, peakUsers, resolveVariantMode };
 
 /**
  * A local run: the plan, one in-process runner executing all of it (slice-run.ts, the code every remote runner
@@ -216,15 +214,15 @@ class InProcessTransport implements RunTransport {
   private progress(s: Interval): void {
     const { runner, opts } = this;
     if (!opts.onProgress) return;
-    const h = runner.health.latest();
+    const h = runner.healthNow();
     const clock = runner.clock() ?? { elapsedMs: Date.now() - this.startedAt, totalMs: 0 };
     opts.onProgress(
       this.collector.progress({
         now: Date.now(),
         status: { ...clock, ...runner.status() },
         interval: s,
-        health: h ? formatHealthLine(h, runner.health.cores) : undefined,
-        saturated: h ? sampleWarnings(h, runner.health.cores).length > 0 : false,
+        health: h?.line,
+        saturated: h?.saturated ?? false,
         runners: { live: 1, total: 1, inProcess: true },
         opening: runner.opening(),
       }),

@@ -8,8 +8,6 @@ import { summarize } from './summary.js';
 import type { ErrorEntry, HealthSummary, Results, ResultsMeta, Series, Interval, ThresholdResult } from './model.js';
 import { decodeResults, RESULTS_SCHEMA } from '../contract/results.js';
 
-export { RESULTS_SCHEMA };
-
 export interface BuildResultsInput {
   meta: ResultsMeta;
   /** Run totals, e.g. `Accumulator.totals()`. */

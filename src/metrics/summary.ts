@@ -7,8 +7,6 @@ import { MetricHistogram, scaleOf, SUMMARY_PERCENTILES, type Histogram, type His
 import { unitOf } from './catalog.js';
 import type { HistogramEntry, MetricSummary } from './model.js';
 
-export { SUMMARY_PERCENTILES };
-
 /** A MetricSummary's numbers, without its identity and encoding. */
 export type HistogramStats = HistogramFigures;
 

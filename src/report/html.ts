@@ -139,7 +139,10 @@ function kpis(results: Results): SafeHtml {
     if (d) cards.push(kpi(label, formatValue(valueAtPercentile(d, 95), 'ms'), `p50 ${formatValue(valueAtPercentile(d, 50), 'ms')} · p99 ${formatValue(valueAtPercentile(d, 99), 'ms')}${steadyHint}`));
   }
   const diff = merged(results, 'lv_diff_bytes');
-  if (diff) cards.push(kpi('Mean diff size', formatValue(meanOf(diff), 'bytes'), `p95 ${formatValue(valueAtPercentile(diff, 95), 'bytes')} per event reply`, '', '', meanOf(diff)));
+  if (diff) {
+    const mean = meanOf(diff);
+    cards.push(kpi('Mean diff size', formatValue(mean, 'bytes'), `p95 ${formatValue(valueAtPercentile(diff, 95), 'bytes')} per event reply`, '', '', mean));
+  }
   const errors = errorTotal(results);
   const iterations = counterTotal(results, 'iterations');
   cards.push(kpi('Errors', formatCount(errors), iterations !== undefined ? `${formatCount(iterations)} iterations` : 'across all users', errors > 0 ? 'bad' : 'ok'));

@@ -162,7 +162,6 @@ describe('run() in-process', () => {
     r.on('done', () => events.push('done'));
     const results = await r;
     expect(results.meta.interrupted).toBe('interrupted (stop()): results are partial');
-    expect(results.meta.durationMs).toBeLessThan(120_000);
     expect(counterTotal(results, 'iterations', { result: 'ok' })).toBeGreaterThanOrEqual(2);
     expect(counterTotal(results, 'lv_events', { event: 'inc' })).toBe(incTruth());
     expect(events.slice(-2)).toEqual(['results', 'done']);

@@ -12,15 +12,21 @@ import { startLiteWorkers } from '../../src/lite/workers.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const fixture = useFixture();
 
+/** A bounded mixed run against the fixture: browser users in Chromium, lite users over two worker processes. */
+async function runMixed(scenario: string, users: number, iterations: number) {
+  fixture.reset();
+  const { results } = await runLocal({
+    liteWorkers: startLiteWorkers,
+    scenarioFile: resolve(ROOT, 'test/support/scenarios', scenario),
+    overrides: { target: fixture.url, users, liteUsers: 4, liteWorkers: 2, ramp: 0, duration: '60s', iterations, gracefulStop: '10s' },
+  });
+  expect(results.meta.interrupted).toBeUndefined();
+  return results;
+}
+
 describe('mixed browser + lite run', () => {
   it('reports both kinds of user with client labels, variants across both, counts equal to ground truth', async () => {
-    fixture.reset();
-    const { results } = await runLocal({
-      liteWorkers: startLiteWorkers,
-      scenarioFile: resolve(ROOT, 'test/support/scenarios/lite-mixed.ts'),
-      overrides: { target: fixture.url, users: 2, liteUsers: 4, liteWorkers: 2, ramp: 0, duration: '60s', iterations: 18, gracefulStop: '10s' },
-    });
-    expect(results.meta.interrupted).toBeUndefined();
+    const results = await runMixed('lite-mixed.ts', 2, 18);
     const stats = fixture.stats();
     const sum = (name: string, labels: Record<string, string>) =>
       results.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);
@@ -51,13 +57,7 @@ describe('mixed browser + lite run', () => {
   }, 120_000);
 
   it('u.throttle is run-wide: a parallel-1 throttle serialises clicks across the browser and both lite workers', async () => {
-    fixture.reset();
-    const { results } = await runLocal({
-      liteWorkers: startLiteWorkers,
-      scenarioFile: resolve(ROOT, 'test/support/scenarios/lite-throttle.ts'),
-      overrides: { target: fixture.url, users: 1, liteUsers: 4, liteWorkers: 2, ramp: 0, duration: '60s', iterations: 10, gracefulStop: '10s' },
-    });
-    expect(results.meta.interrupted).toBeUndefined();
+    const results = await runMixed('lite-throttle.ts', 1, 10);
     const stats = fixture.stats();
     const clicks = stats.events.filter((e) => e.event === 'inc').sort((a, b) => a.receivedAt - b.receivedAt);
     expect(clicks).toHaveLength(20);

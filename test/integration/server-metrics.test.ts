@@ -99,7 +99,7 @@ describe('server metrics on a real sequential run', () => {
     const paired = server.t.map((_, i) => i).filter((i) => connected.every((c) => c.values[i] !== null) && mem.values[i] !== null);
     const wrong = paired.filter((i) => mem.values[i] !== MEMORY_BASE + connected.reduce((sum, c) => sum + c.values[i]! * LV_BYTES[c.labels.view as keyof typeof LV_BYTES], 0));
     console.log(`paired scrapes: ${paired.length}, not the server's count: ${JSON.stringify(wrong.map((i) => ({ t: server.t[i], memory: mem.values[i]! - MEMORY_BASE, counts: connected.map((c) => `${c.labels.view}=${c.values[i]}`) })))}`);
-    expect(wrong.length).toBeLessThanOrEqual(Math.floor(paired.length / 10));
+    expect(wrong.length).toBeLessThanOrEqual(Math.ceil(paired.length / 10));
     expect(paired.length).toBeGreaterThanOrEqual(6);
 
     // Compare: one action across differently named events, with verdicts; memory per LiveView side by side.
@@ -147,7 +147,7 @@ describe('server metrics on a real sequential run', () => {
     const paired = server.t.map((_, i) => i).filter((i) => connected[0]!.values[i] !== null && mem.values[i] !== null);
     const wrong = paired.filter((i) => mem.values[i] !== MEMORY_BASE + connected[0]!.values[i]! * DEFAULT_LV_BYTES);
     console.log(`distributed paired scrapes: ${paired.length}, not the server's count: ${wrong.length}`);
-    expect(wrong.length).toBeLessThanOrEqual(Math.floor(paired.length / 10));
+    expect(wrong.length).toBeLessThanOrEqual(Math.ceil(paired.length / 10));
     expect(paired.length).toBeGreaterThanOrEqual(3);
     expect(new Set(paired.map((i) => connected[0]!.values[i])).size).toBeGreaterThanOrEqual(2);
     const m = memoryPerLiveView(results)[0]!;

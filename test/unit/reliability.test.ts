@@ -19,7 +19,7 @@ import { signalExitCode } from '../../src/cli/run-support.js';
 import { formatProgress } from '../../src/report/progress.js';
 import { recordObservation } from '../../src/metrics/record.js';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
-import { interruptionNote } from '../../src/load/run-local.js';
+import { interruptionNote } from '../../src/load/pipeline.js';
 
 const dirs: string[] = [];
 const scratch = (): string => {
