@@ -187,7 +187,9 @@ export function capacityOf(i: CapacityInput): { users: number; limitedBy: 'cpu' 
   const budget = Math.max(0, Math.max(1, i.cores) * CPU_BUDGET_FRACTION - (i.otherCpuPercent ?? 0) / 100);
   // + 1e-9: 0.8 / 0.01 is 79.999… in binary floating point.
   const cpuUsers = i.userCpuPerSecond > 0 ? Math.floor(budget / i.userCpuPerSecond + 1e-9) : Number.MAX_SAFE_INTEGER;
-  const memoryUsers = planPool({ users: 1, cores: i.cores, memoryBytes: i.memoryBytes, headlessShell: i.headlessShell, perContextBytes: Math.max(1, i.perUserBytes) }).memoryCapacityUsers;
+  // A PSS difference over a few users can measure 0 (noise): then the pool's default per-context figure stands in,
+  // never an unbounded memory capacity.
+  const memoryUsers = planPool({ users: 1, cores: i.cores, memoryBytes: i.memoryBytes, headlessShell: i.headlessShell, ...(i.perUserBytes > 0 ? { perContextBytes: i.perUserBytes } : {}) }).memoryCapacityUsers;
   return cpuUsers <= memoryUsers ? { users: cpuUsers, limitedBy: 'cpu', cpuUsers, memoryUsers } : { users: memoryUsers, limitedBy: 'memory', cpuUsers, memoryUsers };
 }
 

@@ -26,6 +26,9 @@ describe('calibration arithmetic', () => {
     expect(small.users).toBeLessThan(small.cpuUsers);
     // Other processes' CPU comes out of the budget: 60 % busy → 0.8 CPU-s/s left → 80 users
     expect(capacityOf({ cores: 2, memoryBytes: 24 * GB, headlessShell: true, userCpuPerSecond: 0.01, perUserBytes: 30 * MB, otherCpuPercent: 60 }).users).toBe(80);
+    // A memory cost that measured 0 (noise over few users) falls back to the pool's default, never unbounded.
+    const zero = capacityOf({ cores: 2, memoryBytes: 2 * GB, headlessShell: true, userCpuPerSecond: 0.0001, perUserBytes: 0 });
+    expect(zero).toMatchObject({ limitedBy: 'memory', memoryUsers: planPool({ users: 1, cores: 2, memoryBytes: 2 * GB, headlessShell: true }).memoryCapacityUsers });
   });
 
   it('says how many users fit before the load goes up, and warns when asked for more', () => {
