@@ -21,7 +21,7 @@ import { verifyProof, proofFor } from './auth.js';
 import { ProtocolError, type CollectorMessage, type EngineProgress, type RunOutcomeWire, type RunnerMessage } from './protocol.js';
 import { rebaseInterval, zeroGauges } from './rebase.js';
 import { assignSlices, iterationBudgets, signedShare } from './slices.js';
-import { dealParts } from '../load/plan.js';
+import { dealParts, redealParts } from '../load/plan.js';
 import { mergeHealth } from './merge-health.js';
 
 export type RunnerState = 'joined' | 'assigned' | 'ready' | 'running' | 'done' | 'failed' | 'lost';
@@ -144,6 +144,11 @@ interface Peer {
   versions: Record<string, string>;
   /** Lite users it can hold and its worker processes (from hello); absent: it takes none. */
   lite: { capacity: number; workers: number } | undefined;
+  /** Runs with lite users: its parts (indices into the weights) and the extra users each part holds now. */
+  parts: { browser: number | undefined; lite: number[] } | undefined;
+  extraParts: { browser: number; lite: number[] };
+  /** Iterations reported per part (`browser`, `lite-<n>`): iteration budgets are re-dealt per part. */
+  reportedByPart: Map<string, number>;
 }
 
 const EMPTY_STATUS: EngineProgress = Object.freeze({ active: 0, target: 0, iterations: 0, errors: 0, dropped: 0 });
@@ -386,6 +391,9 @@ export class CollectorMachine {
       done: undefined,
       versions: hello.versions,
       lite: hello.lite,
+      parts: undefined,
+      extraParts: { browser: 0, lite: [] },
+      reportedByPart: new Map(),
     };
     this.peers.push(peer);
     this.out.push({ t: 'admit', conn, runner: peer.view.id });
@@ -453,8 +461,12 @@ export class CollectorMachine {
     peer.lastInterval = rebased;
     peer.view.status = msg.status;
     if (msg.health) peer.health = msg.health;
+    const part = msg.part ?? 'browser';
     for (const c of msg.snapshot.counters) {
-      if (c.name === 'iterations' && (c.labels.result === 'ok' || c.labels.result === 'error')) peer.reportedIterations += c.value;
+      if (c.name === 'iterations' && (c.labels.result === 'ok' || c.labels.result === 'error')) {
+        peer.reportedIterations += c.value;
+        peer.reportedByPart.set(part, (peer.reportedByPart.get(part) ?? 0) + c.value);
+      }
     }
     this.out.push({ t: 'merged', runner: peer.view.id, snapshot: msg.snapshot, rebased });
   }
@@ -495,6 +507,8 @@ export class CollectorMachine {
         const part = deal.parts[i] as (typeof deal.parts)[number];
         p.view.sliceIndex = i;
         p.view.state = 'running';
+        p.parts = { browser: part.browser, lite: [...part.lite] };
+        p.extraParts = { browser: 0, lite: part.lite.map(() => 0) };
         const parts = { browser: part.browser ?? null, lite: part.lite };
         this.send(p, { v: 1, t: 'start', inMs: delay, weights: this.weights, index: part.browser ?? part.lite[0] ?? 0, extraUsers: 0, parts });
       });
@@ -516,7 +530,6 @@ export class CollectorMachine {
     if (!Number.isSafeInteger(delta)) throw new RangeError(`delta must be a whole number, got ${delta}`);
     if (this.phaseValue !== 'running' || !this.plan) throw new Error('the run is not running');
     if (this.plan.profile.kind === 'arrival') throw new Error('adding users applies to user-based profiles, not to --arrival-rate');
-    if (this.plan.mix) throw new Error('adding users at run time applies to runs of browser users only, not to runs with lite users');
     this.extraUsers += delta;
     this.spreadExtraUsers();
   }
@@ -566,11 +579,9 @@ export class CollectorMachine {
     const survivors = this.live('running');
     const users = peer.view.status.target;
     const what = `runner ${peer.view.id} (${peer.view.name} on ${peer.view.host}) lost at ${at.toFixed(1)} s: ${reason}`;
-    // Lite workers take their slices when they start: a run with lite users cannot re-deal them.
-    const keepShares = this.onRunnerLoss === 'continue' || this.plan?.mix !== undefined;
+    const keepShares = this.onRunnerLoss === 'continue';
     let consequence: string;
     if (survivors.length === 0) consequence = 'no runner is left';
-    else if (this.plan?.mix) consequence = `its share (${users} users) was not replaced (runs with lite users are not re-dealt)`;
     else if (this.onRunnerLoss === 'continue') consequence = `its share (${users} users) was not replaced (--on-runner-loss continue)`;
     else consequence = `its share (${users} users) was re-assigned to ${survivors.length} surviving runner${survivors.length === 1 ? '' : 's'}`;
     const message = `${what}; ${consequence}; the ${peer.view.snapshots} snapshot${peer.view.snapshots === 1 ? '' : 's'} (${peer.reportedIterations} iterations) it reported before are kept`;
@@ -585,7 +596,55 @@ export class CollectorMachine {
       // Only a clock far outside the run could make these implausible; the loss is still in meta.runners.
     }
     if (survivors.length > 0 && keepShares) this.shortfall.push(`${peer.view.id} lost; the run continued without its share`);
-    if (survivors.length > 0 && !keepShares) this.rebalance(survivors);
+    if (survivors.length > 0 && !keepShares) {
+      if (this.plan?.mix) this.rebalanceParts(survivors, peer.view.id);
+      else this.rebalance(survivors);
+    }
+  }
+
+  /**
+   * Runs with lite users: the whole load dealt again over the survivors' parts (plan.ts redealParts) — browser
+   * users by browser capacity over the runners that run browser users, lite users by lite capacity over those
+   * with lite workers — with each part's iteration budget and extra users. A runner keeps the parts it has (its
+   * worker processes were forked at the start), so a kind of user no survivor runs stays unrun, and says so.
+   */
+  private rebalanceParts(survivors: Peer[], lostId: string): void {
+    const plan = this.plan as AssignPlan;
+    const ordered = [...survivors].sort((a, b) => (a.view.sliceIndex ?? 0) - (b.view.sliceIndex ?? 0));
+    const holders = ordered.map((p) => {
+      const parts = p.parts ?? { browser: undefined, lite: [] };
+      return { capacity: p.view.capacity, lite: p.lite, holds: { browser: parts.browser !== undefined, liteWorkers: parts.lite.length } };
+    });
+    const deal = redealParts(plan, holders);
+    if (!deal) {
+      this.log(`the survivors' parts cannot take ${lostId}'s share: the run continues without it`);
+      this.shortfall.push(`${lostId} lost; the run continued without its share`);
+      return;
+    }
+    if (deal.unowned.length > 0) this.shortfall.push(`${lostId} lost; no runner left runs ${deal.unowned.join(' or ')} users, so its ${deal.unowned.join(' and ')} users were not replaced`);
+    this.weights = deal.weights;
+    const total = plan.profile.iterations;
+    // Per part, in the survivors' order: what each part has done, and its weight now.
+    const owed = ordered.flatMap((p, i) => {
+      const part = deal.parts[i] as (typeof deal.parts)[number];
+      return [
+        ...(part.browser === undefined ? [] : [{ weight: deal.weights[part.browser] as number, reported: p.reportedByPart.get('browser') ?? 0 }]),
+        ...part.lite.map((index, k) => ({ weight: deal.weights[index] as number, reported: p.reportedByPart.get(`lite-${k}`) ?? 0 })),
+      ];
+    });
+    const budgets = total === undefined ? undefined : iterationBudgets(total, owed, this.peers.reduce((n, p) => n + p.reportedIterations, 0));
+    let next = 0;
+    const budgetOf = (index: number) => (budgets ? { index, iterations: budgets[next++] as number } : { index });
+    ordered.forEach((p, i) => {
+      const part = deal.parts[i] as (typeof deal.parts)[number];
+      p.view.sliceIndex = i;
+      p.parts = { browser: part.browser, lite: [...part.lite] };
+      const browser = part.browser === undefined ? null : budgetOf(part.browser);
+      const lite = part.lite.map((index) => budgetOf(index));
+      this.send(p, { v: 1, t: 'reslice', weights: this.weights, index: part.browser ?? part.lite[0] ?? 0, parts: { browser, lite } });
+    });
+    if (plan.profile.kind !== 'arrival') this.spreadExtraUsers();
+    this.emit({ type: 'rebalanced', weights: [...this.weights], survivors: ordered.map((p) => p.view.id) });
   }
 
   /** Re-slices the whole load over the survivors (their capacities), iteration budgets and extra users included. */
@@ -614,6 +673,10 @@ export class CollectorMachine {
   /** Brings each running runner's share of the extra users to its apportioned part of the run-wide extra. */
   private spreadExtraUsers(): void {
     for (const p of this.live('running')) {
+      if (p.parts) {
+        this.spreadExtraParts(p, p.parts);
+        continue;
+      }
       const want = signedShare(this.weights, p.view.sliceIndex as number, this.extraUsers);
       const delta = want - p.extraAssigned;
       if (delta !== 0) {
@@ -621,6 +684,18 @@ export class CollectorMachine {
         this.send(p, { v: 1, t: 'users', delta });
       }
     }
+  }
+
+  /** Runs with lite users: extra users are dealt over every part by its weight, like the schedule's users. */
+  private spreadExtraParts(p: Peer, parts: NonNullable<Peer['parts']>): void {
+    const share = (index: number | undefined) => (index === undefined ? 0 : signedShare(this.weights, index, this.extraUsers));
+    const browser = share(parts.browser);
+    const lite = parts.lite.map((index) => share(index));
+    const browserDelta = browser - p.extraParts.browser;
+    const liteDeltas = lite.map((n, k) => n - (p.extraParts.lite[k] ?? 0));
+    p.extraParts = { browser, lite };
+    p.extraAssigned = browser + lite.reduce((a, b) => a + b, 0);
+    if (browserDelta !== 0 || liteDeltas.some((d) => d !== 0)) this.send(p, { v: 1, t: 'users', delta: browserDelta, ...(parts.lite.length > 0 ? { lite: liteDeltas } : {}) });
   }
 
   // -------------------------------------------------------------------------------------------------------------

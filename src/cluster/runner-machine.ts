@@ -55,8 +55,10 @@ export type RunnerEffect =
   /** Release what `prepare` set up (the session ends before a run). */
   | { t: 'release' }
   | { t: 'start'; start: Extract<CollectorMessage, { t: 'start' }> }
-  | { t: 'users'; delta: number }
-  | { t: 'reslice'; weights: number[]; index: number; iterations: number | undefined }
+  /** `lite`: per lite worker, in runs with lite users. */
+  | { t: 'users'; delta: number; lite?: number[] }
+  /** `parts`: the browser part and each lite worker's, in runs with lite users. */
+  | { t: 'reslice'; weights: number[]; index: number; iterations: number | undefined; parts?: ResliceParts }
   | { t: 'stop'; reason: string }
   | { t: 'collector-lost'; reason: string }
   /** The session is over: a final result, or dial again. Only ever once. */
@@ -65,6 +67,8 @@ export type RunnerEffect =
   | { t: 'bye' }
   /** The welcome settled the heartbeat: ping every `heartbeatMs`. */
   | { t: 'welcomed'; runnerId: string; heartbeatMs: number; silenceMs: number };
+
+export type ResliceParts = NonNullable<Extract<CollectorMessage, { t: 'reslice' }>['parts']>;
 
 export class RunnerMachine {
   private phaseValue: RunnerPhase = 'challenge';
@@ -231,11 +235,11 @@ export class RunnerMachine {
         return;
       case 'users':
         if (phase !== 'running') throw new ProtocolError(`users while ${phase}`);
-        this.out.push({ t: 'users', delta: msg.delta });
+        this.out.push({ t: 'users', delta: msg.delta, ...(msg.lite ? { lite: msg.lite } : {}) });
         return;
       case 'reslice':
         if (phase !== 'running') throw new ProtocolError(`reslice while ${phase}`);
-        this.out.push({ t: 'reslice', weights: msg.weights, index: msg.index, iterations: msg.iterations });
+        this.out.push({ t: 'reslice', weights: msg.weights, index: msg.index, iterations: msg.iterations, ...(msg.parts ? { parts: msg.parts } : {}) });
         return;
       case 'stop':
         if (phase === 'running' || phase === 'closing') {

@@ -37,7 +37,7 @@ import { backoffDelay, type BackoffPolicy } from '../load/backoff.js';
 import { escapeForLog } from './log-safe.js';
 import { newNonce } from './auth.js';
 import { HEARTBEAT, LIMITS, ProtocolError, decodeFrame, encodeMessage, validateCollectorMessage, type CollectorMessage, type RunnerMessage } from './protocol.js';
-import { RunnerMachine, type RunnerEffect } from './runner-machine.js';
+import { RunnerMachine, type ResliceParts, type RunnerEffect } from './runner-machine.js';
 
 export interface RunnerAgentOptions {
   /** ws://HOST:PORT of the collector. */
@@ -271,10 +271,10 @@ class RunnerAgent {
             return;
           }
           case 'users':
-            run?.addUsers(e.delta);
+            run?.addUsers(e.delta, e.lite);
             return;
           case 'reslice':
-            run?.reslice(e.weights, e.index, e.iterations);
+            run?.reslice(e.weights, e.index, e.iterations, e.parts);
             return;
           case 'stop':
             run?.stop(e.reason);
@@ -453,15 +453,31 @@ class RunnerRun {
     });
   }
 
-  addUsers(delta: number): void {
+  addUsers(delta: number, lite: readonly number[] | undefined): void {
     this.slice.addUsers(delta);
+    if (lite) this.slice.addLiteUsers(lite);
   }
 
-  reslice(weights: number[], index: number, iterations: number | undefined): void {
-    const next = sliceProfile(this.p.assign.profile, { weights, index });
-    this.browserProfile = iterations === undefined ? next : { ...next, iterations };
-    this.slice.reslice(this.browserProfile);
-    this.io.log(`re-sliced: now slice ${index + 1} of ${weights.length}`);
+  /** A new share: the browser users' slice, and with lite users (`parts`) each lite worker's too. */
+  reslice(weights: number[], index: number, iterations: number | undefined, parts: ResliceParts | undefined): void {
+    const whole = this.p.assign.profile;
+    const profileOf = (part: { index: number; iterations?: number | undefined }): LoadProfile => {
+      const next = sliceProfile(whole, { weights, index: part.index });
+      return part.iterations === undefined ? next : { ...next, iterations: part.iterations };
+    };
+    if (!parts) {
+      this.browserProfile = profileOf({ index, iterations });
+      this.slice.reslice(this.browserProfile);
+      this.io.log(`re-sliced: now slice ${index + 1} of ${weights.length}`);
+      return;
+    }
+    if (parts.browser) {
+      this.browserProfile = profileOf(parts.browser);
+      this.slice.reslice(this.browserProfile);
+    }
+    this.slice.resliceLite(parts.lite.map(profileOf));
+    const which = [...(parts.browser ? [parts.browser.index] : []), ...parts.lite.map((p) => p.index)].map((i) => i + 1);
+    this.io.log(`re-sliced: now parts ${which.join(', ')} of ${weights.length}`);
   }
 
   stop(reason: string): void {

@@ -53,6 +53,20 @@ const sliced = <T extends { weights: number[]; index: number }>(m: T, ctx: z.cor
   if (Array.isArray(m.weights) && m.index > m.weights.length - 1) ctx.addIssue({ code: 'custom', path: ['index'], input: m.index, message: `expected a slice index ≤ ${m.weights.length - 1}, got the number ${m.index}` });
 };
 
+/** One part of a runner's share: its slice index in the weights and, with --iterations, its budget. */
+const partSlice = z.strictObject({ index: whole(0), iterations: whole(0).optional() });
+
+/** Every part index names one of the weights. */
+function partsInRange(weights: unknown, browser: number | null, lite: readonly number[], ctx: z.core.$RefinementCtx, leaf: PropertyKey[] = []): void {
+  if (!Array.isArray(weights)) return;
+  const last = weights.length - 1;
+  const check = (i: number, path: PropertyKey[]): void => {
+    if (i > last) ctx.addIssue({ code: 'custom', path, input: i, message: `expected a slice index ≤ ${last}, got the number ${i}` });
+  };
+  if (browser !== null) check(browser, ['parts', 'browser', ...leaf]);
+  lite.forEach((i, k) => check(i, ['parts', 'lite', k, ...leaf]));
+}
+
 // ---------------------------------------------------------------------------------------------- load profile
 
 const profileCommon = {
@@ -194,17 +208,29 @@ export const collectorMessageSchemas = {
     })
     .superRefine(sliced)
     .superRefine((m, ctx) => {
-      // Every part index names one of the weights.
-      if (m.parts === undefined || !Array.isArray(m.weights)) return;
-      const last = m.weights.length - 1;
-      const check = (i: number, path: PropertyKey[]): void => {
-        if (i > last) ctx.addIssue({ code: 'custom', path, input: i, message: `expected a slice index ≤ ${last}, got the number ${i}` });
-      };
-      if (m.parts.browser !== null) check(m.parts.browser, ['parts', 'browser']);
-      m.parts.lite.forEach((i, k) => check(i, ['parts', 'lite', k]));
+      if (m.parts === undefined) return;
+      partsInRange(m.weights, m.parts.browser, m.parts.lite, ctx);
     }),
-  users: z.strictObject({ v, t: z.literal('users'), delta: whole(-USERS_MAX, USERS_MAX) }),
-  reslice: z.strictObject({ v, t: z.literal('reslice'), weights, index: whole(0), iterations: whole(0).optional() }).superRefine(sliced),
+  /** Users added (or removed) at run time: `delta` for the browser users, `lite` per lite worker (runs with lite users). */
+  users: z.strictObject({ v, t: z.literal('users'), delta: whole(-USERS_MAX, USERS_MAX), lite: z.array(whole(-USERS_MAX, USERS_MAX)).max(1_024).optional() }),
+  /**
+   * A new share after a runner was lost. With lite users (`parts`), the runner's browser part (or none) and each
+   * of its lite workers' parts, in the order it runs them, each with its iteration budget when the run has one.
+   */
+  reslice: z
+    .strictObject({
+      v,
+      t: z.literal('reslice'),
+      weights,
+      index: whole(0),
+      iterations: whole(0).optional(),
+      parts: z.strictObject({ browser: partSlice.nullable(), lite: z.array(partSlice).max(1_024) }).optional(),
+    })
+    .superRefine(sliced)
+    .superRefine((m, ctx) => {
+      if (m.parts === undefined) return;
+      partsInRange(m.weights, m.parts.browser?.index ?? null, m.parts.lite.map((p) => p.index), ctx, ['index']);
+    }),
   stop: z.strictObject({ v, t: z.literal('stop'), reason: text(LIMITS.maxReasonLength) }),
   bye: z.strictObject({ v, t: z.literal('bye') }),
   ping,

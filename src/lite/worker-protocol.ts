@@ -19,6 +19,9 @@ export type ParentMessage =
   | WorkerInit
   | { t: 'start' }
   | { t: 'stop'; reason: string }
+  /** Runtime control and re-dealing (distributed runs): applied to the worker's engine, queued until it exists. */
+  | { t: 'users'; delta: number }
+  | { t: 'reslice'; profile: LoadProfile }
   | { t: 'granted'; id: number }
   | { t: 'refused'; id: number; error: string };
 

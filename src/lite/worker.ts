@@ -21,6 +21,17 @@ let engine: LoadEngine | undefined;
 let startRun: (() => void) | undefined;
 let pendingStop: string | undefined;
 let deliverThrottle: ((m: ParentMessage) => void) | undefined;
+/** Runtime control that came while the scenario was loading (the engine does not exist yet). */
+const early: Array<Extract<ParentMessage, { t: 'users' | 'reslice' }>> = [];
+
+function control(eng: LoadEngine, m: Extract<ParentMessage, { t: 'users' | 'reslice' }>): void {
+  try {
+    if (m.t === 'users') eng.addUsers(m.delta);
+    else eng.reslice(m.profile);
+  } catch (err) {
+    send({ t: 'log', line: `${m.t} refused: ${err instanceof Error ? err.message : String(err)}` });
+  }
+}
 
 async function init(m: WorkerInit): Promise<void> {
   const loaded = await loadScenarioFromBundle(m.bundle.code, m.bundle.sha256, { file: m.bundle.file, resolveDir: m.bundle.resolveDir });
@@ -54,6 +65,7 @@ async function init(m: WorkerInit): Promise<void> {
     log: (line) => send({ t: 'log', line }),
   });
   engine = eng;
+  for (const m of early.splice(0)) control(eng, m);
   send({ t: 'ready' });
   await new Promise<void>((resolve) => (startRun = resolve));
   if (pendingStop) eng.stop(pendingStop);
@@ -77,6 +89,10 @@ process.on('message', (m: ParentMessage) => {
     );
   } else if (m.t === 'granted' || m.t === 'refused') deliverThrottle?.(m);
   else if (m.t === 'start') startRun?.();
+  else if (m.t === 'users' || m.t === 'reslice') {
+    if (engine) control(engine, m);
+    else early.push(m);
+  }
   else if (m.t === 'stop') {
     pendingStop = m.reason;
     engine?.stop(m.reason);

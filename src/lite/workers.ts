@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineOutcome } from '../load/engine.js';
+import type { LoadProfile } from '../load/profile.js';
 import type { LiteGroup, LiteGroupOptions } from '../load/lite-group.js';
 import type { WorkerMessage, WorkerStatus, ParentMessage } from './worker-protocol.js';
 import { serveThrottles } from './remote-throttle.js';
@@ -52,8 +53,13 @@ export function workerEntry(): string {
 export class LiteWorkerGroup implements LiteGroup {
   private workers: Worker[] = [];
   private stopped: string | undefined;
+  private readonly slices: LoadProfile[];
+  /** Users added before the workers were forked, per worker: sent right after their init. */
+  private readonly earlyUsers: number[] = [];
 
-  constructor(private readonly opts: LiteWorkerGroupOptions) {}
+  constructor(private readonly opts: LiteWorkerGroupOptions) {
+    this.slices = [...opts.slices];
+  }
 
   pids(): number[] {
     return this.workers.flatMap((w) => (w.child.pid === undefined ? [] : [w.child.pid]));
@@ -64,7 +70,7 @@ export class LiteWorkerGroup implements LiteGroup {
     const entry = workerEntry();
     const readyMs = this.opts.readyTimeoutMs ?? 60_000;
     const ready: Promise<void>[] = [];
-    this.opts.slices.forEach((profile, index) => {
+    this.slices.forEach((profile, index) => {
       const child = fork(entry, [], { execArgv: [...(this.opts.execArgv ?? defaultExecArgv())], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       let onDone: () => void = () => {};
       const w: Worker = {
@@ -110,6 +116,8 @@ export class LiteWorkerGroup implements LiteGroup {
         });
       }));
       this.send(w, { t: 'init', index, profile, ...this.opts.setup });
+      const early = this.earlyUsers[index];
+      if (early) this.send(w, { t: 'users', delta: early });
     });
     try {
       await Promise.all(ready);
@@ -136,6 +144,19 @@ export class LiteWorkerGroup implements LiteGroup {
   stop(reason: string): void {
     this.stopped ??= reason;
     for (const w of this.workers) this.send(w, { t: 'stop', reason });
+  }
+
+  addUsers(index: number, delta: number): void {
+    const w = this.workers[index];
+    if (w) this.send(w, { t: 'users', delta });
+    else if (index < this.slices.length) this.earlyUsers[index] = (this.earlyUsers[index] ?? 0) + delta;
+  }
+
+  reslice(index: number, profile: LoadProfile): void {
+    if (index >= this.slices.length) return;
+    this.slices[index] = profile;
+    const w = this.workers[index];
+    if (w) this.send(w, { t: 'reslice', profile });
   }
 
   status(): WorkerStatus {

@@ -49,6 +49,10 @@ export interface LiteGroup {
   /** Starts every worker at once; resolves with the summed outcome. */
   run(): Promise<EngineOutcome>;
   stop(reason: string): void;
+  /** Runtime control: users added (or removed) on top of worker `index`'s schedule. */
+  addUsers(index: number, delta: number): void;
+  /** A new share of the run for worker `index` (a distributed run re-dealt after a runner was lost). */
+  reslice(index: number, profile: LoadProfile): void;
   status(): LiteGroupStatus;
   /** Ends workers still running. */
   close(): Promise<void>;

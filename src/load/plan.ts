@@ -180,6 +180,57 @@ export function dealParts(plan: Pick<RunPlan, 'mix'>, takers: readonly PartTaker
   return { weights, parts };
 }
 
+/** A runner that keeps the parts it already runs when the load is re-dealt (its engine, its worker processes). */
+export interface PartHolder extends PartTaker {
+  holds: { browser: boolean; liteWorkers: number };
+}
+
+/** A re-deal over holders: `unowned` names the kinds of user nobody left can run (their units stay unrun). */
+export interface PartRedeal extends PartDeal {
+  unowned: Array<'browser' | 'lite'>;
+}
+
+/** Most a re-deal scales its weights by to give every part held at least one unit (see redealParts). */
+const REDEAL_MAX_TOTAL = 1_000_000;
+
+/**
+ * Deals a plan's parts again over runners that keep what they run (a distributed run after a runner was lost):
+ * browser units by browser capacity over the runners that have browser users, lite units by lite capacity over
+ * the runners that have lite workers, each runner's lite units evenly over its worker processes. Every part held
+ * gets at least one unit: if the plain split would leave one empty, both weights are scaled up (the browser:lite
+ * ratio stays exact). A kind nobody holds any more keeps its units on an unowned part, so the others do not take
+ * them over. Undefined when no scale up to REDEAL_MAX_TOTAL gives every part a unit.
+ */
+export function redealParts(plan: Pick<RunPlan, 'mix'>, holders: readonly PartHolder[]): PartRedeal | undefined {
+  const mix = plan.mix;
+  if (!mix) throw new Error('redealParts: the plan has no browser/lite mix');
+  if (holders.length === 0) throw new Error('redealParts: no runners');
+  const browserCaps = holders.map((h) => (h.holds.browser ? Math.max(1, h.capacity) : 0));
+  const liteCaps = holders.map((h) => (h.holds.liteWorkers > 0 ? Math.max(1, h.lite?.capacity ?? 0) : 0));
+  const dealt = (total: number, caps: number[]) => (total > 0 && caps.some((c) => c > 0) ? split(total, caps) : caps.map(() => 0));
+  for (let scale = 1; (mix.browserWeight + mix.liteWeight) * scale <= REDEAL_MAX_TOTAL; scale *= 2) {
+    const browser = dealt(mix.browserWeight * scale, browserCaps);
+    const lite = dealt(mix.liteWeight * scale, liteCaps);
+    if (holders.some((h, i) => (h.holds.browser && (browser[i] as number) < 1) || (lite[i] as number) < h.holds.liteWorkers)) continue;
+    const weights: number[] = [];
+    const parts = holders.map((h, i) => ({
+      browser: h.holds.browser ? weights.push(browser[i] as number) - 1 : undefined,
+      lite: h.holds.liteWorkers > 0 ? evenSplit(lite[i] as number, h.holds.liteWorkers).map((w) => weights.push(w) - 1) : [],
+    }));
+    const unowned: PartRedeal['unowned'] = [];
+    if (mix.browserWeight > 0 && browserCaps.every((c) => c === 0)) {
+      unowned.push('browser');
+      weights.push(mix.browserWeight * scale);
+    }
+    if (mix.liteWeight > 0 && liteCaps.every((c) => c === 0)) {
+      unowned.push('lite');
+      weights.push(mix.liteWeight * scale);
+    }
+    return { weights, parts, unowned };
+  }
+  return undefined;
+}
+
 /** A runner's slices of the whole profile: its browser users and one profile per lite worker. */
 export function slicesOf(profile: LoadProfile, deal: Pick<PartDeal, 'weights'>, part: { browser: number | undefined; lite: readonly number[] }): { browser: LoadProfile | undefined; lite: LoadProfile[] } {
   return {

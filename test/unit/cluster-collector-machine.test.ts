@@ -301,20 +301,85 @@ describe('collector machine: faults while running', () => {
 });
 
 describe('collector machine: browser and lite users', () => {
-  it('deals browser users by browser capacity and lite users by lite capacity; a loss is not re-dealt; no users added at run time', () => {
+  /** Two runners (browser capacity 1 and 3; lite capacity 300 on 2 workers and 100 on 1), started on `plan`. */
+  const mixed = (plan: AssignPlan, onRunnerLoss: 'rebalance' | 'continue' = 'rebalance') => {
     const h = harness();
     const a = h.join(1, T0, TOKEN, { capacity: 300, workers: 2 }).runner as string;
     const b = h.join(3, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
-    const plan = { ...planOf({ users: 404, duration: '30s' }), mix: { browserWeight: 4, liteWeight: 400, workers: 2, usersPerWorker: 200 } };
     h.step({ t: 'assign', plan, now: T0 });
     for (const id of [a, b]) h.msg(id, { v: 1, t: 'ready' }, T0);
-    h.step({ t: 'start', startDelayMs: 0, onRunnerLoss: 'rebalance', now: T0 });
+    h.step({ t: 'start', startDelayMs: 0, onRunnerLoss, now: T0 });
+    return { h, a, b };
+  };
+  const plan404 = { ...planOf({ users: 404, duration: '30s' }), mix: { browserWeight: 4, liteWeight: 400, workers: 2, usersPerWorker: 200 } };
+
+  it('deals browser users by browser capacity and lite users by lite capacity; users added at run time are dealt over every part', () => {
+    const { h, a, b } = mixed(plan404);
     // Browser 4 over 1:3 → 1, 3; lite 400 over 300:100 → 300 (2 workers: 150 + 150), 100.
     expect(h.sent(a, 'start')).toEqual([{ v: 1, t: 'start', inMs: 0, weights: [1, 150, 150, 3, 100], index: 0, extraUsers: 0, parts: { browser: 0, lite: [1, 2] } }]);
     expect(h.sent(b, 'start')).toEqual([{ v: 1, t: 'start', inMs: 0, weights: [1, 150, 150, 3, 100], index: 3, extraUsers: 0, parts: { browser: 3, lite: [4] } }]);
-    expect(() => h.step({ t: 'add-users', delta: 2, now: T0 + 10 })).toThrow(/runs of browser users only/);
-    h.step({ t: 'closed', runner: b, now: T0 + 1_000 });
-    expect(h.sent(a, 'reslice')).toEqual([]);
-    expect(h.m.summary().interrupted).toBe(`${b} lost; the run continued without its share`);
+    // 404 more users: one whole period of the weights, so each part gets exactly its weight.
+    h.step({ t: 'add-users', delta: 404, now: T0 + 10 });
+    expect(h.sent(a, 'users')).toEqual([{ v: 1, t: 'users', delta: 1, lite: [150, 150] }]);
+    expect(h.sent(b, 'users')).toEqual([{ v: 1, t: 'users', delta: 3, lite: [100] }]);
+    expect(h.m.extraPerRunner()).toEqual({ [a]: 301, [b]: 103 });
+    h.step({ t: 'add-users', delta: -404, now: T0 + 20 });
+    expect(h.sent(b, 'users')[1]).toEqual({ v: 1, t: 'users', delta: -3, lite: [-100] });
+  });
+
+  it('a lost runner’s browser and lite users (and extra users) are re-dealt to the survivor’s parts; what it reported is kept', () => {
+    const { h, a, b } = mixed(plan404);
+    h.step({ t: 'add-users', delta: 404, now: T0 + 10 });
+    const reg = new MetricsRegistry({ startedAt: T0 });
+    h.msg(b, { ...(snapshotMsg(0, snap(reg, T0 + 1_000, 7, 103), T0, 103) as Extract<RunnerMessage, { t: 'snapshot' }>), part: 'lite-0' }, T0 + 1_000);
+    h.step({ t: 'closed', runner: b, now: T0 + 1_500 });
+    // a keeps its browser part and its 2 workers: browser 4 → 4, lite 400 → 200 + 200.
+    expect(h.sent(a, 'reslice')).toEqual([{ v: 1, t: 'reslice', weights: [4, 200, 200], index: 0, parts: { browser: { index: 0 }, lite: [{ index: 1 }, { index: 2 }] } }]);
+    // Its 404 extra users are now its own: 3 more browser users, 50 more per worker.
+    expect(h.sent(a, 'users')[1]).toEqual({ v: 1, t: 'users', delta: 3, lite: [50, 50] });
+    expect(h.events().find((e) => e.type === 'rebalanced')).toEqual({ type: 'rebalanced', weights: [4, 200, 200], survivors: [a] });
+    expect(counter(h.m.collector!.accumulator.totals(), 'iterations')).toBe(7);
+    expect(h.m.summary().interrupted).toBeUndefined();
+  });
+
+  it('with an iteration budget each surviving part gets its share of what the run still owes, on top of what it did', () => {
+    const h = harness();
+    const a = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
+    const b = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
+    const plan = { ...planOf({ users: 10, iterations: 100 }), mix: { browserWeight: 2, liteWeight: 8, workers: 1, usersPerWorker: 200 } };
+    h.step({ t: 'assign', plan, now: T0 });
+    for (const id of [a, b]) h.msg(id, { v: 1, t: 'ready' }, T0);
+    h.step({ t: 'start', startDelayMs: 0, onRunnerLoss: 'rebalance', now: T0 });
+    expect(h.sent(a, 'start')[0]).toMatchObject({ weights: [1, 4, 1, 4], parts: { browser: 0, lite: [1] } });
+    const regs = [0, 1, 2, 3].map(() => new MetricsRegistry({ startedAt: T0 }));
+    const report = (runner: string, seq: number, n: number, reg: MetricsRegistry, part?: string) =>
+      h.msg(runner, { ...(snapshotMsg(seq, snap(reg, T0 + 1_000, n, 1)) as Extract<RunnerMessage, { t: 'snapshot' }>), ...(part ? { part } : {}) }, T0 + 1_000);
+    report(a, 0, 5, regs[0]!);
+    report(a, 1, 20, regs[1]!, 'lite-0');
+    report(b, 0, 6, regs[2]!);
+    report(b, 1, 30, regs[3]!, 'lite-0');
+    h.step({ t: 'closed', runner: b, now: T0 + 1_200 });
+    // 100 − 61 = 39 still owed, dealt 2:8 → 8 and 31, on top of 5 (browser) and 20 (its lite worker).
+    expect(h.sent(a, 'reslice')).toEqual([{ v: 1, t: 'reslice', weights: [2, 8], index: 0, parts: { browser: { index: 0, iterations: 13 }, lite: [{ index: 1, iterations: 51 }] } }]);
+  });
+
+  it('when no survivor runs browser users, theirs stay unrun (an unowned part) and the summary says so; continue re-deals nothing', () => {
+    const h = harness();
+    const a = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
+    const b = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
+    const plan = { ...planOf({ users: 11, duration: '30s' }), mix: { browserWeight: 1, liteWeight: 10, workers: 1, usersPerWorker: 200 } };
+    h.step({ t: 'assign', plan, now: T0 });
+    for (const id of [a, b]) h.msg(id, { v: 1, t: 'ready' }, T0);
+    h.step({ t: 'start', startDelayMs: 0, onRunnerLoss: 'rebalance', now: T0 });
+    // The one browser user went to a; b runs lite users only.
+    expect(h.sent(b, 'start')[0]).toMatchObject({ weights: [1, 5, 5], parts: { browser: null, lite: [2] } });
+    h.step({ t: 'closed', runner: a, now: T0 + 1_000 });
+    expect(h.sent(b, 'reslice')).toEqual([{ v: 1, t: 'reslice', weights: [10, 1], index: 0, parts: { browser: null, lite: [{ index: 0 }] } }]);
+    expect(h.m.summary().interrupted).toBe(`${a} lost; no runner left runs browser users, so its browser users were not replaced`);
+
+    const c = mixed(plan404, 'continue');
+    c.h.step({ t: 'closed', runner: c.b, now: T0 + 1_000 });
+    expect(c.h.sent(c.a, 'reslice')).toEqual([]);
+    expect(c.h.m.summary().interrupted).toBe(`${c.b} lost; the run continued without its share`);
   });
 });

@@ -59,6 +59,8 @@ const goodCollector: CollectorMessage[] = [
   { v: 1, t: 'start', inMs: 1000, weights: [2, 1], index: 1, extraUsers: 0 },
   { v: 1, t: 'users', delta: -3 },
   { v: 1, t: 'reslice', weights: [1], index: 0, iterations: 7 },
+  { v: 1, t: 'users', delta: 1, lite: [2, -3] },
+  { v: 1, t: 'reslice', weights: [4, 200, 200], index: 0, parts: { browser: { index: 0, iterations: 3 }, lite: [{ index: 1 }, { index: 2 }] } },
   { v: 1, t: 'stop', reason: 'SIGINT' },
   { v: 1, t: 'bye' },
   { v: 1, t: 'ping', at: 1 },
@@ -116,6 +118,9 @@ describe('protocol validation', () => {
     expect(() => validateCollectorMessage({ ...start, weights: [] })).toThrow(/weights/);
     expect(() => validateCollectorMessage({ ...start, weights: [1, 0] })).toThrow(/weights\[1\]/);
     expect(() => validateCollectorMessage({ ...start, inMs: 1e9 })).toThrow(/inMs/);
+    const reslice = goodCollector[8] as Extract<CollectorMessage, { t: 'reslice' }>;
+    expect(() => validateCollectorMessage({ ...reslice, parts: { browser: null, lite: [{ index: 3 }] } })).toThrow(/parts\.lite\[0\]\.index/);
+    expect(() => validateCollectorMessage({ ...reslice, parts: { browser: { index: 0, iterations: -1 }, lite: [] } })).toThrow(/parts\.browser\.iterations/);
     const assign = goodCollector[3] as Extract<CollectorMessage, { t: 'assign' }>;
     expect(() => validateCollectorMessage({ ...assign, target: 'file:///etc/passwd' })).toThrow(/http/);
     expect(() => validateCollectorMessage({ ...assign, settings: { ...assign.settings, input: 'mouse' } })).toThrow(/input/);

@@ -130,6 +130,10 @@ describe('runner machine: faults', () => {
     h.running();
     expect(h.msg({ v: 1, t: 'users', delta: 3 })).toEqual([{ t: 'users', delta: 3 }]);
     expect(h.msg({ v: 1, t: 'reslice', weights: [1], index: 0, iterations: 10 })).toEqual([{ t: 'reslice', weights: [1], index: 0, iterations: 10 }]);
+    // Runs with lite users: per-worker deltas and every part's new slice reach the run as sent.
+    expect(h.msg({ v: 1, t: 'users', delta: 1, lite: [2, 3] })).toEqual([{ t: 'users', delta: 1, lite: [2, 3] }]);
+    const parts = { browser: null, lite: [{ index: 0, iterations: 4 }, { index: 1 }] };
+    expect(h.msg({ v: 1, t: 'reslice', weights: [5, 5], index: 0, parts })).toEqual([{ t: 'reslice', weights: [5, 5], index: 0, iterations: undefined, parts }]);
     expect(h.msg({ v: 1, t: 'stop', reason: 'ctrl-c' })).toEqual([{ t: 'stop', reason: 'ctrl-c' }]);
     h.step({ t: 'sent-done', now: T0 + 5_000 });
     expect(h.m.phase).toBe('closing');

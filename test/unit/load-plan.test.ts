@@ -2,7 +2,7 @@
 // to the whole exactly, browser users follow browser capacity, lite users lite capacity, and a local run (one
 // runner holding everything) deals exactly what planMix always dealt.
 import { describe, expect, it } from 'vitest';
-import { dealParts, slicesOf, type PlanMix } from '../../src/load/plan.js';
+import { dealParts, redealParts, slicesOf, type PlanMix } from '../../src/load/plan.js';
 import { planMix } from '../../src/load/mix-plan.js';
 import { resolveProfile, type LoadProfile } from '../../src/load/profile.js';
 import { apportionment } from '../../src/load/apportion.js';
@@ -12,6 +12,33 @@ const users = (p: LoadProfile | undefined, n: number): number => {
   return apportionment(p.slice.weights).unitsOf(p.slice.index, n);
 };
 const mix = (browserWeight: number, liteWeight: number): PlanMix => ({ browserWeight, liteWeight, workers: 1, usersPerWorker: 200 });
+
+describe('redealParts (after a runner was lost)', () => {
+  it('keeps every survivor’s parts: browser users over the browser holders, lite users over the lite holders and their workers', () => {
+    // 40 browser + 400 lite; survivors: one with browser users and 2 lite workers, one with lite users only.
+    const deal = redealParts({ mix: mix(40, 400) }, [
+      { capacity: 1, lite: { capacity: 300, workers: 4 }, holds: { browser: true, liteWorkers: 2 } },
+      { capacity: 3, lite: { capacity: 100, workers: 1 }, holds: { browser: false, liteWorkers: 1 } },
+    ]);
+    expect(deal).toEqual({ weights: [40, 150, 150, 100], parts: [{ browser: 0, lite: [1, 2] }, { browser: undefined, lite: [3] }], unowned: [] });
+  });
+
+  it('scales the weights when a part would get no unit, keeping the browser:lite ratio exact', () => {
+    // 2 lite units cannot feed 3 worker processes: ×2 gives 4 (2 + 1 + 1) and 10 browser units (5:2 kept).
+    const deal = redealParts({ mix: mix(5, 2) }, [
+      { capacity: 1, holds: { browser: true, liteWorkers: 0 } },
+      { capacity: 1, lite: { capacity: 1_000, workers: 3 }, holds: { browser: false, liteWorkers: 3 } },
+    ]);
+    expect(deal).toEqual({ weights: [10, 2, 1, 1], parts: [{ browser: 0, lite: [] }, { browser: undefined, lite: [1, 2, 3] }], unowned: [] });
+  });
+
+  it('a kind of user nobody left runs keeps its units on an unowned part, so the others do not take them over', () => {
+    const deal = redealParts({ mix: mix(1, 10) }, [{ capacity: 1, lite: { capacity: 100, workers: 1 }, holds: { browser: false, liteWorkers: 1 } }]);
+    expect(deal).toEqual({ weights: [10, 1], parts: [{ browser: undefined, lite: [0] }], unowned: ['browser'] });
+    const whole = resolveProfile({ users: 11, duration: '1m' });
+    expect(users(slicesOf(whole, deal!, deal!.parts[0]!).lite[0], 11)).toBe(10);
+  });
+});
 
 describe('dealParts', () => {
   it('without lite users the weights are the runners’ capacities, one part each (as before)', () => {
