@@ -66,6 +66,18 @@ export interface EngineConfig {
    * send the spans in each snapshot, so the collector can pair its server scrapes with exact counts.
    */
   connectedSpans?: boolean;
+  /**
+   * After the graceful stop has aborted what was still running, how long those iterations get to wind down (an
+   * action already waiting for its reply may still get it) before the engine gives up on them. Default 5 s.
+   */
+  windDownMs?: number;
+}
+
+/** An iteration in progress; `cut` once the graceful stop aborted it, `abandoned` once the engine gave up on it. */
+interface RunningIteration {
+  recorder: LabelledRecorder;
+  cut: boolean;
+  abandoned: boolean;
 }
 
 /** How often a runner reads its connection state for the connected spans (a span ends at its last reading). */
@@ -137,6 +149,7 @@ export class LoadEngine {
   private interrupted: string | undefined;
   private stopRequested = false;
   private hardAbort = new AbortController();
+  private readonly running = new Set<RunningIteration>();
   /** Aborted when the run starts stopping: ends back-off waits at once. */
   private stopping = new AbortController();
   private throttles = new Map<string, Throttle>();
@@ -492,14 +505,44 @@ export class LoadEngine {
         await this.cfg.visual(u, name, opts);
       },
     };
+    const running: RunningIteration = { recorder, cut: false, abandoned: false };
+    this.running.add(running);
+    try {
+      return await this.iterationOutcome(u, running, (err) => signal.aborted || (this.stopRequested && isAbortLike(err)), session, userId, iteration, startedAt);
+    } finally {
+      this.running.delete(running);
+    }
+  }
+
+  /**
+   * Runs the scenario once and counts how it ended. An iteration the graceful stop cut short counts as
+   * `iterations{result="aborted"}` (once, also when it was abandoned), so every iteration started is counted
+   * and nothing is recorded for it after the engine has returned.
+   */
+  private async iterationOutcome(
+    u: User<unknown>,
+    running: RunningIteration,
+    stopped: (err: unknown) => boolean,
+    session: UserSession,
+    userId: number,
+    iteration: number,
+    startedAt: number,
+  ): Promise<'ok' | 'error' | 'lease-lost' | 'stopped'> {
+    const recorder = running.recorder;
     try {
       await this.cfg.scenario.user(u);
+      if (running.abandoned) return 'stopped';
       this.iterations++;
       recorder.record('iteration_ms', {}, performance.now() - startedAt);
       recorder.count('iterations', { result: 'ok' });
       return 'ok';
     } catch (err) {
-      if (signal.aborted || (this.stopRequested && isAbortLike(err))) return 'stopped';
+      if (running.abandoned) return 'stopped';
+      if (running.cut) {
+        recorder.count('iterations', { result: 'aborted' });
+        return 'stopped';
+      }
+      if (stopped(err)) return 'stopped';
       this.iterations++;
       recorder.record('iteration_ms', {}, performance.now() - startedAt);
       recorder.count('iterations', { result: 'error' });
@@ -528,10 +571,22 @@ export class LoadEngine {
     try {
       const finished = await Promise.race([Promise.allSettled(pending).then(() => true), sleep(graceful, timers.signal).then(() => false, () => true)]);
       if (!finished) {
-        this.cfg.log?.(`graceful stop: ${pending.length} iteration(s) still running after ${graceful} ms, aborting them`);
+        const cut = [...this.running];
+        this.cfg.log?.(`graceful stop: ${cut.length} iteration(s) still running after ${graceful} ms, aborting them`);
+        for (const r of cut) r.cut = true;
         this.hardAbort.abort();
         for (const s of this.slots) s.abort.abort();
-        await Promise.race([Promise.allSettled(pending), sleep(5_000, timers.signal).catch(() => undefined)]);
+        const windDown = this.cfg.windDownMs ?? 5_000;
+        const settled = await Promise.race([Promise.allSettled(pending).then(() => true), sleep(windDown, timers.signal).then(() => false, () => true)]);
+        if (!settled) {
+          // Whatever they still do is not counted (the engine's last interval is taken below): counted here.
+          const left = [...this.running].filter((r) => !r.abandoned);
+          for (const r of left) {
+            r.abandoned = true;
+            r.recorder.count('iterations', { result: 'aborted' });
+          }
+          if (left.length > 0) this.cfg.log?.(`graceful stop: gave up on ${left.length} iteration(s) still running ${windDown} ms after the abort`);
+        }
       }
     } finally {
       timers.abort();
