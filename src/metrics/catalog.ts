@@ -51,7 +51,7 @@ export const COUNTERS = {
   ws_frames: { unit: 'count', labels: ['dir'], help: 'WebSocket frames, all channels' },
   ws_bytes: { unit: 'bytes', labels: ['dir'], help: 'WebSocket payload bytes, all channels' },
   ws_heartbeats: { unit: 'count', labels: [], help: 'Phoenix heartbeats (not LiveView traffic)' },
-  iterations: { unit: 'count', labels: ['result'], help: 'User iterations finished (ok / error)' },
+  iterations: { unit: 'count', labels: ['result'], help: 'User iterations by how they ended: ok, error, dropped (open model, beyond max in flight) or aborted (cut short by the graceful stop)' },
   checks: { unit: 'count', labels: ['check', 'result'], help: 'u.check() outcomes (pass / fail)' },
   user_errors: { unit: 'count', labels: ['kind'], help: 'Errors thrown in scenario code or verbs' },
   iteration_backoffs: { unit: 'count', labels: [], help: 'Back-off waits of users whose iterations kept failing (exponential with jitter, src/load/backoff.ts)' },
