@@ -3,7 +3,7 @@
  * when the server cannot be counting its LiveViews differently from the harness (no document being replaced,
  * no main join or leave in flight).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PageProbe } from '../../src/probe/page-probe.js';
 
 const T = 'lv:phx-A';
@@ -64,18 +64,27 @@ describe('PageProbe.connection', () => {
     expect(p.probe.connection()).toMatchObject({ view: undefined, settled: true });
   });
 
-  it('a live navigation leave is unsettled until answered; changes only grow and are stamped', () => {
-    const p = page();
-    p.created('ws.1');
-    p.join('ws.1', 1, '1', '/a');
-    p.joinOk('ws.1', 1.01, '1');
-    const settled = p.probe.connection();
-    expect(p.probe.connection()).toEqual(settled); // reading does not change anything
-    p.leave('ws.1', 2, '1', '2');
-    const leaving = p.probe.connection();
-    expect(leaving.settled).toBe(false);
-    expect(leaving.changes).toBe(settled.changes + 1);
-    expect(leaving.changedAt).toBeGreaterThanOrEqual(settled.changedAt);
+  it('a live navigation leave is unsettled until answered; changes only grow and are stamped with the clock', () => {
+    // The probe stamps changes with performance.now(): stubbed, so the stamps are exact.
+    const clock = vi.spyOn(performance, 'now').mockReturnValue(1_000);
+    try {
+      const p = page();
+      p.created('ws.1');
+      p.join('ws.1', 1, '1', '/a');
+      clock.mockReturnValue(1_250);
+      p.joinOk('ws.1', 1.01, '1');
+      const settled = p.probe.connection();
+      expect(settled.changedAt).toBe(1_250);
+      clock.mockReturnValue(2_000);
+      expect(p.probe.connection()).toEqual(settled); // reading does not change anything, the stamp included
+      p.leave('ws.1', 2, '1', '2');
+      const leaving = p.probe.connection();
+      expect(leaving.settled).toBe(false);
+      expect(leaving.changes).toBe(settled.changes + 1);
+      expect(leaving.changedAt).toBe(2_000);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('detach ends every transition', async () => {
