@@ -3,9 +3,9 @@ import { Option, type Command } from 'commander';
 import { statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { RunLocalOptions, RunLocalOutcome } from '../load/run-local.js';
+import type { RunLocalOptions } from '../load/run-local.js';
 import type { Results } from '../metrics/model.js';
-import { attachVisualArtifacts, writeResultFiles, type RunOutputs } from '../api/outputs.js';
+import type { RunOutputs } from '../api/outputs.js';
 import { fileSafe } from '../api/config.js';
 import { parseDuration } from '../load/duration.js';
 import { formatProgress } from '../report/progress.js';
@@ -238,20 +238,6 @@ export function prepareOutputs(flags: Pick<RunFlags, 'out' | 'html' | 'checkpoin
   if (html && dirname(html) !== dirname(results)) proveWritable(html, '--html');
   for (const line of moveAsideOldResults(results)) log(line);
   return { results, html, checkpoint: everyMs > 0 ? { path: partial, everyMs } : undefined };
-}
-
-/**
- * Writes visual artifacts, prints the summary, then writes results JSON (+HTML), each atomically; a results file
- * that cannot be written goes to a fallback file, and the log says where. Returns the exit code (runExitCode).
- * `rookery run` gets the same files from run() (src/api) and prints the summary on its `results` event.
- */
-export async function reportRun(outcome: RunLocalOutcome, plan: OutputPlan, log: (line: string) => void, stoppedBy?: NodeJS.Signals): Promise<number> {
-  const { results } = outcome;
-  const visualWritten = attachVisualArtifacts(results, outcome.visual, plan.results, log);
-  // The summary before the files: whatever happens to them, the numbers are on screen (and in the CI log).
-  printSummary(results, log, stoppedBy);
-  const outputs = await writeResultFiles(results, { json: plan.results, html: plan.html, partial: plan.checkpoint?.path }, log);
-  return runExitCode(results, { failed: outputs.failed || !visualWritten }, log, stoppedBy);
 }
 
 /** The console summary on stdout (and, for an interrupted run with thresholds, that they saw partial data). */

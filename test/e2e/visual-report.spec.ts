@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { startFixture } from '../../fixtures/server/index.js';
 import { baselineCommand } from '../../src/cli/commands/baseline.js';
 import { runLocal } from '../../src/load/run-local.js';
-import { reportRun } from '../../src/cli/run-support.js';
+import { attachVisualArtifacts, writeResultFiles } from '../../src/api/outputs.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SCENARIO = join(ROOT, 'scenarios/visual.ts');
@@ -27,7 +27,6 @@ test.describe('visual panel of the HTML report', () => {
     dir = mkdtempSync(join(tmpdir(), 'rookery-visual-e2e-'));
     const fixture = await startFixture({ port: 0 });
     const silent = (): void => {};
-    const write = process.stdout.write;
     try {
       delete process.env.ROOKERY_GLITCH;
       const baselines = join(dir, 'baselines');
@@ -36,10 +35,11 @@ test.describe('visual panel of the HTML report', () => {
       process.env.ROOKERY_GLITCH = '1';
       const outcome = await runLocal({ scenarioFile: SCENARIO, overrides: { target: fixture.url, users: 1, ramp: 0, iterations: 2 }, visual: { dir: baselines, sample: 1 }, log: silent });
       reportFile = join(dir, 'site', 'report.html');
-      process.stdout.write = (() => true) as typeof process.stdout.write; // the console summary is not under test
-      await reportRun(outcome, { results: join(dir, 'results', 'run.json'), html: reportFile, checkpoint: undefined }, silent);
+      // The end of every run (run() and `rookery run`): visual artifacts beside the results, then the files.
+      const json = join(dir, 'results', 'run.json');
+      attachVisualArtifacts(outcome.results, outcome.visual, json, silent);
+      await writeResultFiles(outcome.results, { json, html: reportFile }, silent);
     } finally {
-      process.stdout.write = write;
       delete process.env.ROOKERY_GLITCH;
       await fixture.close();
     }

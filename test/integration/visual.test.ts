@@ -11,7 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
 import { runLocal, type RunLocalOutcome } from '../../src/load/run-local.js';
 import { baselineCommand } from '../../src/cli/commands/baseline.js';
-import { reportRun } from '../../src/cli/run-support.js';
+import { runExitCode } from '../../src/cli/run-support.js';
+import { attachVisualArtifacts, writeResultFiles } from '../../src/api/outputs.js';
 import { runRookery } from '../support/run-cli.js';
 import { launchChromium } from '../../src/browser/launch.js';
 import { decodePng, diffBoundingBox, type Box } from '../../src/visual/compare.js';
@@ -110,14 +111,9 @@ describe('visual checks (real Chromium, fixture)', () => {
     const outcome = await run(1, 2, 1, '1');
     const out = join(dir, 'glitch', 'results.json');
     const html = join(dir, 'report', 'index.html');
-    const write = process.stdout.write;
-    process.stdout.write = (() => true) as typeof process.stdout.write; // the printed summary is not under test
-    let code: number;
-    try {
-      code = await reportRun(outcome, { results: out, html, checkpoint: undefined }, quiet);
-    } finally {
-      process.stdout.write = write;
-    }
+    // The end of every run (run() and `rookery run`): visual artifacts, the files, then the exit code.
+    expect(attachVisualArtifacts(outcome.results, outcome.visual, out, quiet)).toBe(true);
+    const code = runExitCode(outcome.results, await writeResultFiles(outcome.results, { json: out, html }, quiet), quiet);
     expect(code).toBe(1); // the scenario's visual_mismatch:count==0 threshold fails
     const saved = JSON.parse(readFileSync(out, 'utf8')) as Results;
     for (const name of CHECKPOINTS) expect(counter(saved, 'visual_mismatch', { checkpoint: name })).toBe(2);
