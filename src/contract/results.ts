@@ -318,8 +318,3 @@ export function decodeResults(x: unknown): Results {
   return decode(resultsSchema, x, 'results');
 }
 
-/** `results.server` on its own (server-metrics tests and tools). */
-export function decodeServerResults(x: unknown, root = 'results.server'): ServerMetricsResults {
-  return decode(serverMetricsResultsSchema, x, root);
-}
-

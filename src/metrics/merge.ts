@@ -7,8 +7,6 @@
 import { createHistogram, decodeHistogram, encodeHistogram, type Histogram } from './hdr.js';
 import { compareSeries, formatSeries, seriesKey } from './labels.js';
 import type { CounterEntry, ErrorEntry, ErrorSample, HistogramEntry, Labels, Interval } from './model.js';
-import { decode } from '../contract/issues.js';
-import { intervalSchema } from '../contract/interval.js';
 import { DEFAULT_ERROR_SAMPLES } from './registry.js';
 
 export interface MergeOptions {
@@ -156,14 +154,5 @@ function earliest(samples: readonly ErrorSample[], n: number): ErrorSample[] {
   return [...samples]
     .sort((x, y) => x.at - y.at || (x.message < y.message ? -1 : x.message > y.message ? 1 : 0))
     .slice(0, n);
-}
-
-/**
- * Checks the shape of an interval received from elsewhere (a runner): a clear error naming the bad field. The
- * schema is src/contract/interval.ts. Histogram payloads are checked when merged (`decodeEntries`), which is
- * atomic per interval.
- */
-export function validateInterval(x: unknown): Interval {
-  return decode(intervalSchema, x, 'snapshot');
 }
 

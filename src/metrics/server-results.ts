@@ -3,11 +3,5 @@
  * from the app's Prometheus endpoints. The shape is declared in src/contract/results.ts; this module keeps the
  * names the rest of the code imports.
  */
-import { decodeServerResults } from '../contract/results.js';
-
 export type { ServerHistogramSeries, ServerMetricsResults, ServerTarget, ServerValueSeries } from '../contract/results.js';
 
-/** Checks `results.server` read back from disk. Throws naming the first bad field. */
-export function checkServerResults(x: unknown, p = 'results.server'): void {
-  decodeServerResults(x, p);
-}

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MetricsRegistry } from '../../src/metrics/registry.js';
-import { IntervalMerger, mergeIntervals, validateInterval } from '../../src/metrics/merge.js';
+import { IntervalMerger, mergeIntervals } from '../../src/metrics/merge.js';
+import { validateRunnerMessage } from '../../src/cluster/protocol.js';
 import { Accumulator } from '../../src/metrics/accumulator.js';
 import { summarize } from '../../src/metrics/summary.js';
 import { decodeHistogram } from '../../src/metrics/hdr.js';
@@ -129,16 +130,17 @@ describe('mergeIntervals', () => {
   });
 });
 
-describe('validateInterval', () => {
+describe('intervals from elsewhere (a runner’s snapshot message)', () => {
   it('accepts a registry snapshot and names the bad field otherwise', () => {
     const reg = new MetricsRegistry({ startedAt: 0 });
     reg.record('lv_join_ms', { view: '/' }, 3);
     reg.error('x', 'y', { user: 1 });
-    const snap = JSON.parse(JSON.stringify(reg.takeInterval(1))) as unknown;
-    expect(validateInterval(snap)).toEqual(snap);
-    expect(() => validateInterval({ ...(snap as object), schema: 'rookery/snapshot@2' })).toThrow("snapshot.schema: expected 'rookery/snapshot@1', got the string \"rookery/snapshot@2\"");
-    expect(() => validateInterval({ ...(snap as object), counters: [{ name: 'a', labels: { k: 1 }, value: 1 }] })).toThrow('snapshot.counters[0].labels.k: expected a string, got the number 1');
-    expect(() => validateInterval(null)).toThrow('snapshot: expected an object, got null');
+    const snap = JSON.parse(JSON.stringify(reg.takeInterval(1))) as object;
+    const message = (snapshot: unknown) => ({ v: 1, t: 'snapshot', seq: 0, runStartedAt: 0, snapshot, status: { active: 1, target: 1, iterations: 0, errors: 0, dropped: 0 } });
+    expect(validateRunnerMessage(message(snap))).toEqual(message(snap));
+    expect(() => validateRunnerMessage(message({ ...snap, schema: 'rookery/snapshot@2' }))).toThrow("runner snapshot.snapshot.schema: expected 'rookery/snapshot@1', got the string \"rookery/snapshot@2\"");
+    expect(() => validateRunnerMessage(message({ ...snap, counters: [{ name: 'a', labels: { k: 1 }, value: 1 }] }))).toThrow('runner snapshot.snapshot.counters[0].labels.k: expected a string, got the number 1');
+    expect(() => validateRunnerMessage(message(null))).toThrow('runner snapshot.snapshot: expected an object, got null');
   });
 });
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONNECTED_GUARD_MS, ConnectedSpanRecorder, SPAN_CLOCK_SLACK_MS, countsFromSpans, type ConnectedSample, type ConnectedSpan } from '../../src/server-metrics/pairing.js';
 import { rebaseInterval } from '../../src/cluster/rebase.js';
-import { validateInterval } from '../../src/metrics/merge.js';
+import { validateRunnerMessage } from '../../src/cluster/protocol.js';
 
 const V = { view: '/counter' };
 const sample = (value: number, o: Partial<ConnectedSample> = {}): ConnectedSample => ({ counts: [{ labels: V, value }], unsettled: 0, quietMs: 0, changes: 1, ...o });
@@ -55,8 +55,11 @@ describe('countsFromSpans', () => {
   });
 
   it('spans travel in snapshots (validated) and are shifted to the collector clock with the rest', () => {
-    const snap = validateInterval({ schema: 'rookery/snapshot@1', from: 0, to: 1_000, histograms: [], counters: [], gauges: [], errors: [], connected: [span(100, 900, 2)] });
+    const message = (snapshot: object) => ({ v: 1, t: 'snapshot', seq: 0, runStartedAt: 10_000, snapshot, status: { active: 2, target: 2, iterations: 0, errors: 0, dropped: 0 } });
+    const sent = { schema: 'rookery/snapshot@1', from: 0, to: 1_000, histograms: [], counters: [], gauges: [], errors: [], connected: [span(100, 900, 2)] };
+    const got = validateRunnerMessage(message(sent));
+    const snap = (got as Extract<typeof got, { t: 'snapshot' }>).snapshot;
     expect(rebaseInterval(snap, 10_000, 10_250).connected).toEqual([span(350, 1_150, 2)]);
-    expect(() => validateInterval({ ...snap, connected: [{ from: 'x', to: 1, counts: [] }] })).toThrow(/connected\[0\]\.from/);
+    expect(() => validateRunnerMessage(message({ ...sent, connected: [{ from: 'x', to: 1, counts: [] }] }))).toThrow(/snapshot\.connected\[0\]\.from/);
   });
 });
