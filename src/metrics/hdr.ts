@@ -14,7 +14,7 @@
  * precision), bytes and counts as is.
  */
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, JsHistogram, type Histogram } from 'hdr-histogram-js';
-import { unitOf, type MetricUnit } from './catalog.js';
+import { unitOf } from './catalog.js';
 
 export type { Histogram };
 
@@ -22,9 +22,9 @@ export type { Histogram };
 export const HDR_SIGNIFICANT_DIGITS = 3;
 const BIT_BUCKET_SIZE = 32;
 
-/** Base-unit integers per catalogue unit: ms → µs. */
-export function scaleOfUnit(unit: MetricUnit): number {
-  return MetricHistogram.scaleOfUnit(unit);
+/** Base-unit integers per unit: ms → µs (1000), anything else 1. */
+export function scaleOfUnit(unit: string): number {
+  return unit === 'ms' ? 1000 : 1;
 }
 
 /** Scale of a catalogue metric (1 for unknown names, so old or foreign results still decode). */
@@ -107,11 +107,6 @@ export class MetricHistogram {
     /** Base units per metric unit (1000 for ms). */
     readonly scale: number,
   ) {}
-
-  /** Base units per unit name (`ms` → 1000, anything else 1); same as `scaleOfUnit` for catalogue units. */
-  static scaleOfUnit(unit: string): number {
-    return unit === 'ms' ? 1000 : 1;
-  }
 
   static empty(scale: number): MetricHistogram {
     return new MetricHistogram(createHistogram(), scale);

@@ -7,7 +7,7 @@
  * Storage convention: `_ms` metrics are recorded in microseconds (integer HDR values keep sub-ms resolution);
  * bytes and counts are recorded as is. Everything returned here is in the metric's unit.
  */
-import { MetricHistogram, type HistogramBucket } from '../metrics/hdr.js';
+import { MetricHistogram, scaleOfUnit, type HistogramBucket } from '../metrics/hdr.js';
 
 /** One HDR bucket: every sample in it is reported as `value` (the bucket's highest equivalent value). */
 export type Bucket = HistogramBucket;
@@ -21,11 +21,6 @@ export interface Distribution {
   histogram: MetricHistogram;
 }
 
-/** Recorded-value units per metric unit. */
-export function hdrScale(unit: string): number {
-  return MetricHistogram.scaleOfUnit(unit);
-}
-
 function distributionOf(histogram: MetricHistogram, unit: string): Distribution {
   return { unit, buckets: histogram.buckets(), total: histogram.count, histogram };
 }
@@ -34,7 +29,7 @@ function distributionOf(histogram: MetricHistogram, unit: string): Distribution 
 export function decodeDistribution(encoded: string, unit: string): Distribution {
   let histogram: MetricHistogram;
   try {
-    histogram = MetricHistogram.decode(encoded, hdrScale(unit));
+    histogram = MetricHistogram.decode(encoded, scaleOfUnit(unit));
   } catch (err) {
     throw new Error(`undecodable HDR histogram: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -46,7 +41,7 @@ export function mergeDistributions(parts: readonly Distribution[], unit: string)
   return distributionOf(
     MetricHistogram.merge(
       parts.map((p) => p.histogram),
-      hdrScale(unit),
+      scaleOfUnit(unit),
     ),
     unit,
   );

@@ -3,7 +3,7 @@
  * configuration and storage convention, ms stored as µs) and summarised by the engine's `summarize`, so the fakes
  * state the same mean and percentiles a real run would. Seeded: the same options give the same file.
  */
-import { MetricHistogram, scaleOf } from '../../src/metrics/hdr.js';
+import { MetricHistogram, scaleOf, scaleOfUnit } from '../../src/metrics/hdr.js';
 import { summarize } from '../../src/metrics/summary.js';
 import { seededRandom } from '../../src/report/significance.js';
 import type {
@@ -117,7 +117,7 @@ export function logNormal(rand: () => number, s: Spread): number {
 
 /** Encodes samples (in the metric's unit) the way the engine stores them. */
 export function encodeSamples(samples: readonly number[], unit: string): string {
-  return MetricHistogram.fromSamples(samples, MetricHistogram.scaleOfUnit(unit)).encode();
+  return MetricHistogram.fromSamples(samples, scaleOfUnit(unit)).encode();
 }
 
 function labelKey(name: string, labels: Labels): string {
