@@ -11,25 +11,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
 import type { Results } from '../../src/metrics/model.js';
 import { ROOT, counterTotal, runRookery, runToEnd } from '../support/run-cli.js';
 import { run } from '../../src/api/run.js';
 import { defineScenario } from '../../src/scenario/define.js';
 import { LocalBackend } from '../../src/cluster/backends/local.js';
+import { useFixture } from '../support/use-fixture.js';
 
-let fixture: FixtureServer;
+const fixture = useFixture();
 let dir: string;
 
-beforeAll(async () => {
-  fixture = await startFixture({ port: 0 });
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'rookery-api-'));
 });
-
-afterAll(async () => {
-  await fixture?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const readJson = (path: string): Results => JSON.parse(readFileSync(path, 'utf8')) as Results;
 const incTruth = (): number => fixture.stats().events.filter((e) => e.push === 'event' && e.event === 'inc').length;

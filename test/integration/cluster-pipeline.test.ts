@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
 import { runDistributed } from '../../src/cluster/run-distributed.js';
 import { runRunnerAgent, type RunnerAgentOptions, type RunnerAgentResult } from '../../src/cluster/runner.js';
 import type { BackendLaunch, RunnerBackend } from '../../src/cluster/backends/types.js';
@@ -20,20 +19,17 @@ import { startLiteWorkers } from '../../src/lite/workers.js';
 import { runLocal } from '../../src/load/run-local.js';
 import { RunCollector } from '../../src/load/run-collector.js';
 import type { Results } from '../../src/metrics/model.js';
+import { useFixture } from '../support/use-fixture.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MIXED = resolve(ROOT, 'test/support/scenarios/lite-mixed.ts');
-let fixture: FixtureServer;
+const fixture = useFixture();
 let dir: string;
 
-beforeAll(async () => {
-  fixture = await startFixture({ port: 0 });
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'rookery-pipeline-'));
 });
-afterAll(async () => {
-  await fixture?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runners as in-process agents: same protocol and code as `rookery runner`, with their log lines kept. */
 class InProcessBackend implements RunnerBackend {

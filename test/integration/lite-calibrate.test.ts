@@ -3,24 +3,17 @@
  * consistent with the capacity arithmetic, the fixture saw every user join, and a scenario lite users cannot run
  * is refused with the reason. Asserts what was measured and how it adds up, never how fast the machine is.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
 import { calibrateLite } from '../../src/lite/calibrate.js';
 import { LITE_WORKER_EXEC_ARGV } from '../../src/lite/workers.js';
 import { liteCapacityOf } from '../../src/load/capacity.js';
 import { machineCapacity } from '../../src/health/machine.js';
+import { useFixture } from '../support/use-fixture.js';
 
 const SCENARIOS = resolve(import.meta.dirname, '../support/scenarios');
 const PHASES = { first: 3_000, joinRamp: 1_000, settle: 1_000 };
-let fixture: FixtureServer;
-
-beforeAll(async () => {
-  fixture = await startFixture({ port: 0 });
-});
-afterAll(async () => {
-  await fixture?.close();
-});
+const fixture = useFixture();
 
 describe('lite calibration', () => {
   it('measures connect, per-user-second, per-action and memory costs of lite users on one worker', async () => {

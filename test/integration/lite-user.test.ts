@@ -3,8 +3,9 @@
  * model as Chromium users. The fixture's ground truth (/__fixture/stats) must equal what the lite users counted,
  * event by event, for counter, stream, components, form and live-navigation flows.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import { describe, expect, it } from 'vitest';
+import type { FixtureServer } from '../../fixtures/server/index.js';
+import { useFixture } from '../support/use-fixture.js';
 import { LoadEngine } from '../../src/load/engine.js';
 import { resolveProfile } from '../../src/load/profile.js';
 import { loadFeeder } from '../../src/scenario/feeder.js';
@@ -22,13 +23,7 @@ import { createVerbs, VerbError } from '../../src/scenario/verbs.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-let fx: FixtureServer;
-beforeAll(async () => {
-  fx = await startFixture({ port: 0 });
-});
-afterAll(async () => {
-  await fx?.close();
-});
+const fx = useFixture();
 
 type Stats = ReturnType<FixtureServer['stats']>;
 const counters = (s: Interval, name: string) => {
