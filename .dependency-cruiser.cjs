@@ -4,7 +4,7 @@
  * The folders follow one frame's journey, read bottom-up. A folder may import any folder LOWER in LAYERS, never a
  * higher one. The order comes from the data flow and the import graph as it is:
  *
- *   common    leaf helpers with no Rookery imports: LoadConfigError (exit 2), atomic file writes.
+ *   common    leaf helpers with no Rookery imports: LoadConfigError (exit 2), atomic file writes, rounding for display.
  *   contract  the documents that cross a file or process boundary, declared once as zod schemas (types derived):
  *             results@1, the interval a runner streams, the cluster messages. Imports no other Rookery folder.
  *   liveview  pure LiveView protocol: WebSocket frames → decoded messages → session state, observations.

@@ -2,6 +2,7 @@
  * Was the load generator the bottleneck? A pure judgement over health samples: when it says `saturated`, the
  * run's latencies include the harness's own delays and its throughput is the harness's, not the app's.
  */
+import { roundTo } from '../common/round.js';
 import type { HealthSummary, HistogramEntry } from '../metrics/model.js';
 import { createHistogram, decodeHistogram, scaleOf } from '../metrics/hdr.js';
 import { combinedLagQuantile } from './lag.js';
@@ -43,7 +44,7 @@ export function healthVerdict(samples: readonly HealthSample[], cores: number, t
   const lagMax = samples.reduce((m, s) => Math.max(m, s.lag.max), 0);
   if (lagP99 > t.lagP99Ms) {
     reasons.push(
-      `event-loop lag p99 ${round(lagP99)} ms > ${t.lagP99Ms} ms (max ${round(lagMax)} ms): ` +
+      `event-loop lag p99 ${roundTo(lagP99, 1)} ms > ${t.lagP99Ms} ms (max ${roundTo(lagMax, 1)} ms): ` +
         'the harness observed and acted late, so measured latencies include its own delay',
     );
   }
@@ -92,17 +93,17 @@ export function healthVerdict(samples: readonly HealthSample[], cores: number, t
     );
   }
 
-  const cpuPeakPercent: Record<string, number> = { node: round(peak(samples, (s) => s.cpuPercent.node)) };
-  if (samples.some((s) => s.cpuPercent.chromium !== null)) cpuPeakPercent.chromium = round(peak(samples, (s) => s.cpuPercent.chromium ?? 0));
-  if (withMachine.length > 0) cpuPeakPercent.machine = round(peak(samples, (s) => s.cpuPercent.machine ?? 0));
+  const cpuPeakPercent: Record<string, number> = { node: roundTo(peak(samples, (s) => s.cpuPercent.node), 1) };
+  if (samples.some((s) => s.cpuPercent.chromium !== null)) cpuPeakPercent.chromium = roundTo(peak(samples, (s) => s.cpuPercent.chromium ?? 0), 1);
+  if (withMachine.length > 0) cpuPeakPercent.machine = roundTo(peak(samples, (s) => s.cpuPercent.machine ?? 0), 1);
   const rssPeakBytes: Record<string, number> = { node: peak(samples, (s) => s.rssBytes.node) };
   if (samples.some((s) => s.rssBytes.chromium !== null)) rssPeakBytes.chromium = peak(samples, (s) => s.rssBytes.chromium ?? 0);
 
   return {
     saturated: reasons.length > 0,
     reasons,
-    eventLoopLagP99Ms: round(lagP99),
-    eventLoopLagMaxMs: round(lagMax),
+    eventLoopLagP99Ms: roundTo(lagP99, 1),
+    eventLoopLagMaxMs: roundTo(lagMax, 1),
     cpuPeakPercent,
     rssPeakBytes,
     cores,
@@ -115,10 +116,6 @@ function weight(s: HealthSample): number {
 
 function peak(samples: readonly HealthSample[], f: (s: HealthSample) => number): number {
   return samples.reduce((m, s) => Math.max(m, f(s)), 0);
-}
-
-function round(v: number): number {
-  return Math.round(v * 10) / 10;
 }
 
 function pct(v: number): string {
@@ -146,7 +143,7 @@ export function withProbeFloor(health: HealthSummary, histograms: readonly Histo
   for (const e of entries) h.add(decodeHistogram(e.hdr));
   if (h.totalCount === 0) return health;
   const scale = scaleOf(HEARTBEAT_RTT);
-  const floor = { p50: round(h.getValueAtPercentile(50) / scale), p95: round(h.getValueAtPercentile(95) / scale), count: h.totalCount };
+  const floor = { p50: roundTo(h.getValueAtPercentile(50) / scale, 1), p95: roundTo(h.getValueAtPercentile(95) / scale, 1), count: h.totalCount };
   const note =
     `latencies include ≈ ${floor.p50} ms of network + harness delay (Phoenix heartbeat round trip p50 ${floor.p50} ms, ` +
     `p95 ${floor.p95} ms over ${floor.count} heartbeat${floor.count === 1 ? '' : 's'}: the probe's floor on this machine under this load)`;

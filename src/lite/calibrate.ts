@@ -12,6 +12,7 @@
  * scripts, LiveView join); the PSS difference over the added users is the memory per user, the rest the worker's
  * own. Pure arithmetic in src/load/capacity.ts (`deriveLiteCosts`, `liteCapacityOf`).
  */
+import { roundTo } from '../common/round.js';
 import { dirname } from 'node:path';
 import { loadScenario } from '../scenario/load.js';
 import { machineCapacity } from '../health/machine.js';
@@ -139,10 +140,10 @@ export async function calibrateLite(opts: CalibrateLiteOptions): Promise<LiteCal
       users,
       steadyMs: Math.round(steadyToMs - steadyFromMs),
       execArgv,
-      connectCpuSeconds: round(derived.connectCpuSeconds, 4),
-      userCpuPerSecond: round(derived.userCpuPerSecond, 6),
+      connectCpuSeconds: roundTo(derived.connectCpuSeconds, 4),
+      userCpuPerSecond: roundTo(derived.userCpuPerSecond, 6),
       actions,
-      cpuPerActionMs: derived.cpuPerActionMs === undefined ? undefined : round(derived.cpuPerActionMs, 2),
+      cpuPerActionMs: derived.cpuPerActionMs === undefined ? undefined : roundTo(derived.cpuPerActionMs, 2),
       perUserBytes: Math.round(derived.perUserBytes),
       workerBaseBytes: Math.round(derived.workerBaseBytes),
       capacityUsers: cap.users,
@@ -152,9 +153,4 @@ export async function calibrateLite(opts: CalibrateLiteOptions): Promise<LiteCal
     group.stop('calibration over');
     await group.close();
   }
-}
-
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }

@@ -8,6 +8,7 @@
  *    LiveView event; PSS with all contexts → memory per user.
  * The result is written as JSON; `rookery run` reads it to warn, to pace the ramp and to size the pool.
  */
+import { roundTo } from '../common/round.js';
 import { dirname } from 'node:path';
 import { cpus, hostname } from 'node:os';
 import { loadScenario } from '../scenario/load.js';
@@ -128,13 +129,13 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       chromium: pool.browserVersion(),
       users,
       steadyMs: Math.round(steadyElapsed),
-      openCpuSeconds: round(derived.openCpuSeconds, 4),
-      userCpuPerSecond: round(derived.userCpuPerSecond, 5),
+      openCpuSeconds: roundTo(derived.openCpuSeconds, 4),
+      userCpuPerSecond: roundTo(derived.userCpuPerSecond, 5),
       actions,
-      cpuPerActionMs: derived.cpuPerActionMs === undefined ? undefined : round(derived.cpuPerActionMs, 2),
+      cpuPerActionMs: derived.cpuPerActionMs === undefined ? undefined : roundTo(derived.cpuPerActionMs, 2),
       perUserBytes: Math.round(derived.perUserBytes),
       browserBaseBytes: Math.round(derived.browserBaseBytes),
-      idleMachineCpuPercent: otherCpuPercent === undefined ? undefined : round(otherCpuPercent, 1),
+      idleMachineCpuPercent: otherCpuPercent === undefined ? undefined : roundTo(otherCpuPercent, 1),
       capacityUsers: cap.users,
       limitedBy: cap.limitedBy,
     };
@@ -174,9 +175,4 @@ function describeLite(l: LiteCalibration, scenario: string): string[] {
 
 function countEvents(acc: Accumulator): number {
   return acc.totals().counters.filter((c) => c.name === 'lv_events').reduce((n, c) => n + c.value, 0);
-}
-
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }
