@@ -5,11 +5,8 @@
  * abandoned wait over IPC. Grants keep the parent's first-come-first-served order across all processes.
  */
 import type { Throttle } from '../scenario/define.js';
+import { abortError } from '../load/throttle.js';
 import type { ParentMessage, WorkerMessage } from './worker-protocol.js';
-
-class AbortError extends Error {
-  override name = 'AbortError';
-}
 
 /** Worker side: one proxy per declared throttle name. `deliver` must receive the parent's granted/refused messages. */
 export function remoteThrottles(names: readonly string[], send: (m: WorkerMessage) => void): { throttles: Map<string, Throttle>; deliver(m: ParentMessage): void } {
@@ -19,13 +16,13 @@ export function remoteThrottles(names: readonly string[], send: (m: WorkerMessag
   for (const name of names) {
     throttles.set(name, {
       acquire(signal?: AbortSignal): Promise<() => void> {
-        if (signal?.aborted) return Promise.reject(new AbortError('throttle wait aborted'));
+        if (signal?.aborted) return Promise.reject(abortError());
         const id = ++nextId;
         return new Promise((resolve, reject) => {
           const onAbort = () => {
             waiting.delete(id);
             send({ t: 'cancel', id });
-            reject(new AbortError('throttle wait aborted'));
+            reject(abortError());
           };
           signal?.addEventListener('abort', onAbort, { once: true });
           waiting.set(id, {

@@ -153,6 +153,7 @@ class QueuedThrottle implements Throttle {
   }
 }
 
-function abortError(): Error {
+/** The error an aborted throttle wait rejects with (a DOMException named AbortError); remote throttles use it too. */
+export function abortError(): Error {
   return new DOMException('the wait for a throttle was aborted', 'AbortError');
 }
