@@ -25,7 +25,7 @@ export async function execute(options: RunOptions, handle: RunHandle, signal: Ab
   const log = (line: string): void => {
     handle.emit('log', line);
   };
-  const { config } = await resolveConfig(options.config, cwd);
+  const { config } = options.loadedConfig ?? (await resolveConfig(options.config, cwd));
   const loaded = options.loaded ?? (await loadWhat(options.scenario, cwd));
   const configured = withConfig(loaded.scenario.options, config);
   const { thresholds, ...settings } = settingsOf(options);

@@ -19,7 +19,7 @@ import type { ProgressState } from '../load/progress-state.js';
 import type { VisualRunOptions } from '../visual/run-visual.js';
 import type { Results, Interval } from '../metrics/model.js';
 import type { RunDistributedOptions } from '../cluster/run-distributed.js';
-import type { RookeryConfig } from './config.js';
+import type { LoadedConfig, RookeryConfig } from './config.js';
 import type { RunOutputs } from './outputs.js';
 
 /**
@@ -68,6 +68,8 @@ export interface RunOptions<Data = unknown, Row = Record<string, unknown>> exten
   launchArgs?: readonly string[];
   /** The scenario already loaded (the CLI loads it first to name its files); wins over `scenario`. */
   loaded?: LoadedScenario;
+  /** The config already resolved and checked (the CLI reads it first to place its files); wins over `config`. */
+  loadedConfig?: LoadedConfig;
   /** The `--server-metrics` URLs: replace the URLs of `serverMetrics`, keep its mapping. */
   serverMetricsUrls?: string[];
 }

@@ -44,7 +44,7 @@ export async function runScenarioCommand(scenarioFile: string, flags: RunFlags &
       ...late,
       scenario: scenarioFile,
       loaded,
-      config: config.config,
+      loadedConfig: config,
       thresholds: flags.threshold ?? [],
       reporters: { json: outputs.results, ...(outputs.html ? { html: outputs.html } : {}) },
       ...(outputs.checkpoint ? { checkpointMs: outputs.checkpoint.everyMs } : {}),
