@@ -14,12 +14,11 @@ import { join } from 'node:path';
 import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
 import { runDistributed } from '../../src/cluster/run-distributed.js';
 import { LocalBackend } from '../../src/cluster/backends/local.js';
-import type { CollectorEvent, RunnerView } from '../../src/cluster/collector.js';
-import type { Interval } from '../../src/metrics/model.js';
+import type { RunnerView } from '../../src/cluster/collector.js';
 import { validateResults } from '../../src/metrics/results.js';
 import { descendantsOf, isAlive, readCmdline, readProcessTable } from '../../src/health/procfs.js';
 import { chromiumLeftovers, waitUntil } from '../support/chromium-processes.js';
-import { counterTotal, mergeRaw, runnerBrowserGroups } from '../support/cluster-run.js';
+import { clusterRecorder, counterTotal, mergeRaw, runnerBrowserGroups } from '../support/cluster-run.js';
 import { repoRoot } from '../support/bundle-child.js';
 
 const SCENARIO = join(repoRoot, 'test', 'support', 'scenarios', 'cluster-counter.ts');
@@ -49,9 +48,8 @@ afterAll(async () => {
 describe('runner killed mid-run', () => {
   it('is detected within 3 s, its users go to the survivors, the run finishes and keeps what it reported', async () => {
     fixture.reset();
-    const raw = new Map<string, Interval[]>();
-    const events: Array<CollectorEvent & { at: number }> = [];
-    const logs: string[] = [];
+    const rec = clusterRecorder();
+    const { raw, events, logs } = rec;
     const backend = new LocalBackend({ stdio: 'ignore' });
     let victim: RunnerView | undefined;
     let killedAt = 0;
@@ -66,14 +64,12 @@ describe('runner killed mid-run', () => {
       backend,
       runnerArgs: ['--capacity', '1', '--partial-dir', dir],
       control: false,
-      log: (l) => logs.push(l),
-      onEvent: (e) => events.push({ ...e, at: Date.now() }),
-      onRunnerInterval: (id, s) => raw.set(id, [...(raw.get(id) ?? []), s]),
+      ...rec.hooks,
       onProgress: (st) => {
         if (st.elapsedMs < 3_000 || killing) return;
         killing = true;
         allGroups = runnerBrowserGroups(backend.pids());
-        victim = runnersJoined(events)[1];
+        victim = rec.joined()[1];
         victimGroups = runnerBrowserGroups([victim!.pid]);
         killedAt = Date.now();
         process.kill(victim!.pid, 'SIGKILL');
@@ -162,7 +158,3 @@ describe('collector killed mid-run', () => {
     }
   });
 });
-
-function runnersJoined(events: ReadonlyArray<CollectorEvent>): RunnerView[] {
-  return events.filter((e): e is Extract<CollectorEvent, { type: 'joined' }> => e.type === 'joined').map((e) => e.runner);
-}

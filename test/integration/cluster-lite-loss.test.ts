@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDistributed } from '../../src/cluster/run-distributed.js';
 import { LocalBackend } from '../../src/cluster/backends/local.js';
-import type { CollectorEvent, RunnerView } from '../../src/cluster/collector.js';
-import type { Interval } from '../../src/metrics/model.js';
-import { mergeRaw } from '../support/cluster-run.js';
+import type { RunnerView } from '../../src/cluster/collector.js';
+import { clusterRecorder, mergeRaw } from '../support/cluster-run.js';
 import { repoRoot } from '../support/bundle-child.js';
 import { useFixture } from '../support/use-fixture.js';
 
@@ -31,9 +30,8 @@ const clicks = (s: { counters: ReadonlyArray<{ name: string; labels: Record<stri
 describe('lite users when a runner is lost', () => {
   it('the survivor takes the lost runner’s lite users; counts per runner equal the fixture’s; the lost runner’s reports are kept', async () => {
     fixture.reset();
-    const raw = new Map<string, Interval[]>();
-    const events: Array<CollectorEvent & { at: number }> = [];
-    const logs: string[] = [];
+    const rec = clusterRecorder();
+    const { raw, events, logs } = rec;
     let victim: RunnerView | undefined;
     let killing = false;
     const { results } = await runDistributed({
@@ -44,18 +42,16 @@ describe('lite users when a runner is lost', () => {
       backend: new LocalBackend({ stdio: 'ignore' }),
       runnerArgs: ['--capacity', '1', '--lite-capacity', '2', '--lite-workers', '1', '--partial-dir', dir],
       control: false,
-      log: (l) => logs.push(l),
-      onEvent: (e) => events.push({ ...e, at: Date.now() }),
-      onRunnerInterval: (id, s) => raw.set(id, [...(raw.get(id) ?? []), s]),
+      ...rec.hooks,
       onProgress: (st) => {
         if (st.elapsedMs < 3_000 || killing) return;
         killing = true;
-        victim = events.filter((e): e is Extract<CollectorEvent, { type: 'joined' }> & { at: number } => e.type === 'joined').map((e) => e.runner)[1];
+        victim = rec.joined()[1];
         process.kill(victim!.pid, 'SIGKILL');
       },
     });
     expect(victim, logs.join('\n')).toBeDefined();
-    const joined = events.filter((e): e is Extract<CollectorEvent, { type: 'joined' }> & { at: number } => e.type === 'joined').map((e) => e.runner);
+    const joined = rec.joined();
     const survivor = joined.find((r) => r.id !== victim!.id) as RunnerView;
 
     // Re-dealt, not dropped: the survivor's one lite worker now holds all 4 users, and the run did not fall short.

@@ -3,6 +3,29 @@ import { readCmdline, readProcessTable } from '../../src/health/procfs.js';
 import { decodeHistogram } from '../../src/metrics/hdr.js';
 import { IntervalMerger } from '../../src/metrics/merge.js';
 import type { Interval } from '../../src/metrics/model.js';
+import type { CollectorEvent, RunnerView } from '../../src/cluster/collector.js';
+
+/**
+ * What a distributed-run test records: the collector's events (stamped with the wall clock), every snapshot each
+ * runner sent, and the log lines. Spread `hooks` into runDistributed's options.
+ */
+export function clusterRecorder() {
+  const events: Array<CollectorEvent & { at: number }> = [];
+  const raw = new Map<string, Interval[]>();
+  const logs: string[] = [];
+  return {
+    events,
+    raw,
+    logs,
+    /** Runners in join order. */
+    joined: (): RunnerView[] => events.filter((e): e is Extract<CollectorEvent, { type: 'joined' }> & { at: number } => e.type === 'joined').map((e) => e.runner),
+    hooks: {
+      log: (line: string) => void logs.push(line),
+      onEvent: (e: CollectorEvent) => void events.push({ ...e, at: Date.now() }),
+      onRunnerInterval: (id: string, s: Interval) => void raw.set(id, [...(raw.get(id) ?? []), s]),
+    },
+  };
+}
 
 /** Count, min, max and every half-percentile of an encoded histogram: equal exactly when the data is the same. */
 export function distribution(hdr: string): number[] {
