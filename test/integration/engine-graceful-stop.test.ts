@@ -20,8 +20,8 @@ import { liteDriver } from '../../src/lite/driver.js';
 import type { FixtureServer } from '../../fixtures/server/index.js';
 import { useFixture } from '../support/use-fixture.js';
 
-// Replies come 1.5 s (quick) or 6 s (slow) after each click reached the server.
-const quick = useFixture({ eventDelayMs: 1_500 });
+// Replies come 3 s (quick) or 6 s (slow) after each click reached the server.
+const quick = useFixture({ eventDelayMs: 3_000 });
 const slow = useFixture({ eventDelayMs: 6_000 });
 
 const count = (s: Interval, name: string, labels: Record<string, string> = {}) =>
@@ -61,8 +61,8 @@ async function run(fx: FixtureServer, opts: { duration: string; gracefulStop: st
 
 describe('graceful stop', () => {
   it('a click answered during the graceful stop is counted: iteration ok, event matched, equal to the fixture', async () => {
-    // The schedule ends 0.3 s in, before any reply (1.5 s after its click); the grace period covers them.
-    const { totals, logs, started } = await run(quick, { duration: '300ms', gracefulStop: '20s', windDownMs: 5_000 });
+    // The schedule ends 1 s in, before any reply (3 s after its click); the grace period covers them.
+    const { totals, logs, started } = await run(quick, { duration: '1s', gracefulStop: '20s', windDownMs: 5_000 });
     const handled = quick.stats().events.filter((e) => e.event === 'inc').length;
     expect(started()).toBe(2);
     expect(handled).toBe(2);
@@ -73,8 +73,8 @@ describe('graceful stop', () => {
   }, 30_000);
 
   it('iterations still running after the graceful stop and its wind-down count as aborted, and nothing of theirs comes later', async () => {
-    // Schedule 0.3 s, grace 0.3 s, wind-down 0.3 s: both clicks are still waiting for their 6 s replies.
-    const { totals, registry, logs, started } = await run(slow, { duration: '300ms', gracefulStop: '300ms', windDownMs: 300 });
+    // Schedule 2 s, grace 0.3 s, wind-down 0.3 s: both clicks are still waiting for their 6 s replies.
+    const { totals, registry, logs, started } = await run(slow, { duration: '2s', gracefulStop: '300ms', windDownMs: 300 });
     expect(started()).toBe(2);
     // Every iteration started is counted: none ok, both aborted.
     expect(count(totals, 'iterations', { result: 'ok' })).toBe(0);
