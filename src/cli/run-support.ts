@@ -48,9 +48,10 @@ export interface RunFlags {
   liteWorkers?: number;
 }
 
-export function commonRunFlags(cmd: Command): Command {
+/** The flags `rookery run` and `rookery demo` share; `target: false` leaves out `--target` (the demo's target is its own fixture). */
+export function commonRunFlags(cmd: Command, { target = true }: { target?: boolean } = {}): Command {
+  if (target) cmd.option('--target <url>', 'base URL of the app; verb paths are relative to it (overrides options.target)');
   return cmd
-    .option('--target <url>', 'base URL of the app; verb paths are relative to it (overrides options.target)')
     .option('--users <n>', 'concurrent users (closed model)', wholeNumber('--users', 0))
     .option('--ramp <duration>', 'time to reach --users, e.g. 30s')
     .option('--duration <duration>', 'time at full load, e.g. 2m')

@@ -44,7 +44,8 @@ export function registerDemo(program: Command): void {
     .description('Run the demo tour against the built-in LiveView fixture app (no app of your own needed)')
     .option('--event-delay-ms <n>', 'fixture: server handling time per event', (v) => Number(v), 0)
     .option('--scenario <file>', 'run another scenario against the fixture instead', DEMO_SCENARIO);
-  commonRunFlags(cmd).action(async (flags: RunFlags & { eventDelayMs: number; scenario: string }) => {
+  // No --target: the demo runs against the fixture it starts (a --target would be silently overridden).
+  commonRunFlags(cmd, { target: false }).action(async (flags: RunFlags & { eventDelayMs: number; scenario: string }) => {
     let fixture: { url: string; child: ChildProcess } | undefined;
     try {
       process.exitCode = await runScenarioCommand(
