@@ -26,7 +26,7 @@ import { MetricsRegistry } from '../metrics/registry.js';
 import type { Interval } from '../metrics/model.js';
 import type { EngineOutcome } from '../load/engine.js';
 import { sliceProfile, type LoadProfile } from '../load/profile.js';
-import { SliceRun, peakUsers, prewarmPool } from '../load/slice-run.js';
+import { SliceRun, peakBrowserUsers, peakUsers, prewarmPool } from '../load/slice-run.js';
 import { RunCollector } from '../load/run-collector.js';
 import { slicesOf } from '../load/plan.js';
 import { LITE_USERS_PER_WORKER } from '../load/mix-plan.js';
@@ -345,8 +345,8 @@ class RunnerAgent {
     try {
       // Launch (or connect to) the first browser now, so every runner is warm when the start barrier opens.
       await pool.preflight();
-      // --prewarm: this runner's likely share of contexts is opened before it says ready.
-      if (msg.capacity?.prewarm) openCpuSeconds = await prewarmPool(pool, Math.min(this.capacity, peakUsers(msg.profile)), this.opts.signal, (l) => this.log(l));
+      // --prewarm: up to the run's browser users (lite users need no context) are opened before it says ready.
+      if (msg.capacity?.prewarm) openCpuSeconds = await prewarmPool(pool, Math.min(this.capacity, peakBrowserUsers(msg.profile, msg.mix)), this.opts.signal, (l) => this.log(l));
     } catch (err) {
       await pool.close();
       throw err;

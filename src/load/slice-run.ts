@@ -103,6 +103,16 @@ export function peakUsers(profile: LoadProfile): number {
 }
 
 /**
+ * The most browser users the whole run has at once: the profile's peak without its lite share (`mix`: the plan's
+ * browser:lite weights). What a runner pre-warms at most, before it knows its own slice.
+ */
+export function peakBrowserUsers(profile: LoadProfile, mix: { browserWeight: number; liteWeight: number } | undefined): number {
+  const peak = peakUsers(profile);
+  const total = mix ? mix.browserWeight + mix.liteWeight : 0;
+  return mix && total > 0 ? Math.ceil((peak * mix.browserWeight) / total) : peak;
+}
+
+/**
  * Opens `count` contexts of the pool before the load (they are reused by the first users) and measures what one
  * open costs in CPU-seconds (undefined when none opened). Logs one line: the pre-warm is visible.
  */

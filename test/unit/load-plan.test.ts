@@ -6,6 +6,7 @@ import { dealParts, redealParts, slicesOf, type PlanMix } from '../../src/load/p
 import { planMix } from '../../src/load/mix-plan.js';
 import { resolveProfile, type LoadProfile } from '../../src/load/profile.js';
 import { apportionment } from '../../src/load/apportion.js';
+import { peakBrowserUsers, peakUsers } from '../../src/load/slice-run.js';
 
 const users = (p: LoadProfile | undefined, n: number): number => {
   if (!p?.slice) return 0;
@@ -91,5 +92,29 @@ describe('dealParts', () => {
     const s = slicesOf(m.whole, deal, deal.parts[0]!);
     expect(s.browser).toEqual(m.browser);
     expect(s.lite).toEqual(m.lite);
+  });
+});
+
+describe('peakBrowserUsers (what a runner pre-warms at most)', () => {
+  // The weights a plan carries (plan.ts mixWeights): the browser slice's and the lite slices' summed.
+  const weightsOf = (m: ReturnType<typeof planMix>) => ({
+    browserWeight: m.browser?.slice ? (m.browser.slice.weights[m.browser.slice.index] as number) : 0,
+    liteWeight: m.lite.reduce((n, p) => n + (p.slice ? (p.slice.weights[p.slice.index] as number) : 0), 0),
+  });
+
+  it('counts browser users only: lite users need no browser context', () => {
+    // `--users 2 --lite-users 20 --runners 2 --prewarm`: the whole profile has 22 users, 2 of them browser users.
+    const m = planMix({ profile: resolveProfile({ users: 2, duration: '1m' }), browserUsers: 2, liteUsers: 20, liteShare: undefined, workers: undefined, usersPerWorker: undefined, cores: 2 });
+    expect(peakUsers(m.whole)).toBe(22);
+    expect(peakBrowserUsers(m.whole, weightsOf(m))).toBe(2);
+    const liteOnly = planMix({ profile: resolveProfile({ users: 1, duration: '1m' }), browserUsers: 0, liteUsers: 20, liteShare: undefined, workers: undefined, usersPerWorker: undefined, cores: 2 });
+    expect(peakBrowserUsers(liteOnly.whole, weightsOf(liteOnly))).toBe(0);
+  });
+
+  it('takes the browser share of a stages peak, and the whole peak without lite users', () => {
+    const profile = resolveProfile({}, { stagesSpec: '30s:200,1m:200' });
+    const m = planMix({ profile, browserUsers: undefined, liteUsers: undefined, liteShare: 0.9, workers: undefined, usersPerWorker: undefined, cores: 2 });
+    expect(peakBrowserUsers(m.whole, weightsOf(m))).toBe(20);
+    expect(peakBrowserUsers(profile, undefined)).toBe(200);
   });
 });
