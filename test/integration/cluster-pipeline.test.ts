@@ -93,7 +93,7 @@ describe('one pipeline, distributed', () => {
     ]);
     // Lite workers' health reached the merged verdict through each runner's `done`.
     expect(results.health.cpuPeakPercent.lite).toBeGreaterThan(0);
-    // Each runner pre-warmed its pool before it said ready (min(capacity, peak users) contexts).
+    // Each runner pre-warmed its pool before it said ready (min(capacity, the run's peak browser users) contexts).
     expect(backend.logs.map((l) => l.find((x) => x.startsWith('prewarm: ')))).toEqual([expect.stringMatching(/^prewarm: 1 contexts opened/), expect.stringMatching(/^prewarm: 3 contexts opened/)]);
     expect(starts.some((l) => /lite capacity 2 on 1 workers/.test(l))).toBe(true);
     expect(results.errors.filter((e) => !e.kind.startsWith('metrics.'))).toEqual([]);
