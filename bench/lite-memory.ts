@@ -1,28 +1,36 @@
 /**
- * Marginal memory and connect CPU of one lite user, in-process (no load, no latency): the fixture in this process,
- * `--base` users mounted first, then `--users` more, each mounting /counter and clicking once; heap and RSS are read
- * after forced GCs before and after. Run with the worker's V8 flags to see what they add:
+ * Marginal memory and connect CPU of one lite user, in-process (no load, no latency): the fixture in another
+ * process (so its per-session state is not counted), `--base` users mounted first, then `--users` more, each
+ * mounting /counter and clicking once; heap and RSS are read after forced GCs before and after. Run with the
+ * worker's V8 flags to see what they add:
  *
- *   npm run build && node --expose-gc bench/run.js lite-memory [--base 10] [--users 100]
+ *   npm run build && node --expose-gc bench/run.js lite-memory [--base 10] [--users 100] [--snapshots DIR]
  *   node --expose-gc --max-semi-space-size=64 bench/run.js lite-memory
+ *
+ * `--snapshots DIR` writes a heap snapshot after each phase (base.heapsnapshot, after.heapsnapshot) for
+ * bench/support/heap-diff.ts.
  */
-import { startFixture } from '../fixtures/server/index.js';
+import { writeHeapSnapshot } from 'node:v8';
+import { join } from 'node:path';
 import { LiteUser } from '../src/lite/user.js';
 import { ScriptCache } from '../src/lite/script-cache.js';
 import { createVerbs } from '../src/scenario/verbs.js';
-import { parseFlags, num } from './support/bench-args.js';
+import { parseFlags, num, str } from './support/bench-args.js';
+import { startFixtureProcess } from './support/fixture-process.js';
 
-const flags = parseFlags(process.argv.slice(2), { base: '10', users: '100' });
+const flags = parseFlags(process.argv.slice(2), { base: '10', users: '100', snapshots: '' });
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 const MiB = 2 ** 20;
+const snapshots = str(flags, 'snapshots');
 
-const fx = await startFixture({ port: 0 });
+const fx = await startFixtureProcess();
 const cache = new ScriptCache();
 const users: LiteUser[] = [];
-const mem = () => {
+const mem = (phase: string) => {
   gc();
   gc();
+  if (snapshots) writeHeapSnapshot(join(snapshots, `${phase}.heapsnapshot`));
   const m = process.memoryUsage();
   return { rssMiB: m.rss / MiB, heapMiB: m.heapUsed / MiB };
 };
@@ -37,12 +45,12 @@ async function add(n: number): Promise<void> {
 }
 try {
   await add(num(flags, 'base'));
-  const before = mem();
+  const before = mem('base');
   const cpu0 = process.cpuUsage();
   const n = num(flags, 'users');
   await add(n);
   const cpu = process.cpuUsage(cpu0);
-  const after = mem();
+  const after = mem('after');
   process.stdout.write(`${JSON.stringify({
     execArgv: process.execArgv,
     before,

@@ -14,6 +14,11 @@
  *    `interactive`, and fires `readystatechange` + `DOMContentLoaded` once parsing is done.
  * 3. Each synchronous `<script src>` load runs a child process (happy-dom's sync fetch, ~70 ms CPU). Scripts are
  *    instead served from a per-process cache (the fetch interceptor in src/lite/user.ts), filled once per run.
+ * 4. A navigation of the main frame gives the new window `parent` and `top` = the window it replaces (happy-dom 21
+ *    reads `page.mainFrame.window` before swapping it), where a browser's top-level window is its own parent and
+ *    top. Besides being wrong for a script that checks `window.top === window`, the link keeps every replaced
+ *    window (its VM context, document and the app's objects, ≈ 0.3 MiB) alive as long as the page lives.
+ *    `fixTopLevelWindow` points both back at the window itself.
  *
  * What remains out of reach without a layout engine is listed in the README ("Lite users").
  */
@@ -54,4 +59,11 @@ export function installReadyStateShim(window: BrowserWindow): void {
       doc.dispatchEvent(new window.Event('DOMContentLoaded', { bubbles: true }));
     });
   });
+}
+
+/** Shim 4: a main frame's window is its own `parent` and `top` (call from `beforeContentCallback`). */
+export function fixTopLevelWindow(window: BrowserWindow): void {
+  const w = window as unknown as Record<symbol, unknown>;
+  w[PropertySymbol.parent] = window;
+  w[PropertySymbol.top] = window;
 }

@@ -10,7 +10,7 @@ import { PageProbe, type ObservationSink } from '../probe/page-probe.js';
 import { VerbError, type PagePort } from '../scenario/verbs.js';
 import type { InputMode } from '../scenario/define.js';
 import { ScriptCache } from './script-cache.js';
-import { installReadyStateShim } from './shims.js';
+import { fixTopLevelWindow, installReadyStateShim } from './shims.js';
 import { tapWebSockets } from './socket-tap.js';
 
 export interface LiteUserOptions {
@@ -112,6 +112,8 @@ export class LiteUser {
 
   /** Before the document's HTML is parsed: shims, the WebSocket tap and the page agent, in that order. */
   private prepare(window: BrowserWindow): void {
+    // Only the main frame's: an iframe's window keeps its parent.
+    if (window === this.page.mainFrame.window) fixTopLevelWindow(window);
     installReadyStateShim(window);
     tapWebSockets(window, (ev) => this.probe.onSocketEvent(ev), () => `lite-ws-${++this.sockets}`);
     (window as unknown as AgentWindow).eval(PAGE_AGENT_SCRIPT);
