@@ -12,6 +12,7 @@ import type { InputMode } from '../scenario/define.js';
 import { ScriptCache } from './script-cache.js';
 import { fixTopLevelWindow, installReadyStateShim } from './shims.js';
 import { tapWebSockets } from './socket-tap.js';
+import { installSlimDom } from './slim-dom.js';
 
 export interface LiteUserOptions {
   cache: ScriptCache;
@@ -59,6 +60,7 @@ export class LiteUser {
   private closed = false;
 
   constructor(private readonly opts: LiteUserOptions) {
+    installSlimDom();
     this.probe = PageProbe.create({ sink: opts.sink, ...(opts.pushTimeoutMs !== undefined ? { pushTimeoutMs: opts.pushTimeoutMs } : {}), ...(opts.keepRawEvents ? { keepRawEvents: true } : {}) });
     const cache = opts.cache;
     const interceptor: IFetchInterceptor = {

@@ -1,0 +1,94 @@
+/**
+ * Memory per lite user. happy-dom 21 gives every Node — Text and Attr nodes included — eleven Maps when it is
+ * built: seven query caches (querySelector, querySelectorAll, matches, elementsByTagName, elementsByTagNameNS,
+ * elementByTagName, elementById) and two listener tables (listeners and their options, each capturing + bubbling).
+ * An empty Map costs ≈ 190 bytes of heap, and almost all of them stay empty: a heap snapshot of 100 users on the
+ * fixture's counter page counted ≈ 150 Nodes and ≈ 300 event targets per user, ≈ 0.3 MiB of empty Maps each
+ * (BENCHMARKS.md, "What a lite user's heap holds").
+ *
+ * `installSlimDom` makes those Maps copy-on-write: they start as one shared empty Map, and a node gets its own
+ * the first time something is stored — on the paths that store into them (addEventListener, QuerySelector's
+ * querySelector / querySelectorAll / matches, ParentNodeUtility's getElement(s)By*). Reads see the same empty
+ * Map they would have seen; nothing else about the DOM changes. A store through any other path (a happy-dom
+ * version that adds one) hits the shared Map's `set`, which throws instead of leaking entries between nodes; the
+ * lite integration tests run every flow through these paths.
+ *
+ * Installed once per process, before the first window exists (LiteUser's constructor); it patches happy-dom's
+ * own classes, so every happy-dom window in the process gets it.
+ */
+import { EventTarget, Node, PropertySymbol } from 'happy-dom';
+import QuerySelector from 'happy-dom/lib/query-selector/QuerySelector.js';
+import ParentNodeUtility from 'happy-dom/lib/nodes/parent-node/ParentNodeUtility.js';
+
+class SharedEmptyMap<K, V> extends Map<K, V> {
+  override set(): this {
+    throw new Error('lite users (src/lite/slim-dom.ts): happy-dom stored into a shared empty Map through a path that does not give the node its own first; this happy-dom version needs the path added');
+  }
+}
+const EMPTY: Map<unknown, unknown> = new SharedEmptyMap();
+
+type Tables = Record<string, Map<unknown, unknown>>;
+const CACHE_KEYS = ['querySelector', 'querySelectorAll', 'matches', 'elementsByTagName', 'elementsByTagNameNS', 'elementByTagName', 'elementById'] as const;
+type CacheKey = (typeof CACHE_KEYS)[number];
+
+/** Replaces what a constructor assigns to `symbol` (on instances of `proto`'s class) with `slim(value)`. */
+function slimOnConstruct(proto: object, symbol: symbol, slim: (value: Tables) => Tables): void {
+  Object.defineProperty(proto, symbol, {
+    configurable: true,
+    set(this: object, value: Tables) {
+      Object.defineProperty(this, symbol, { value: slim(value), writable: true, enumerable: true, configurable: true });
+    },
+  });
+}
+
+function ownTable(holder: Tables | undefined, key: string): void {
+  if (holder && holder[key] === EMPTY) holder[key] = new Map();
+}
+
+let installed = false;
+
+export function installSlimDom(): void {
+  if (installed) return;
+  installed = true;
+  const listenerTables = (v: Tables): Tables => {
+    v.capturing = EMPTY;
+    v.bubbling = EMPTY;
+    return v;
+  };
+  slimOnConstruct(EventTarget.prototype, PropertySymbol.listeners, listenerTables);
+  slimOnConstruct(EventTarget.prototype, PropertySymbol.listenerOptions, listenerTables);
+  slimOnConstruct(Node.prototype, PropertySymbol.cache, (v) => {
+    for (const k of CACHE_KEYS) v[k] = EMPTY;
+    return v;
+  });
+
+  type Holder = Record<symbol, Tables | undefined>;
+  const addEventListener = EventTarget.prototype.addEventListener;
+  EventTarget.prototype.addEventListener = function (this: EventTarget, ...args: Parameters<EventTarget['addEventListener']>) {
+    const self = this as unknown as Holder;
+    for (const sym of [PropertySymbol.listeners, PropertySymbol.listenerOptions]) {
+      ownTable(self[sym], 'capturing');
+      ownTable(self[sym], 'bubbling');
+    }
+    return addEventListener.apply(this, args);
+  };
+
+  /** Wraps a static method whose first argument is the node whose cache table `key` it stores into. */
+  const owning = <T extends object>(cls: T, method: keyof T & string, key: CacheKey): void => {
+    const original = cls[method] as unknown as (node: Holder, ...rest: unknown[]) => unknown;
+    const wrapped = function (this: unknown, node: Holder, ...rest: unknown[]) {
+      ownTable(node?.[PropertySymbol.cache], key);
+      return original.call(this, node, ...rest);
+    };
+    Object.defineProperty(cls, method, { value: wrapped, writable: true, configurable: true });
+  };
+  owning(QuerySelector, 'querySelectorAll', 'querySelectorAll');
+  owning(QuerySelector, 'querySelector', 'querySelector');
+  owning(QuerySelector, 'matches', 'matches');
+  // Selector matching (:is, :not, :has) and CSS rules call matches through this bound copy.
+  (QuerySelector as unknown as { globalMatchFunction: unknown }).globalMatchFunction = QuerySelector.matches.bind(QuerySelector);
+  owning(ParentNodeUtility, 'getElementsByTagName', 'elementsByTagName');
+  owning(ParentNodeUtility, 'getElementsByTagNameNS', 'elementsByTagNameNS');
+  owning(ParentNodeUtility, 'getElementByTagName', 'elementByTagName');
+  owning(ParentNodeUtility, 'getElementById', 'elementById');
+}
