@@ -13,10 +13,12 @@
  * version that adds one) hits the shared Map's `set`, which throws instead of leaking entries between nodes; the
  * lite integration tests run every flow through these paths.
  *
+ * Event targets without listeners (most nodes) also share the holder of their listener tables.
+ *
  * Installed once per process, before the first window exists (LiteUser's constructor); it patches happy-dom's
  * own classes, so every happy-dom window in the process gets it.
  */
-import { EventTarget, Node, PropertySymbol } from 'happy-dom';
+import { EventTarget, Node, PropertySymbol, type BrowserWindow } from 'happy-dom';
 import QuerySelector from 'happy-dom/lib/query-selector/QuerySelector.js';
 import ParentNodeUtility from 'happy-dom/lib/nodes/parent-node/ParentNodeUtility.js';
 
@@ -26,6 +28,7 @@ class SharedEmptyMap<K, V> extends Map<K, V> {
   }
 }
 const EMPTY: Map<unknown, unknown> = new SharedEmptyMap();
+const NO_LISTENERS: Tables = Object.freeze({ bubbling: EMPTY, capturing: EMPTY });
 
 type Tables = Record<string, Map<unknown, unknown>>;
 const CACHE_KEYS = ['querySelector', 'querySelectorAll', 'matches', 'elementsByTagName', 'elementsByTagNameNS', 'elementByTagName', 'elementById'] as const;
@@ -33,6 +36,7 @@ type CacheKey = (typeof CACHE_KEYS)[number];
 
 /** Replaces what a constructor assigns to `symbol` (on instances of `proto`'s class) with `slim(value)`. */
 function slimOnConstruct(proto: object, symbol: symbol, slim: (value: Tables) => Tables): void {
+  // Only the constructor's assignment reaches this setter: it leaves an own data property behind.
   Object.defineProperty(proto, symbol, {
     configurable: true,
     set(this: object, value: Tables) {
@@ -47,16 +51,16 @@ function ownTable(holder: Tables | undefined, key: string): void {
 
 let installed = false;
 
+/** `ROOKERY_LITE_SLIM_DOM=0` leaves happy-dom as shipped (to compare, or if a happy-dom release breaks this). */
+export const slimDomEnabled = (): boolean => process.env.ROOKERY_LITE_SLIM_DOM !== '0';
+
 export function installSlimDom(): void {
-  if (installed) return;
+  if (installed || !slimDomEnabled()) return;
   installed = true;
-  const listenerTables = (v: Tables): Tables => {
-    v.capturing = EMPTY;
-    v.bubbling = EMPTY;
-    return v;
-  };
-  slimOnConstruct(EventTarget.prototype, PropertySymbol.listeners, listenerTables);
-  slimOnConstruct(EventTarget.prototype, PropertySymbol.listenerOptions, listenerTables);
+  // Listener tables are only ever stored into by addEventListener, so even their holder is shared until then.
+  const sharedListeners = (): Tables => NO_LISTENERS;
+  slimOnConstruct(EventTarget.prototype, PropertySymbol.listeners, sharedListeners);
+  slimOnConstruct(EventTarget.prototype, PropertySymbol.listenerOptions, sharedListeners);
   slimOnConstruct(Node.prototype, PropertySymbol.cache, (v) => {
     for (const k of CACHE_KEYS) v[k] = EMPTY;
     return v;
@@ -66,10 +70,9 @@ export function installSlimDom(): void {
   const addEventListener = EventTarget.prototype.addEventListener;
   EventTarget.prototype.addEventListener = function (this: EventTarget, ...args: Parameters<EventTarget['addEventListener']>) {
     const self = this as unknown as Holder;
-    for (const sym of [PropertySymbol.listeners, PropertySymbol.listenerOptions]) {
-      ownTable(self[sym], 'capturing');
-      ownTable(self[sym], 'bubbling');
-    }
+    // An own data property by now (set at construction), so this is a plain store, not the setter above.
+    if (self[PropertySymbol.listeners] === NO_LISTENERS) self[PropertySymbol.listeners] = { bubbling: new Map(), capturing: new Map() };
+    if (self[PropertySymbol.listenerOptions] === NO_LISTENERS) self[PropertySymbol.listenerOptions] = { bubbling: new Map(), capturing: new Map() };
     return addEventListener.apply(this, args);
   };
 
@@ -91,4 +94,26 @@ export function installSlimDom(): void {
   owning(ParentNodeUtility, 'getElementsByTagNameNS', 'elementsByTagNameNS');
   owning(ParentNodeUtility, 'getElementByTagName', 'elementByTagName');
   owning(ParentNodeUtility, 'getElementById', 'elementById');
+}
+
+/** Parsed selectors are the same in every window; one bounded cache serves the whole process. */
+class SelectorCache<K, V> extends Map<K, V> {
+  static readonly MAX = 5_000;
+  override set(key: K, value: V): this {
+    // Selectors naming one view's elements (ids) are many over a long run: start over rather than grow.
+    if (this.size >= SelectorCache.MAX) super.clear();
+    return super.set(key, value);
+  }
+  /** A closing window clears its cache; the shared one outlives it. */
+  override clear(): void {}
+}
+const selectorCache = new SelectorCache<unknown, unknown>();
+
+/**
+ * happy-dom keeps a cache of parsed selectors per window (≈ 25 KiB per lite user on the counter page, the same
+ * selectors in every window). Call from `beforeContentCallback`: the window's own, still empty, is replaced.
+ */
+export function shareSelectorCache(window: BrowserWindow): void {
+  if (!slimDomEnabled()) return;
+  (window as unknown as Record<symbol, unknown>)[PropertySymbol.querySelectorCache] = selectorCache;
 }

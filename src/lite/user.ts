@@ -12,7 +12,7 @@ import type { InputMode } from '../scenario/define.js';
 import { ScriptCache } from './script-cache.js';
 import { fixTopLevelWindow, installReadyStateShim } from './shims.js';
 import { tapWebSockets } from './socket-tap.js';
-import { installSlimDom } from './slim-dom.js';
+import { installSlimDom, shareSelectorCache } from './slim-dom.js';
 
 export interface LiteUserOptions {
   cache: ScriptCache;
@@ -117,6 +117,7 @@ export class LiteUser {
     // Only the main frame's: an iframe's window keeps its parent.
     if (window === this.page.mainFrame.window) fixTopLevelWindow(window);
     installReadyStateShim(window);
+    shareSelectorCache(window);
     tapWebSockets(window, (ev) => this.probe.onSocketEvent(ev), () => `lite-ws-${++this.sockets}`);
     (window as unknown as AgentWindow).eval(PAGE_AGENT_SCRIPT);
   }
