@@ -1,14 +1,14 @@
 /**
  * Marginal memory and connect CPU of one lite user, in-process (no load, no latency): the fixture in another
  * process (so its per-session state is not counted), `--base` users mounted first, then `--users` more, each
- * mounting /counter and clicking once; heap and RSS are read after forced GCs before and after. Run with the
+ * mounting /counter and clicking `--clicks` times; heap and RSS are read after forced GCs before and after. Run with the
  * worker's V8 flags to see what they add:
  *
- *   npm run build && node --expose-gc bench/run.js lite-memory [--base 10] [--users 100] [--snapshots DIR]
+ *   npm run build && node --expose-gc bench/run.js lite-memory [--base 10] [--users 100] [--clicks 1] [--snapshots DIR]
  *   node --expose-gc --max-semi-space-size=64 bench/run.js lite-memory
  *
  * `--snapshots DIR` writes a heap snapshot after each phase (base.heapsnapshot, after.heapsnapshot) for
- * bench/support/heap-diff.ts.
+ * `bench/run.js heap-diff`.
  */
 import { writeHeapSnapshot } from 'node:v8';
 import { join } from 'node:path';
@@ -18,11 +18,12 @@ import { createVerbs } from '../src/scenario/verbs.js';
 import { parseFlags, num, str } from './support/bench-args.js';
 import { startFixtureProcess } from './support/fixture-process.js';
 
-const flags = parseFlags(process.argv.slice(2), { base: '10', users: '100', snapshots: '' });
+const flags = parseFlags(process.argv.slice(2), { base: '10', users: '100', clicks: '1', snapshots: '' });
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 const MiB = 2 ** 20;
 const snapshots = str(flags, 'snapshots');
+const clicks = num(flags, 'clicks');
 
 const fx = await startFixtureProcess();
 const cache = new ScriptCache();
@@ -40,7 +41,7 @@ async function add(n: number): Promise<void> {
     users.push(u);
     const lv = createVerbs({ port: u.port, probe: u.probe, target: fx.url, recorder: { record: () => {} }, input: 'fast', actionTimeoutMs: 10_000 });
     await lv.goto('/counter');
-    await lv.click('#inc');
+    for (let c = 0; c < clicks; c++) await lv.click('#inc');
   }
 }
 try {
@@ -57,7 +58,8 @@ try {
     after,
     perUserRssMiB: (after.rssMiB - before.rssMiB) / n,
     perUserHeapMiB: (after.heapMiB - before.heapMiB) / n,
-    cpuMsPerUserMountAndClick: (cpu.user + cpu.system) / 1000 / n,
+    clicksPerUser: clicks,
+    cpuMsPerUserMountAndClicks: (cpu.user + cpu.system) / 1000 / n,
     scriptFetches: cache.fetches,
   })}\n`);
 } finally {
