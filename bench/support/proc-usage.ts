@@ -112,13 +112,28 @@ function runtimeNs(pid: number, kind: string, threads: Map<string, { kind: strin
   return ns;
 }
 
+const chromiumCache = new Map<string, boolean>();
+
+/** A Chromium process (any kind) by its command line; cached per process (`pid:startTicks`). */
+function isChromium(p: ProcStat | undefined): boolean {
+  if (!p) return false;
+  const key = `${p.pid}:${p.startTicks}`;
+  let yes = chromiumCache.get(key);
+  if (yes === undefined) {
+    yes = /chrom|headless_shell/i.test(readCmdline(p.pid)?.join(' ') ?? '');
+    chromiumCache.set(key, yes);
+  }
+  return yes;
+}
+
 export function readCpu(harnessPid: number, fixturePid: number | undefined, options: { exact?: boolean } = {}): CpuReading {
   const table = readProcessTable();
   const tree = descendantsOf(table, [harnessPid]);
   const fixtureTree = fixturePid === undefined ? [] : descendantsOf(table, [fixturePid]);
   // The fixture may be a child of the harness (probe bench): it is not Chromium.
   const notChromium = new Set([harnessPid, ...fixtureTree]);
-  const chromiumPids = tree.filter((p) => !notChromium.has(p));
+  // Nor are other children of the harness (esbuild's service process when a bench runs through bench/run.js).
+  const chromiumPids = tree.filter((p) => !notChromium.has(p) && isChromium(table.get(p)));
   const kinds = new Map<string, string>();
   for (const pid of chromiumPids) {
     const p = table.get(pid);
