@@ -120,7 +120,10 @@ function isChromium(p: ProcStat | undefined): boolean {
   const key = `${p.pid}:${p.startTicks}`;
   let yes = chromiumCache.get(key);
   if (yes === undefined) {
-    yes = /chrom|headless_shell/i.test(readCmdline(p.pid)?.join(' ') ?? '');
+    // The executable's name, not the whole line (a checkout path may contain "chrom" too). Zygote-forked children
+    // rewrite argv into one space-joined string, so take its first word.
+    const exe = (readCmdline(p.pid)?.join(' ') ?? '').split(' ', 1)[0] ?? '';
+    yes = /chrom|headless_shell/i.test(exe.slice(exe.lastIndexOf('/') + 1));
     chromiumCache.set(key, yes);
   }
   return yes;
