@@ -6,15 +6,17 @@
  *
  *   npm run build && node bench/run.js chromium-profile [--pages 20] [--seconds 20] [--rounds 2]
  *     [--variants 'base=;nothread=--disable-threaded-compositing'] [--trace base] [--trace-seconds 6]
- *     [--idle-seconds 20 [--idle-after 10]]
+ *     [--warmup-seconds 4] [--idle-seconds 20 [--idle-after 10]] [--trace-idle base] [--threads no]
  *
  * A variant is `name=switches`; entries starting with `@` are page-side settings, not switches:
  * `@rookery` clicks through Rookery's real path (page agent + CDP probe + fast-path verb, as `rookery run` does)
  * instead of the raw in-page click; `@netcap` adds the probe's second CDP Network stream to the raw click (what
- * the frame capture alone costs); `@mouse-away` / `@mouse-away-first` move the virtual mouse off the page.
+ * the frame capture alone costs); `@warmup=S` clicks S s before measuring (default `--warmup-seconds`: V8 compiles and
+ * collects for tens of seconds after the page loads, which a window right after them counts as click cost);
+ * `@mouse-away` / `@mouse-away-first` move the virtual mouse off the page.
  * `--idle-seconds N` also measures each variant's pages with no clicks: first the `--idle-after` seconds right
- * after the clicks stop (V8's memory reducer and GC finishing the clicks' garbage: click work that comes late), then
- * N s more (the idle floor: CPU per page-second, and its share of "CPU per click" at the think time);
+ * after the clicks stop, then N s more (the idle floor: CPU per page-second, and its share of "CPU per click" at
+ * the think time). The two differ: V8 and Blink do late, bursty work some 10–30 s after activity stops;
  * `--trace-idle NAME` then traces another idle window of that variant and prints what ran per page-second.
  * CPU is read twice: from /proc/PID/stat ticks and, exactly, from every thread's schedstat (`exact`, with each
  * thread's wake-ups per click).
@@ -300,8 +302,7 @@ async function main(): Promise<void> {
           const mode: PageMode = v.args.includes('@rookery') ? 'rookery' : v.args.includes('@netcap') ? 'netcap' : 'raw';
           const pages = await openPages(browser, fixture.url, pagesN, mode, v.args.includes('@mouse-away-first'));
           if (v.args.includes('@mouse-away')) for (const p of pages) await p.page.mouse.move(-10, -10);
-          // Let the page loads' own work finish before measuring (`@warmup=S` for longer: V8 and Blink do one-off
-          // work some 10–30 s after a page loads, which a short window right after the loads counts as click cost).
+          // Let the page loads' own work finish before measuring (`@warmup=S`: see the header).
           const warmup = Number(v.args.find((a) => a.startsWith('@warmup='))?.slice('@warmup='.length) ?? num(flags, 'warmup-seconds'));
           await clickLoad(pages, warmup * 1000, thinkMs);
           const fid = round === 1 ? await fidelity(pages[0]!.page).catch(() => undefined) : undefined;
@@ -349,7 +350,7 @@ async function main(): Promise<void> {
               for (const [k, p] of Object.entries(idle.chromiumExactByKind ?? {})) rec[`exact:${k}`] = perPageS(p);
               return rec;
             };
-            // Right after the last click: its frames, then the V8 collections that follow activity.
+            // Right after the last click, then later: late work after activity (GC, compiles) lands in one or the other.
             const after = num(flags, 'idle-after');
             if (after > 0) r.afterClicksPerPageSecond = await measureIdle(after);
             // Then nothing: what mounted, idle pages cost.

@@ -34,7 +34,7 @@ export interface CpuReading {
    * is fair for busy processes but can misattribute many short wake-ups (idle pages); this does not.
    */
   chromiumNs?: Map<string, number>;
-  /** With `{ exact: true }`: per thread (`pid:tid`), its process kind, name, run time (ns) and times it ran (wake-ups). */
+  /** With `{ exact: true }`: per thread (`pid:startTicks:tid`), its process kind, name, run time (ns) and times it ran (wake-ups). */
   chromiumThreads?: Map<string, { kind: string; name: string; ns: number; runs: number }>;
 }
 
@@ -91,7 +91,8 @@ function kindOf(p: ProcStat): string {
  * A process's run time in ns over all its threads (threads that exited are not counted), and each thread's
  * (schedstat: run ns, wait ns, times run; comm: the thread's name, digits stripped so pools group).
  */
-function runtimeNs(pid: number, kind: string, threads: Map<string, { kind: string; name: string; ns: number; runs: number }>): number | undefined {
+function runtimeNs(key: string, kind: string, threads: Map<string, { kind: string; name: string; ns: number; runs: number }>): number | undefined {
+  const pid = Number(key.split(':')[0]);
   let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
@@ -104,7 +105,7 @@ function runtimeNs(pid: number, kind: string, threads: Map<string, { kind: strin
       const [run, , runs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
       const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/\d+$/, '');
       ns += run ?? 0;
-      threads.set(`${pid}:${tid}`, { kind, name, ns: run ?? 0, runs: runs ?? 0 });
+      threads.set(`${key}:${tid}`, { kind, name, ns: run ?? 0, runs: runs ?? 0 });
     } catch {
       // The thread ended between the listing and the read.
     }
@@ -149,7 +150,7 @@ export function readCpu(harnessPid: number, fixturePid: number | undefined, opti
     chromiumNs = new Map();
     chromiumThreads = new Map();
     for (const [key, kind] of kinds) {
-      const ns = runtimeNs(Number(key.split(':')[0]), kind, chromiumThreads);
+      const ns = runtimeNs(key, kind, chromiumThreads);
       if (ns !== undefined) chromiumNs.set(key, ns);
     }
   }
