@@ -6,6 +6,20 @@
  *
  *   npm run build && node bench/run.js chromium-profile [--pages 20] [--seconds 20] [--rounds 2]
  *     [--variants 'base=;nothread=--disable-threaded-compositing'] [--trace base] [--trace-seconds 6]
+ *     [--warmup-seconds 4] [--idle-seconds 20 [--idle-after 10]] [--trace-idle base] [--threads no]
+ *
+ * A variant is `name=switches`; entries starting with `@` are page-side settings, not switches:
+ * `@rookery` clicks through Rookery's real path (page agent + CDP probe + fast-path verb, as `rookery run` does)
+ * instead of the raw in-page click; `@netcap` adds the probe's second CDP Network stream to the raw click (what
+ * the frame capture alone costs); `@warmup=S` clicks S s before measuring (default `--warmup-seconds`: V8 compiles and
+ * collects for tens of seconds after the page loads, which a window right after them counts as click cost);
+ * `@mouse-away` / `@mouse-away-first` move the virtual mouse off the page.
+ * `--idle-seconds N` also measures each variant's pages with no clicks: first the `--idle-after` seconds right
+ * after the clicks stop, then N s more (the idle floor: CPU per page-second, and its share of "CPU per click" at
+ * the think time). The two differ: V8 and Blink do late, bursty work some 10–30 s after activity stops;
+ * `--trace-idle NAME` then traces another idle window of that variant and prints what ran per page-second.
+ * CPU is read twice: from /proc/PID/stat ticks and, exactly, from every thread's schedstat (`exact`, with each
+ * thread's wake-ups per click).
  *
  * Variants run interleaved (A B A B …) so machine drift hits all of them alike. Each variant also gets fidelity
  * probes in one page: does `requestAnimationFrame` fire, does a CSS transition end, does a LiveView `JS.transition`
@@ -23,6 +37,12 @@ import { cpuShare, readCpu } from './support/proc-usage.js';
 import { repoRoot } from './support/repo-root.js';
 import { describeMachine } from './support/machine-description.js';
 import { clickAndTime } from './support/raw-playwright.js';
+import { PageProbe } from '../src/probe/page-probe.js';
+import { PAGE_AGENT_SCRIPT } from '../src/probe/page-agent.js';
+import { attachCdpCapture, type CdpCapture } from '../src/probe/cdp-capture.js';
+import { createVerbs } from '../src/scenario/verbs.js';
+import { MetricsRegistry } from '../src/metrics/registry.js';
+import { recordObservation } from '../src/metrics/record.js';
 
 const flags = parseFlags(process.argv.slice(2), {
   pages: '20',
@@ -32,6 +52,11 @@ const flags = parseFlags(process.argv.slice(2), {
   variants: 'base=',
   trace: '',
   'trace-seconds': '6',
+  'idle-seconds': '0',
+  'idle-after': '10',
+  'warmup-seconds': '4',
+  'trace-idle': '',
+  threads: 'yes',
   out: '',
 });
 
@@ -104,6 +129,12 @@ interface RoundResult {
   othersPct: number;
   load1: number;
   fidelity: Fidelity | undefined;
+  /** Per `process kind / thread`: ms of CPU and wake-ups per click (schedstat), the busiest first. */
+  threads?: Array<{ thread: string; msPerClick: number; wakeupsPerClick: number }>;
+  /** With --idle-seconds: CPU ms per page-second in the first --idle-after seconds after the clicks stopped. */
+  afterClicksPerPageSecond?: Record<string, number>;
+  /** With --idle-seconds: CPU ms per page-second with no clicks, by Chromium process kind and in all. */
+  idlePerPageSecond?: Record<string, number>;
 }
 
 const pct = (xs: number[], q: number): number => {
@@ -112,20 +143,49 @@ const pct = (xs: number[], q: number): number => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 };
 
-async function openPages(browser: Browser, url: string, n: number, mouseFirst = false): Promise<Page[]> {
-  const pages: Page[] = [];
+/** One page and how it clicks `#inc`, resolving with the click → patch time (page clock). */
+interface Clicker {
+  page: Page;
+  click(): Promise<number>;
+  close(): Promise<void>;
+}
+
+type PageMode = 'raw' | 'netcap' | 'rookery';
+
+async function openPages(browser: Browser, url: string, n: number, mode: PageMode, mouseFirst = false): Promise<Clicker[]> {
+  const pages: Clicker[] = [];
   for (let i = 0; i < n; i++) {
     const ctx = await browser.newContext();
+    if (mode === 'rookery') await ctx.addInitScript({ content: PAGE_AGENT_SCRIPT });
     const page = await ctx.newPage();
     if (mouseFirst) await page.mouse.move(-10, -10);
+    if (mode === 'rookery') {
+      const registry = new MetricsRegistry();
+      const probe = await PageProbe.attach(page, { sink: (obs) => recordObservation(registry, obs) });
+      const lv = createVerbs({ page, probe, target: url, recorder: registry, input: 'fast', actionTimeoutMs: 15_000 });
+      await lv.goto('/counter');
+      pages.push({
+        page,
+        click: async () => {
+          const t = await lv.click('#inc');
+          if (!t.pushed || t.rttMs === undefined) throw new Error('click not pushed or not answered');
+          return t.patchMs;
+        },
+        close: () => probe.detach(),
+      });
+      continue;
+    }
+    let capture: CdpCapture | undefined;
+    // The probe's frame capture alone: a second Network stream whose events go nowhere.
+    if (mode === 'netcap') capture = await attachCdpCapture(page, () => {});
     await page.goto(`${url}/counter`);
     await page.waitForSelector('[data-phx-main].phx-connected');
-    pages.push(page);
+    pages.push({ page, click: () => clickAndTime(page), close: async () => void (await capture?.detach()) });
   }
   return pages;
 }
 
-async function clickLoad(pages: Page[], ms: number, thinkMs: number): Promise<{ times: number[]; errors: number }> {
+async function clickLoad(pages: Clicker[], ms: number, thinkMs: number): Promise<{ times: number[]; errors: number }> {
   const end = performance.now() + ms;
   const times: number[] = [];
   let errors = 0;
@@ -135,7 +195,7 @@ async function clickLoad(pages: Page[], ms: number, thinkMs: number): Promise<{ 
       await sleep(Math.random() * thinkMs);
       while (performance.now() < end) {
         try {
-          times.push(await clickAndTime(page));
+          times.push(await page.click());
         } catch {
           errors++;
         }
@@ -198,6 +258,31 @@ function summarizeTrace(json: string, clicks: number): TraceSummary {
   };
 }
 
+/** `kind value, …` of a per-kind record, largest first: plain keys (prefix '') or those under `exact:`. */
+function byKind(rec: Record<string, number>, prefix: string, min: number, digits: number): string {
+  return Object.entries(rec)
+    .filter(([k, x]) => k !== `${prefix}chromium` && k !== 'node' && x >= min && (prefix ? k.startsWith(prefix) : !k.includes(':') || k.startsWith('utility:')))
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, x]) => `${k.slice(prefix.length)} ${fmt(x, digits)}`)
+    .join(', ');
+}
+
+/** Records a Chromium trace while `during` runs (it returns how many units — clicks, page-seconds — it covered). */
+async function traceWindow(browser: Browser, name: string, during: () => Promise<number>, extraCategories: string[] = []): Promise<TraceSummary> {
+  await browser.startTracing(undefined, { categories: ['toplevel', 'cc', 'viz', 'benchmark', 'blink', 'input', ...extraCategories] });
+  const units = await during();
+  const buf = await browser.stopTracing();
+  const dir = resolve(repoRoot(), 'rookery-results', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `chromium-trace-${name}-${Date.now()}.json`);
+  writeFileSync(file, buf);
+  const s = summarizeTrace(buf.toString('utf8'), units);
+  log(`trace of ${name}: ${s.clicks} units (clicks or page-seconds), ${file}`);
+  for (const th of s.byThread.slice(0, 14)) log(`  ${fmt(th.perClickMs, 3)} ms/unit  ${th.thread}`);
+  for (const e of s.events.slice(0, 40)) log(`  ${fmt(e.perClick, 3).padStart(7)}/unit ${fmt(e.ms / Math.max(1, s.clicks), 3)} ms/unit  ${e.name}`);
+  return s;
+}
+
 async function main(): Promise<void> {
   const machine = describeMachine();
   const variants = parseVariants(str(flags, 'variants'));
@@ -214,20 +299,25 @@ async function main(): Promise<void> {
         // `@…` entries are not switches but page-side settings of the variant.
         const { browser } = await launchChromium({ args: v.args.filter((a) => !a.startsWith('@')) });
         try {
-          const pages = await openPages(browser, fixture.url, pagesN, v.args.includes('@mouse-away-first'));
-          if (v.args.includes('@mouse-away')) for (const p of pages) await p.mouse.move(-10, -10);
-          // Let the page loads' own work finish before measuring.
-          await clickLoad(pages, 4_000, thinkMs);
-          const fid = round === 1 ? await fidelity(pages[0]!).catch(() => undefined) : undefined;
-          const a = readCpu(process.pid, fixture.pid);
+          const mode: PageMode = v.args.includes('@rookery') ? 'rookery' : v.args.includes('@netcap') ? 'netcap' : 'raw';
+          const pages = await openPages(browser, fixture.url, pagesN, mode, v.args.includes('@mouse-away-first'));
+          if (v.args.includes('@mouse-away')) for (const p of pages) await p.page.mouse.move(-10, -10);
+          // Let the page loads' own work finish before measuring (`@warmup=S`: see the header).
+          const warmup = Number(v.args.find((a) => a.startsWith('@warmup='))?.slice('@warmup='.length) ?? num(flags, 'warmup-seconds'));
+          await clickLoad(pages, warmup * 1000, thinkMs);
+          const fid = round === 1 ? await fidelity(pages[0]!.page).catch(() => undefined) : undefined;
+          const a = readCpu(process.pid, fixture.pid, { exact: true });
           const load1 = loadavg()[0] ?? 0;
           const { times, errors } = await clickLoad(pages, seconds * 1000, thinkMs);
-          const b = readCpu(process.pid, fixture.pid);
+          const b = readCpu(process.pid, fixture.pid, { exact: true });
           const share = cpuShare(a, b);
           const clicks = Math.max(1, times.length);
           const ms = (p: number): number => ((p / 100) * share.seconds * 1000) / clicks;
           const perClick: Record<string, number> = { chromium: ms(share.chromium), node: ms(share.harness) };
           for (const [k, p] of Object.entries(share.chromiumByKind)) perClick[k] = ms(p);
+          // The same from schedstat (exact run time), as `exact:` keys.
+          if (share.chromiumExact !== undefined) perClick['exact:chromium'] = ms(share.chromiumExact);
+          for (const [k, p] of Object.entries(share.chromiumExactByKind ?? {})) perClick[`exact:${k}`] = ms(p);
           const r: RoundResult = {
             variant: v.name,
             round,
@@ -242,32 +332,60 @@ async function main(): Promise<void> {
             othersPct: share.others,
             load1,
             fidelity: fid,
+            threads: Object.entries(share.chromiumThreads ?? {})
+              .map(([thread, t]) => ({ thread, msPerClick: t.ns / 1e6 / clicks, wakeupsPerClick: t.runs / clicks }))
+              .sort((x, y) => y.msPerClick - x.msPerClick)
+              .slice(0, 14),
           };
+          const idleS = num(flags, 'idle-seconds');
+          if (idleS > 0) {
+            const perPageS = (p: number): number => ((p / 100) * 1000) / pagesN;
+            const measureIdle = async (seconds: number): Promise<Record<string, number>> => {
+              const ia = readCpu(process.pid, fixture.pid, { exact: true });
+              await new Promise((res) => setTimeout(res, seconds * 1000));
+              const idle = cpuShare(ia, readCpu(process.pid, fixture.pid, { exact: true }));
+              const rec: Record<string, number> = { chromium: perPageS(idle.chromium), node: perPageS(idle.harness) };
+              for (const [k, p] of Object.entries(idle.chromiumByKind)) rec[k] = perPageS(p);
+              if (idle.chromiumExact !== undefined) rec['exact:chromium'] = perPageS(idle.chromiumExact);
+              for (const [k, p] of Object.entries(idle.chromiumExactByKind ?? {})) rec[`exact:${k}`] = perPageS(p);
+              return rec;
+            };
+            // Right after the last click, then later: late work after activity (GC, compiles) lands in one or the other.
+            const after = num(flags, 'idle-after');
+            if (after > 0) r.afterClicksPerPageSecond = await measureIdle(after);
+            // Then nothing: what mounted, idle pages cost.
+            r.idlePerPageSecond = await measureIdle(idleS);
+            if (round === 1 && str(flags, 'trace-idle').split(',').includes(v.name)) {
+              // Per "click" below means per page-second: nothing clicks in this window.
+              const s = await traceWindow(browser, `idle-${v.name}`, () => new Promise((res) => setTimeout(() => res(pagesN * idleS), idleS * 1000)), ['v8', 'disabled-by-default-v8.gc', 'loading', 'renderer.scheduler']);
+              traces[`idle-${v.name}`] = s;
+            }
+          }
           results.push(r);
           log(
-            `round ${round} ${v.name.padEnd(12)} clicks ${r.clicks} err ${errors} patch p50/p95 ${fmt(r.patchP50, 1)}/${fmt(r.patchP95, 1)} ms | chromium ${fmt(perClick.chromium)} ms/click (` +
-              Object.entries(perClick)
-                .filter(([k, x]) => k !== 'chromium' && k !== 'node' && x >= 0.01)
-                .sort((x, y) => y[1] - x[1])
-                .map(([k, x]) => `${k} ${fmt(x)}`)
-                .join(', ') +
-              `) node ${fmt(perClick.node)} | machine ${fmt(share.machine, 0)}% others ${fmt(share.others, 0)}% load ${fmt(load1)}` +
+            `round ${round} ${v.name.padEnd(12)} clicks ${r.clicks} err ${errors} patch p50/p95 ${fmt(r.patchP50, 1)}/${fmt(r.patchP95, 1)} ms | chromium ${fmt(perClick.chromium)} ms/click (${byKind(perClick, '', 0.01, 2)}) exact ${fmt(perClick['exact:chromium'])} (${byKind(perClick, 'exact:', 0.01, 2)})` +
+              ` node ${fmt(perClick.node)} | machine ${fmt(share.machine, 0)}% others ${fmt(share.others, 0)}% load ${fmt(load1)}` +
               (fid ? ` | rAF ${fid.raf ? 'yes' : 'NO'} (${fid.rafFramesIn500ms} frames/500ms) transitionend ${fid.transitionEnded ? 'yes' : 'NO'}` : ''),
           );
-          if (round === 1 && str(flags, 'trace').split(',').includes(v.name)) {
-            await browser.startTracing(undefined, { categories: ['toplevel', 'cc', 'viz', 'benchmark', 'blink', 'input'] });
-            const t = await clickLoad(pages, num(flags, 'trace-seconds') * 1000, thinkMs);
-            const buf = await browser.stopTracing();
-            const dir = resolve(repoRoot(), 'rookery-results', 'bench');
-            mkdirSync(dir, { recursive: true });
-            const file = join(dir, `chromium-trace-${v.name}-${Date.now()}.json`);
-            writeFileSync(file, buf);
-            traces[v.name] = summarizeTrace(buf.toString('utf8'), t.times.length);
-            const s = traces[v.name]!;
-            log(`trace of ${v.name}: ${s.clicks} clicks, ${file}`);
-            for (const th of s.byThread.slice(0, 14)) log(`  ${fmt(th.perClickMs)} ms/click  ${th.thread}`);
-            for (const e of s.events.slice(0, 40)) log(`  ${fmt(e.perClick, 2).padStart(6)}/click ${fmt(e.ms / Math.max(1, s.clicks), 3)} ms/click  ${e.name}`);
+          if (str(flags, 'threads') !== 'no')
+            log(`  threads ${v.name}: ${(r.threads ?? []).slice(0, 9).map((t) => `${t.thread} ${fmt(t.msPerClick)} ms/${fmt(t.wakeupsPerClick, 1)} wk`).join('; ')}`);
+          if (r.idlePerPageSecond) {
+            const clickCost = perClick['exact:chromium'] ?? perClick.chromium ?? 1;
+            const show = (label: string, idle: Record<string, number>): void => {
+              // At one click per think time, a page's idle cost per click is its idle CPU over one think time.
+              const perClickMs = ((idle['exact:chromium'] ?? idle.chromium ?? 0) * thinkMs) / 1000;
+              log(
+                `  ${label} ${v.name}: chromium ${fmt(idle.chromium, 3)} ms per page-second (${byKind(idle, '', 0.001, 3)}), exact ${fmt(idle['exact:chromium'], 3)} (${byKind(idle, 'exact:', 0.001, 3)})` +
+                  ` = ${fmt(perClickMs)} ms per think time of ${thinkMs} ms (${fmt((100 * perClickMs) / clickCost, 0)}% of ${fmt(clickCost)} per click)`,
+              );
+            };
+            if (r.afterClicksPerPageSecond) show(`first ${num(flags, 'idle-after')} s after the clicks`, r.afterClicksPerPageSecond);
+            show('idle floor', r.idlePerPageSecond);
           }
+          if (round === 1 && str(flags, 'trace').split(',').includes(v.name)) {
+            traces[v.name] = await traceWindow(browser, v.name, async () => (await clickLoad(pages, num(flags, 'trace-seconds') * 1000, thinkMs)).times.length, ['v8', 'disabled-by-default-v8.gc']);
+          }
+          for (const p of pages) await p.close().catch(() => {});
         } finally {
           await browser.close().catch(() => {});
         }
@@ -285,7 +403,7 @@ async function main(): Promise<void> {
   for (const v of variants) {
     const keys = [...new Set(results.filter((r) => r.variant === v.name).flatMap((r) => Object.keys(r.perClick)))].filter((k) => k !== 'node');
     lines.push(
-      `  ${v.name.padEnd(12)} ${keys.map((k) => `${k} ${fmt(mean(v.name, k))}`).join(', ')}  → ${fmt(mean(v.name, 'chromium') / mean(base, 'chromium'))}× ${base}`,
+      `  ${v.name.padEnd(12)} ${keys.map((k) => `${k} ${fmt(mean(v.name, k))}`).join(', ')}, node ${fmt(mean(v.name, 'node'))}  → ${fmt(mean(v.name, 'chromium') / mean(base, 'chromium'))}× ${base}`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -3,7 +3,7 @@
  * reading adds no lag there): CPU ticks of a process tree split into its root (the Node harness) and descendants
  * (Chromium), the fixture's ticks, the whole machine's, and PSS memory of the tree.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import {
   CLOCK_TICKS_PER_SECOND,
   descendantsOf,
@@ -28,6 +28,14 @@ export interface CpuReading {
   machineSteal: number;
   /** This process (the bench orchestrator), µs. */
   selfMicros: number;
+  /**
+   * With `{ exact: true }`: each Chromium process's run time in ns, summed over its threads from
+   * /proc/PID/task/TID/schedstat. Tick accounting (the fields above) samples whoever runs at each 10 ms tick, which
+   * is fair for busy processes but can misattribute many short wake-ups (idle pages); this does not.
+   */
+  chromiumNs?: Map<string, number>;
+  /** With `{ exact: true }`: per thread (`pid:startTicks:tid`), its process kind, name, run time (ns) and times it ran (wake-ups). */
+  chromiumThreads?: Map<string, { kind: string; name: string; ns: number; runs: number }>;
 }
 
 export interface CpuShare {
@@ -46,6 +54,11 @@ export interface CpuShare {
   steal: number;
   /** Everything else on the machine (other people's jobs, kernel threads): machine − ours − irq − steal. */
   others: number;
+  /** From schedstat when both readings were exact: Chromium's % of one core, in all and by process kind. */
+  chromiumExact?: number;
+  chromiumExactByKind?: Record<string, number>;
+  /** Per `kind / thread name` (pools summed): ns run and wake-ups in the window, threads present at both readings. */
+  chromiumThreads?: Record<string, { ns: number; runs: number }>;
 }
 
 function ticksOf(table: ReadonlyMap<number, ProcStat>, pids: readonly number[]): Map<string, number> {
@@ -74,20 +87,76 @@ function kindOf(p: ProcStat): string {
   return kind;
 }
 
-export function readCpu(harnessPid: number, fixturePid: number | undefined): CpuReading {
+/**
+ * A process's run time in ns over all its threads (threads that exited are not counted), and each thread's
+ * (schedstat: run ns, wait ns, times run; comm: the thread's name, digits stripped so pools group).
+ */
+function runtimeNs(key: string, kind: string, threads: Map<string, { kind: string; name: string; ns: number; runs: number }>): number | undefined {
+  const pid = Number(key.split(':')[0]);
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let ns = 0;
+  for (const tid of tasks) {
+    try {
+      const [run, , runs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/\d+$/, '');
+      ns += run ?? 0;
+      threads.set(`${key}:${tid}`, { kind, name, ns: run ?? 0, runs: runs ?? 0 });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns;
+}
+
+const chromiumCache = new Map<string, boolean>();
+
+/** A Chromium process (any kind) by its command line; cached per process (`pid:startTicks`). */
+function isChromium(p: ProcStat | undefined): boolean {
+  if (!p) return false;
+  const key = `${p.pid}:${p.startTicks}`;
+  let yes = chromiumCache.get(key);
+  if (yes === undefined) {
+    // The executable's name, not the whole line (a checkout path may contain "chrom" too). Zygote-forked children
+    // rewrite argv into one space-joined string, so take its first word.
+    const exe = (readCmdline(p.pid)?.join(' ') ?? '').split(' ', 1)[0] ?? '';
+    yes = /chrom|headless_shell/i.test(exe.slice(exe.lastIndexOf('/') + 1));
+    chromiumCache.set(key, yes);
+  }
+  return yes;
+}
+
+export function readCpu(harnessPid: number, fixturePid: number | undefined, options: { exact?: boolean } = {}): CpuReading {
   const table = readProcessTable();
   const tree = descendantsOf(table, [harnessPid]);
   const fixtureTree = fixturePid === undefined ? [] : descendantsOf(table, [fixturePid]);
   // The fixture may be a child of the harness (probe bench): it is not Chromium.
   const notChromium = new Set([harnessPid, ...fixtureTree]);
-  const chromiumPids = tree.filter((p) => !notChromium.has(p));
+  // Nor are other children of the harness (esbuild's service process when a bench runs through bench/run.js).
+  const chromiumPids = tree.filter((p) => !notChromium.has(p) && isChromium(table.get(p)));
   const kinds = new Map<string, string>();
   for (const pid of chromiumPids) {
     const p = table.get(pid);
     if (p) kinds.set(`${p.pid}:${p.startTicks}`, kindOf(p));
   }
   const cpu = process.cpuUsage();
+  let chromiumNs: Map<string, number> | undefined;
+  let chromiumThreads: CpuReading['chromiumThreads'];
+  if (options.exact) {
+    chromiumNs = new Map();
+    chromiumThreads = new Map();
+    for (const [key, kind] of kinds) {
+      const ns = runtimeNs(key, kind, chromiumThreads);
+      if (ns !== undefined) chromiumNs.set(key, ns);
+    }
+  }
   return {
+    chromiumNs,
+    chromiumThreads,
     at: performance.now(),
     harness: ticksOf(table, [harnessPid]),
     chromium: ticksOf(table, chromiumPids),
@@ -134,7 +203,44 @@ export function cpuShare(a: CpuReading, b: CpuReading): CpuShare {
   const chromiumByKind = Object.fromEntries(Object.entries(byKind).map(([k, t]) => [k, pct(t)]));
   const irq = pct(b.machineIrq - a.machineIrq);
   const steal = pct(b.machineSteal - a.machineSteal);
-  return { seconds, chromiumByKind, harness, chromium, fixture, bench, machine, irq, steal, others: Math.max(0, machine - harness - chromium - fixture - bench - irq - steal) };
+  let exact: Pick<CpuShare, 'chromiumExact' | 'chromiumExactByKind' | 'chromiumThreads'> = {};
+  if (a.chromiumNs && b.chromiumNs && seconds > 0) {
+    const nsPct = (ns: number): number => (ns / 1e9 / seconds) * 100;
+    const byKindNs: Record<string, number> = {};
+    let all = 0;
+    for (const [key, ns] of b.chromiumNs) {
+      const d = ns - (a.chromiumNs.get(key) ?? 0);
+      const kind = b.kinds.get(key) ?? 'other';
+      byKindNs[kind] = (byKindNs[kind] ?? 0) + d;
+      all += d;
+    }
+    const threads: Record<string, { ns: number; runs: number }> = {};
+    for (const [key, t] of b.chromiumThreads ?? []) {
+      const before = a.chromiumThreads?.get(key);
+      if (!before) continue;
+      const g = (threads[`${t.kind} / ${t.name}`] ??= { ns: 0, runs: 0 });
+      g.ns += t.ns - before.ns;
+      g.runs += t.runs - before.runs;
+    }
+    exact = {
+      chromiumExact: nsPct(all),
+      chromiumExactByKind: Object.fromEntries(Object.entries(byKindNs).map(([k, ns]) => [k, nsPct(ns)])),
+      chromiumThreads: threads,
+    };
+  }
+  return {
+    seconds,
+    chromiumByKind,
+    harness,
+    chromium,
+    fixture,
+    bench,
+    machine,
+    irq,
+    steal,
+    others: Math.max(0, machine - harness - chromium - fixture - bench - irq - steal),
+    ...exact,
+  };
 }
 
 export interface TreeMemory {

@@ -9,7 +9,9 @@
  * BENCHMARKS.md): `--disable-threaded-compositing` (a half) makes the renderer composite without a scheduler — a
  * mode Chromium keeps for its layout tests — so no frame is ever produced and rAF never fires;
  * `--disable-frame-rate-limit` (a tenth) replaces the 60 Hz begin-frame source with back-to-back frames, so an rAF
- * loop spins as fast as the CPU allows. Both cases show the checks can fail.
+ * loop spins as fast as the CPU allows. Both cases show the checks can fail. A switch must also leave what a page
+ * can read about its device alone: `--enable-low-end-device-mode` (within the bench's noise, second pass) tells pages
+ * they have 2 GB of memory and shrinks their JS heap limit to under 300 MB.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
@@ -31,6 +33,8 @@ interface PageFidelity {
   jsAddClass: boolean;
   /** LiveView `transition` ran its start → run → end classes and removed them after its time. */
   jsTransition: { sawRun: boolean; cleaned: boolean };
+  /** What the page can read about the device (a secure context: the fixture is on 127.0.0.1). */
+  device: { deviceMemory: number | undefined; jsHeapSizeLimit: number | undefined };
 }
 
 /** Runs in the page (a /counter page, connected). Bounded: everything settles or gives up within ~2 s. */
@@ -69,11 +73,14 @@ function measureFidelity(page: Page): Promise<PageFidelity> {
     mo.disconnect();
     box.remove();
     const cls = target.classList;
+    const nav = navigator as Navigator & { deviceMemory?: number };
+    const mem = (performance as Performance & { memory?: { jsHeapSizeLimit: number } }).memory;
     return {
       rafPerSecond: frames,
       transitionEnded,
       jsAddClass: cls.contains('fidelity-added'),
       jsTransition: { sawRun, cleaned: !cls.contains('fidelity-run') && !cls.contains('fidelity-start') },
+      device: { deviceMemory: nav.deviceMemory, jsHeapSizeLimit: mem?.jsHeapSizeLimit },
     };
   });
 }
@@ -117,6 +124,21 @@ async function check(browser: Browser, url: string, fixture: FixtureServer): Pro
 
 let fixture: FixtureServer;
 
+/** What a /counter page reads about its device in a Chromium launched with `args` on top of Rookery's switches. */
+async function deviceSeen(args: string[]): Promise<PageFidelity['device']> {
+  const { browser } = await launchChromium({ args });
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${fixture.url}/counter`);
+    return await page.evaluate(() => ({
+      deviceMemory: (navigator as Navigator & { deviceMemory?: number }).deviceMemory,
+      jsHeapSizeLimit: (performance as Performance & { memory?: { jsHeapSizeLimit: number } }).memory?.jsHeapSizeLimit,
+    }));
+  } finally {
+    await browser.close();
+  }
+}
+
 beforeAll(async () => {
   fixture = await startFixture({ port: 0 });
 });
@@ -137,6 +159,23 @@ describe('Chromium as Rookery launches it keeps what pages rely on', () => {
       expect(r.fidelity.jsAddClass).toBe(true);
       expect(r.fidelity.jsTransition).toEqual({ sawRun: true, cleaned: true });
       expect(r).toMatchObject({ clicksOk: CLICKS, pushed: CLICKS, patched: CLICKS, events: CLICKS, serverInc: CLICKS });
+      expect(r.fidelity.device.deviceMemory).toBeGreaterThan(0);
+      expect(r.fidelity.device.jsHeapSizeLimit).toBeGreaterThan(0);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('detects what --enable-low-end-device-mode tells pages (less device memory, a smaller JS heap limit)', async () => {
+    expect(chromiumArgs()).not.toContain('--enable-low-end-device-mode');
+    const defaultDevice = await deviceSeen([]);
+    const { browser } = await launchChromium({ args: ['--enable-low-end-device-mode'] });
+    try {
+      const r = await check(browser, fixture.url, fixture);
+      // Frames and clicks still work: only the device a page sees differs from the default switches' (same machine).
+      expect(r).toMatchObject({ clicksOk: CLICKS, events: CLICKS, serverInc: CLICKS });
+      expect(r.fidelity.device.jsHeapSizeLimit).toBeLessThan(defaultDevice.jsHeapSizeLimit!);
+      expect(r.fidelity.device.deviceMemory).toBeLessThanOrEqual(defaultDevice.deviceMemory!);
     } finally {
       await browser.close();
     }
