@@ -113,19 +113,21 @@ function runtimeNs(key: string, kind: string, threads: Map<string, { kind: strin
   return ns;
 }
 
-const chromiumCache = new Map<string, boolean>();
+const toolCache = new Map<string, boolean>();
 
-/** A Chromium process (any kind) by its command line; cached per process (`pid:startTicks`). */
-function isChromium(p: ProcStat | undefined): boolean {
-  if (!p) return false;
+/**
+ * esbuild's service process (a child of bench/run.js, which bundles the benches): a tool of the bench, not part of
+ * the measured tree. Every other descendant is (Chromium, or lite worker processes). Judged by the executable's
+ * name, not the whole line (a checkout path may contain anything); cached per process (`pid:startTicks`).
+ */
+function isBenchTool(p: ProcStat | undefined): boolean {
+  if (!p) return true;
   const key = `${p.pid}:${p.startTicks}`;
-  let yes = chromiumCache.get(key);
+  let yes = toolCache.get(key);
   if (yes === undefined) {
-    // The executable's name, not the whole line (a checkout path may contain "chrom" too). Zygote-forked children
-    // rewrite argv into one space-joined string, so take its first word.
-    const exe = (readCmdline(p.pid)?.join(' ') ?? '').split(' ', 1)[0] ?? '';
-    yes = /chrom|headless_shell/i.test(exe.slice(exe.lastIndexOf('/') + 1));
-    chromiumCache.set(key, yes);
+    const exe = readCmdline(p.pid)?.[0] ?? '';
+    yes = /^esbuild$/.test(exe.slice(exe.lastIndexOf('/') + 1));
+    toolCache.set(key, yes);
   }
   return yes;
 }
@@ -136,8 +138,9 @@ export function readCpu(harnessPid: number, fixturePid: number | undefined, opti
   const fixtureTree = fixturePid === undefined ? [] : descendantsOf(table, [fixturePid]);
   // The fixture may be a child of the harness (probe bench): it is not Chromium.
   const notChromium = new Set([harnessPid, ...fixtureTree]);
-  // Nor are other children of the harness (esbuild's service process when a bench runs through bench/run.js).
-  const chromiumPids = tree.filter((p) => !notChromium.has(p) && isChromium(table.get(p)));
+  // Nor is esbuild's service process when a bench runs through bench/run.js. (Lite workers are counted here: the
+  // "chromium" share is the harness's descendants, Chromium or lite workers.)
+  const chromiumPids = tree.filter((p) => !notChromium.has(p) && !isBenchTool(table.get(p)));
   const kinds = new Map<string, string>();
   for (const pid of chromiumPids) {
     const p = table.get(pid);
