@@ -75,9 +75,39 @@ export interface EngineConfig {
 
 /** An iteration in progress; `cut` once the graceful stop aborted it, `abandoned` once the engine gave up on it. */
 interface RunningIteration {
+  /** Records for the iteration; silent once it is abandoned. */
   recorder: LabelledRecorder;
+  /** The same, never muted: how the engine counts the abandoned iteration itself. */
+  unmuted: LabelledRecorder;
   cut: boolean;
   abandoned: boolean;
+  /** The session's observation gate, closed with the iteration when it is abandoned. */
+  gate: RecorderGate | undefined;
+}
+
+/** Shuts a recorder up: a late reply of an abandoned iteration must not land after the engine's last interval. */
+interface RecorderGate {
+  muted: boolean;
+}
+
+function gated(rec: LabelledRecorder, muted: () => boolean): LabelledRecorder {
+  return {
+    record: (name, labels, value) => {
+      if (!muted()) rec.record(name, labels, value);
+    },
+    recordCorrected: (name, labels, value, expectedIntervalMs) => {
+      if (!muted()) rec.recordCorrected(name, labels, value, expectedIntervalMs);
+    },
+    count: (name, labels, n) => {
+      if (!muted()) rec.count(name, labels, n);
+    },
+    gauge: (name, labels, value) => {
+      if (!muted()) rec.gauge(name, labels, value);
+    },
+    error: (kind, message, context) => {
+      if (!muted()) rec.error(kind, message, context);
+    },
+  };
 }
 
 /** How often a runner reads its connection state for the connected spans (a span ends at its last reading). */
@@ -150,6 +180,8 @@ export class LoadEngine {
   private stopRequested = false;
   private hardAbort = new AbortController();
   private readonly running = new Set<RunningIteration>();
+  /** Each open session's observation gate (see RecorderGate). */
+  private readonly sessionGates = new WeakMap<UserSession, RecorderGate>();
   /** Aborted when the run starts stopping: ends back-off waits at once. */
   private stopping = new AbortController();
   private throttles = new Map<string, Throttle>();
@@ -390,8 +422,10 @@ export class LoadEngine {
 
   private async acquire(userId: number, signal: AbortSignal): Promise<UserSession | undefined> {
     try {
-      const recorder = this.recorderFor(userId);
+      const gate: RecorderGate = { muted: false };
+      const recorder = gated(this.recorderFor(userId), () => gate.muted);
       const session = await this.driver.open(userId, (obs, action) => recordObservation(recorder, obs, action), this.stopping.signal);
+      this.sessionGates.set(session, gate);
       this.sessions.add(session);
       this.probeVariants.set(session, this.variantOf(userId).name);
       return session;
@@ -444,7 +478,10 @@ export class LoadEngine {
   }
 
   private async runIteration(session: UserSession, userId: number, iteration: number, signal: AbortSignal, startedAt: number): Promise<'ok' | 'error' | 'lease-lost' | 'stopped'> {
-    const recorder = this.recorderFor(userId);
+    const unmuted = this.recorderFor(userId);
+    const running: RunningIteration = { recorder: unmuted, unmuted, cut: false, abandoned: false, gate: this.sessionGates.get(session) };
+    const recorder = gated(unmuted, () => running.abandoned);
+    running.recorder = recorder;
     const variant = this.variantOf(userId);
     // A crashed browser ends the user's waits too, not only the run stopping.
     const userSignal = AbortSignal.any([signal, session.signal]);
@@ -505,7 +542,6 @@ export class LoadEngine {
         await this.cfg.visual(u, name, opts);
       },
     };
-    const running: RunningIteration = { recorder, cut: false, abandoned: false };
     this.running.add(running);
     try {
       return await this.iterationOutcome(u, running, (err) => signal.aborted || (this.stopRequested && isAbortLike(err)), session, userId, iteration, startedAt);
@@ -516,8 +552,8 @@ export class LoadEngine {
 
   /**
    * Runs the scenario once and counts how it ended. An iteration the graceful stop cut short counts as
-   * `iterations{result="aborted"}` (once, also when it was abandoned), so every iteration started is counted
-   * and nothing is recorded for it after the engine has returned.
+   * `iterations{result="aborted"}` (once, also when it was abandoned). Nothing is recorded for an abandoned one
+   * after the engine has returned: drain() mutes its recorder and its session's observations.
    */
   private async iterationOutcome(
     u: User<unknown>,
@@ -583,7 +619,8 @@ export class LoadEngine {
           const left = [...this.running].filter((r) => !r.abandoned);
           for (const r of left) {
             r.abandoned = true;
-            r.recorder.count('iterations', { result: 'aborted' });
+            if (r.gate) r.gate.muted = true;
+            r.unmuted.count('iterations', { result: 'aborted' });
           }
           if (left.length > 0) this.cfg.log?.(`graceful stop: gave up on ${left.length} iteration(s) still running ${windDown} ms after the abort`);
         }

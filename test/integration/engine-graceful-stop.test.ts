@@ -85,6 +85,11 @@ describe('graceful stop', () => {
     await new Promise((r) => setTimeout(r, 500));
     const late = registry.takeInterval(Date.now());
     expect(count(late, 'iterations')).toBe(0);
+    // Nor does the late reply's observation (lv_events, ws_*, ...): the given-up session's recorder is muted.
+    expect(count(late, 'lv_events')).toBe(0);
+    expect(late.counters).toEqual([]);
+    expect(late.histograms.map((h) => h.name)).toEqual([]);
+    expect(late.errors).toEqual([]);
     // Ground truth: what the fixture handled equals the iterations counted ok or aborted.
     expect(count(totals, 'iterations', { result: 'ok' }) + count(totals, 'iterations', { result: 'aborted' })).toBe(slow.stats().events.filter((e) => e.event === 'inc').length);
   }, 30_000);
