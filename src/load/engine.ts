@@ -574,11 +574,14 @@ export class LoadEngine {
       return 'ok';
     } catch (err) {
       if (running.abandoned) return 'stopped';
+      // The cut aborted this iteration's signal, so only the error says whether the abort ended it: a genuine
+      // failure during the wind-down (a failed check, a timeout) is an error like any other.
       if (running.cut) {
-        recorder.count('iterations', { result: 'aborted' });
-        return 'stopped';
-      }
-      if (stopped(err)) return 'stopped';
+        if (isAbortLike(err)) {
+          recorder.count('iterations', { result: 'aborted' });
+          return 'stopped';
+        }
+      } else if (stopped(err)) return 'stopped';
       this.iterations++;
       recorder.record('iteration_ms', {}, performance.now() - startedAt);
       recorder.count('iterations', { result: 'error' });

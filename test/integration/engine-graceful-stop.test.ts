@@ -27,7 +27,7 @@ const slow = useFixture({ eventDelayMs: 6_000 });
 const count = (s: Interval, name: string, labels: Record<string, string> = {}) =>
   s.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);
 
-async function run(fx: FixtureServer, opts: { duration: string; gracefulStop: string; windDownMs: number }) {
+async function run(fx: FixtureServer, opts: { duration: string; gracefulStop: string; windDownMs: number; failAfterClick?: boolean }) {
   fx.reset();
   const registry = new MetricsRegistry();
   const acc = new Accumulator({ startedAt: Date.now() });
@@ -40,6 +40,7 @@ async function run(fx: FixtureServer, opts: { duration: string; gracefulStop: st
         started++;
         await u.lv.goto('/counter');
         await u.lv.click('#inc');
+        if (opts.failAfterClick && !(await u.check('after-click', false))) throw new Error('the app did not do it');
       },
     }),
     profile: resolveProfile({}, { users: 2, ramp: 0, duration: opts.duration, gracefulStop: opts.gracefulStop }),
@@ -92,5 +93,20 @@ describe('graceful stop', () => {
     expect(late.errors).toEqual([]);
     // Ground truth: what the fixture handled equals the iterations counted ok or aborted.
     expect(count(totals, 'iterations', { result: 'ok' }) + count(totals, 'iterations', { result: 'aborted' })).toBe(slow.stats().events.filter((e) => e.event === 'inc').length);
+  }, 30_000);
+
+  it('a genuine failure during the wind-down is an error, not an abort', async () => {
+    // Cut at 1.3 s; the replies come at ~3 s, within the wind-down; then each iteration fails its check.
+    const { totals, logs, started } = await run(quick, { duration: '1s', gracefulStop: '300ms', windDownMs: 10_000, failAfterClick: true });
+    const handled = quick.stats().events.filter((e) => e.event === 'inc').length;
+    expect(started()).toBe(2);
+    expect(handled).toBe(2);
+    expect(logs).toEqual(['graceful stop: 2 iteration(s) still running after 300 ms, aborting them']);
+    expect(count(totals, 'iterations', { result: 'aborted' })).toBe(0);
+    expect(count(totals, 'iterations', { result: 'error' })).toBe(2);
+    expect(count(totals, 'iterations')).toBe(2);
+    expect(count(totals, 'checks', { check: 'after-click', result: 'fail' })).toBe(2);
+    expect(count(totals, 'user_errors', { kind: 'scenario' })).toBe(2);
+    expect(totals.errors.filter((e) => e.kind === 'user.scenario').reduce((n, e) => n + e.count, 0)).toBe(2);
   }, 30_000);
 });
