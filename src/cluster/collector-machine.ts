@@ -21,7 +21,7 @@ import { verifyProof, proofFor } from './auth.js';
 import { ProtocolError, type CollectorMessage, type EngineProgress, type RunOutcomeWire, type RunnerMessage } from './protocol.js';
 import { rebaseInterval, zeroGauges } from './rebase.js';
 import { assignSlices, iterationBudgets, signedShare } from './slices.js';
-import { dealParts, redealParts } from '../load/plan.js';
+import { dealParts, redealParts, type PartRedeal } from '../load/plan.js';
 import { mergeHealth } from './merge-health.js';
 
 export type RunnerState = 'joined' | 'assigned' | 'ready' | 'running' | 'done' | 'failed' | 'lost';
@@ -580,10 +580,15 @@ export class CollectorMachine {
     const users = peer.view.status.target;
     const what = `runner ${peer.view.id} (${peer.view.name} on ${peer.view.host}) lost at ${at.toFixed(1)} s: ${reason}`;
     const keepShares = this.onRunnerLoss === 'continue';
+    // The re-deal is worked out first so the message says what is actually done.
+    const redeal = survivors.length > 0 && !keepShares && this.plan?.mix ? this.redealFor(survivors) : undefined;
+    const reassigned = `its share (${users} users) was re-assigned to ${survivors.length} surviving runner${survivors.length === 1 ? '' : 's'}`;
     let consequence: string;
     if (survivors.length === 0) consequence = 'no runner is left';
-    else if (this.onRunnerLoss === 'continue') consequence = `its share (${users} users) was not replaced (--on-runner-loss continue)`;
-    else consequence = `its share (${users} users) was re-assigned to ${survivors.length} surviving runner${survivors.length === 1 ? '' : 's'}`;
+    else if (keepShares) consequence = `its share (${users} users) was not replaced (--on-runner-loss continue)`;
+    else if (redeal && !redeal.deal) consequence = `its share (${users} users) was not replaced: the survivors' parts cannot take it`;
+    else if (redeal?.deal && redeal.deal.unowned.length > 0) consequence = `${reassigned}, except its ${redeal.deal.unowned.join(' and ')} users: no runner left runs ${redeal.deal.unowned.join(' or ')} users`;
+    else consequence = reassigned;
     const message = `${what}; ${consequence}; the ${peer.view.snapshots} snapshot${peer.view.snapshots === 1 ? '' : 's'} (${peer.reportedIterations} iterations) it reported before are kept`;
     this.log(message);
     this.clusterErrors.error('cluster.runner_lost', message, { runner: peer.view.id, host: peer.view.host });
@@ -597,9 +602,19 @@ export class CollectorMachine {
     }
     if (survivors.length > 0 && keepShares) this.shortfall.push(`${peer.view.id} lost; the run continued without its share`);
     if (survivors.length > 0 && !keepShares) {
-      if (this.plan?.mix) this.rebalanceParts(survivors, peer.view.id);
+      if (redeal) this.rebalanceParts(redeal, peer.view.id);
       else this.rebalance(survivors);
     }
+  }
+
+  /** The survivors in slice order and the re-deal of the plan's parts over them (undefined: it cannot be done). */
+  private redealFor(survivors: Peer[]): { ordered: Peer[]; deal: PartRedeal | undefined } {
+    const ordered = [...survivors].sort((a, b) => (a.view.sliceIndex ?? 0) - (b.view.sliceIndex ?? 0));
+    const holders = ordered.map((p) => {
+      const parts = p.parts ?? { browser: undefined, lite: [] };
+      return { capacity: p.view.capacity, lite: p.lite, holds: { browser: parts.browser !== undefined, liteWorkers: parts.lite.length } };
+    });
+    return { ordered, deal: redealParts(this.plan as AssignPlan, holders) };
   }
 
   /**
@@ -608,16 +623,9 @@ export class CollectorMachine {
    * with lite workers — with each part's iteration budget and extra users. A runner keeps the parts it has (its
    * worker processes were forked at the start), so a kind of user no survivor runs stays unrun, and says so.
    */
-  private rebalanceParts(survivors: Peer[], lostId: string): void {
+  private rebalanceParts({ ordered, deal }: { ordered: Peer[]; deal: PartRedeal | undefined }, lostId: string): void {
     const plan = this.plan as AssignPlan;
-    const ordered = [...survivors].sort((a, b) => (a.view.sliceIndex ?? 0) - (b.view.sliceIndex ?? 0));
-    const holders = ordered.map((p) => {
-      const parts = p.parts ?? { browser: undefined, lite: [] };
-      return { capacity: p.view.capacity, lite: p.lite, holds: { browser: parts.browser !== undefined, liteWorkers: parts.lite.length } };
-    });
-    const deal = redealParts(plan, holders);
     if (!deal) {
-      this.log(`the survivors' parts cannot take ${lostId}'s share: the run continues without it`);
       this.shortfall.push(`${lostId} lost; the run continued without its share`);
       return;
     }

@@ -376,6 +376,9 @@ describe('collector machine: browser and lite users', () => {
     h.step({ t: 'closed', runner: a, now: T0 + 1_000 });
     expect(h.sent(b, 'reslice')).toEqual([{ v: 1, t: 'reslice', weights: [10, 1], index: 0, parts: { browser: null, lite: [{ index: 0 }] } }]);
     expect(h.m.summary().interrupted).toBe(`${a} lost; no runner left runs browser users, so its browser users were not replaced`);
+    // The loss's message says what was done: not a plain "re-assigned".
+    const lost = h.m.collector!.accumulator.totals().errors.find((e) => e.kind === 'cluster.runner_lost')?.samples[0]?.message;
+    expect(lost).toMatch(/was re-assigned to 1 surviving runner, except its browser users: no runner left runs browser users; the 0 snapshots/);
 
     const c = mixed(plan404, 'continue');
     c.h.step({ t: 'closed', runner: c.b, now: T0 + 1_000 });
