@@ -640,7 +640,10 @@ export class CollectorMachine {
         ...part.lite.map((index, k) => ({ weight: deal.weights[index] as number, reported: p.reportedByPart.get(`lite-${k}`) ?? 0 })),
       ];
     });
-    const budgets = total === undefined ? undefined : iterationBudgets(total, owed, this.peers.reduce((n, p) => n + p.reportedIterations, 0));
+    // An unowned part keeps its share of what is still owed (its users stay unrun, so do their iterations): the
+    // budget follows the users instead of moving to the other kind. Its budget, last in the list, is not sent.
+    const unowned = deal.unowned.map((_, k) => ({ weight: deal.weights[deal.weights.length - deal.unowned.length + k] as number, reported: 0 }));
+    const budgets = total === undefined ? undefined : iterationBudgets(total, [...owed, ...unowned], this.peers.reduce((n, p) => n + p.reportedIterations, 0));
     let next = 0;
     const budgetOf = (index: number) => (budgets ? { index, iterations: budgets[next++] as number } : { index });
     ordered.forEach((p, i) => {

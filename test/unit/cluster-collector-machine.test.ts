@@ -363,6 +363,27 @@ describe('collector machine: browser and lite users', () => {
     expect(h.sent(a, 'reslice')).toEqual([{ v: 1, t: 'reslice', weights: [2, 8], index: 0, parts: { browser: { index: 0, iterations: 13 }, lite: [{ index: 1, iterations: 51 }] } }]);
   });
 
+  it('with an iteration budget an unowned part keeps its share of what is owed: the other kind does not take it over', () => {
+    const h = harness();
+    const a = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
+    const b = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
+    const plan = { ...planOf({ users: 11, iterations: 110 }), mix: { browserWeight: 1, liteWeight: 10, workers: 1, usersPerWorker: 200 } };
+    h.step({ t: 'assign', plan, now: T0 });
+    for (const id of [a, b]) h.msg(id, { v: 1, t: 'ready' }, T0);
+    h.step({ t: 'start', startDelayMs: 0, onRunnerLoss: 'rebalance', now: T0 });
+    expect(h.sent(b, 'start')[0]).toMatchObject({ weights: [1, 5, 5], parts: { browser: null, lite: [2] } });
+    const regs = [0, 1, 2].map(() => new MetricsRegistry({ startedAt: T0 }));
+    const report = (runner: string, seq: number, n: number, reg: MetricsRegistry, part?: string) =>
+      h.msg(runner, { ...(snapshotMsg(seq, snap(reg, T0 + 1_000, n, 1)) as Extract<RunnerMessage, { t: 'snapshot' }>), ...(part ? { part } : {}) }, T0 + 1_000);
+    report(a, 0, 4, regs[0]!);
+    report(a, 1, 22, regs[1]!, 'lite-0');
+    report(b, 0, 18, regs[2]!, 'lite-0');
+    h.step({ t: 'closed', runner: a, now: T0 + 1_200 });
+    // 110 − 44 = 66 still owed, 10:1 between b's lite part and the unowned browser part → 60 and 6: b runs 18 + 60,
+    // not all 66 (the browser users' 6 stay unrun with them).
+    expect(h.sent(b, 'reslice')).toEqual([{ v: 1, t: 'reslice', weights: [10, 1], index: 0, parts: { browser: null, lite: [{ index: 0, iterations: 78 }] } }]);
+  });
+
   it('when no survivor runs browser users, theirs stay unrun (an unowned part) and the summary says so; continue re-deals nothing', () => {
     const h = harness();
     const a = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
