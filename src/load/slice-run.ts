@@ -136,8 +136,6 @@ export class SliceRun {
   private engine: LoadEngine | undefined;
   private lite: LiteGroup | undefined;
   private pendingUsers = 0;
-  /** Runtime control that came before the lite workers were forked (applied as they are). */
-  private readonly pendingLite: { users: number[]; profiles: Array<LoadProfile | undefined> } = { users: [], profiles: [] };
   private pendingStop: string | undefined;
   private lastSample: { line: string; saturated: boolean } | undefined;
   private sampling = false;
@@ -231,9 +229,6 @@ export class SliceRun {
       onError: (kind, message) => env.registry.error(kind, message),
       ...(env.log ? { log: env.log } : {}),
     });
-    const lite = this.lite;
-    this.pendingLite.profiles.forEach((p, index) => p && lite.reslice(index, p));
-    this.pendingLite.users.forEach((delta, index) => delta && lite.addUsers(index, delta));
     await this.lite.start();
     if (this.pendingStop !== undefined) this.lite.stop(this.pendingStop);
   }
@@ -340,13 +335,15 @@ export class SliceRun {
     this.engine?.reslice(profile);
   }
 
-  /** Runtime control for lite users: users added (or removed) per lite worker, in worker order. */
+  /**
+   * Runtime control for lite users: users added (or removed) per lite worker, in worker order. prepare() creates
+   * the lite group synchronously (a runner calls it as it starts), so nothing comes before it.
+   */
   addLiteUsers(deltas: readonly number[]): void {
     if (this.slices.lite.some((p) => p.kind === 'arrival')) return;
     deltas.forEach((delta, index) => {
       if (delta === 0 || index >= this.slices.lite.length) return;
-      if (this.lite) this.lite.addUsers(index, delta);
-      else this.pendingLite.users[index] = (this.pendingLite.users[index] ?? 0) + delta;
+      this.lite?.addUsers(index, delta);
     });
   }
 
@@ -355,8 +352,7 @@ export class SliceRun {
     profiles.forEach((profile, index) => {
       if (index >= this.slices.lite.length) return;
       this.slices.lite[index] = profile;
-      if (this.lite) this.lite.reslice(index, profile);
-      else this.pendingLite.profiles[index] = profile;
+      this.lite?.reslice(index, profile);
     });
   }
 
