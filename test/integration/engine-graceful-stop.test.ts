@@ -6,7 +6,8 @@
  * - An iteration still running when the graceful stop (and the wind-down after its abort) is over counts as
  *   `iterations{result="aborted"}`, and nothing is recorded for it after the engine returned. Before, it was
  *   counted nowhere and its late results landed after the engine's last interval: the clicks the fixture
- *   handled for it looked lost.
+ *   handled for it looked lost. Its session's late reply (lv_events, ws_*) is not recorded either.
+ * - A genuine failure during the wind-down (a failed check after the reply came) is an error, not an abort.
  */
 import { describe, expect, it } from 'vitest';
 import { LoadEngine } from '../../src/load/engine.js';
