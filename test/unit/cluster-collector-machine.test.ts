@@ -311,6 +311,16 @@ describe('collector machine: browser and lite users', () => {
     h.step({ t: 'start', startDelayMs: 0, onRunnerLoss, now: T0 });
     return { h, a, b };
   };
+  /** Two runners alike (browser capacity 1, lite capacity 100 on 1 worker), started on `plan`. */
+  const twoAlike = (plan: AssignPlan) => {
+    const h = harness();
+    const a = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
+    const b = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
+    h.step({ t: 'assign', plan, now: T0 });
+    for (const id of [a, b]) h.msg(id, { v: 1, t: 'ready' }, T0);
+    h.step({ t: 'start', startDelayMs: 0, onRunnerLoss: 'rebalance', now: T0 });
+    return { h, a, b };
+  };
   const plan404 = { ...planOf({ users: 404, duration: '30s' }), mix: { browserWeight: 4, liteWeight: 400, workers: 2, usersPerWorker: 200 } };
 
   it('deals browser users by browser capacity and lite users by lite capacity; users added at run time are dealt over every part', () => {
@@ -343,13 +353,7 @@ describe('collector machine: browser and lite users', () => {
   });
 
   it('with an iteration budget each surviving part gets its share of what the run still owes, on top of what it did', () => {
-    const h = harness();
-    const a = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
-    const b = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
-    const plan = { ...planOf({ users: 10, iterations: 100 }), mix: { browserWeight: 2, liteWeight: 8, workers: 1, usersPerWorker: 200 } };
-    h.step({ t: 'assign', plan, now: T0 });
-    for (const id of [a, b]) h.msg(id, { v: 1, t: 'ready' }, T0);
-    h.step({ t: 'start', startDelayMs: 0, onRunnerLoss: 'rebalance', now: T0 });
+    const { h, a, b } = twoAlike({ ...planOf({ users: 10, iterations: 100 }), mix: { browserWeight: 2, liteWeight: 8, workers: 1, usersPerWorker: 200 } });
     expect(h.sent(a, 'start')[0]).toMatchObject({ weights: [1, 4, 1, 4], parts: { browser: 0, lite: [1] } });
     const regs = [0, 1, 2, 3].map(() => new MetricsRegistry({ startedAt: T0 }));
     const report = (runner: string, seq: number, n: number, reg: MetricsRegistry, part?: string) =>
@@ -364,13 +368,7 @@ describe('collector machine: browser and lite users', () => {
   });
 
   it('with an iteration budget an unowned part keeps its share of what is owed: the other kind does not take it over', () => {
-    const h = harness();
-    const a = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
-    const b = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
-    const plan = { ...planOf({ users: 11, iterations: 110 }), mix: { browserWeight: 1, liteWeight: 10, workers: 1, usersPerWorker: 200 } };
-    h.step({ t: 'assign', plan, now: T0 });
-    for (const id of [a, b]) h.msg(id, { v: 1, t: 'ready' }, T0);
-    h.step({ t: 'start', startDelayMs: 0, onRunnerLoss: 'rebalance', now: T0 });
+    const { h, a, b } = twoAlike({ ...planOf({ users: 11, iterations: 110 }), mix: { browserWeight: 1, liteWeight: 10, workers: 1, usersPerWorker: 200 } });
     expect(h.sent(b, 'start')[0]).toMatchObject({ weights: [1, 5, 5], parts: { browser: null, lite: [2] } });
     const regs = [0, 1, 2].map(() => new MetricsRegistry({ startedAt: T0 }));
     const report = (runner: string, seq: number, n: number, reg: MetricsRegistry, part?: string) =>
@@ -385,13 +383,7 @@ describe('collector machine: browser and lite users', () => {
   });
 
   it('when no survivor runs browser users, theirs stay unrun (an unowned part) and the summary says so; continue re-deals nothing', () => {
-    const h = harness();
-    const a = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
-    const b = h.join(1, T0, TOKEN, { capacity: 100, workers: 1 }).runner as string;
-    const plan = { ...planOf({ users: 11, duration: '30s' }), mix: { browserWeight: 1, liteWeight: 10, workers: 1, usersPerWorker: 200 } };
-    h.step({ t: 'assign', plan, now: T0 });
-    for (const id of [a, b]) h.msg(id, { v: 1, t: 'ready' }, T0);
-    h.step({ t: 'start', startDelayMs: 0, onRunnerLoss: 'rebalance', now: T0 });
+    const { h, a, b } = twoAlike({ ...planOf({ users: 11, duration: '30s' }), mix: { browserWeight: 1, liteWeight: 10, workers: 1, usersPerWorker: 200 } });
     // The one browser user went to a; b runs lite users only.
     expect(h.sent(b, 'start')[0]).toMatchObject({ weights: [1, 5, 5], parts: { browser: null, lite: [2] } });
     h.step({ t: 'closed', runner: a, now: T0 + 1_000 });
