@@ -76,7 +76,14 @@ function parseVariants(spec: string): Variant[] {
     .map((s) => {
       const eq = s.indexOf('=');
       if (eq < 1) throw new Error(`--variants: "${s}" is not name=switches`);
-      return { name: s.slice(0, eq), args: s.slice(eq + 1).split(/\s+/).filter(Boolean) };
+      const args = s.slice(eq + 1).split(/\s+/).filter(Boolean);
+      // Checked here, before any browser starts: `Number('abc')` would be NaN and the warm-up would silently be none.
+      for (const a of args.filter((x) => x.startsWith('@warmup='))) {
+        const text = a.slice('@warmup='.length);
+        const w = Number(text);
+        if (text === '' || !Number.isFinite(w) || w < 0) throw new Error(`--variants: "${a}" in "${s}": the warm-up must be a number of seconds ≥ 0`);
+      }
+      return { name: s.slice(0, eq), args };
     });
 }
 

@@ -211,10 +211,12 @@ export function cpuShare(a: CpuReading, b: CpuReading): CpuShare {
     const nsPct = (ns: number): number => (ns / 1e9 / seconds) * 100;
     const byKindNs: Record<string, number> = {};
     let all = 0;
-    for (const [key, ns] of b.chromiumNs) {
-      const d = ns - (a.chromiumNs.get(key) ?? 0);
-      const kind = b.kinds.get(key) ?? 'other';
-      byKindNs[kind] = (byKindNs[kind] ?? 0) + d;
+    // Per thread, not per process: a process's total counts only its live threads, so a thread that exited in the
+    // window would take its whole history out of the difference (even below zero). Summing each thread's own
+    // difference loses only an exited thread's last partial window; threads born in the window count from zero.
+    for (const [key, t] of b.chromiumThreads ?? []) {
+      const d = t.ns - (a.chromiumThreads?.get(key)?.ns ?? 0);
+      byKindNs[t.kind] = (byKindNs[t.kind] ?? 0) + d;
       all += d;
     }
     const threads: Record<string, { ns: number; runs: number }> = {};
