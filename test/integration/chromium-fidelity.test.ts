@@ -14,8 +14,9 @@
  * they have 2 GB of memory and shrinks their JS heap limit to under 300 MB.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright';
+import { chromium, type Browser, type Page } from 'playwright';
 import { launchChromium } from '../../src/browser/launch.js';
+import { discoverChromium } from '../../src/browser/discover.js';
 import { chromiumArgs } from '../../src/browser/flags.js';
 import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
 import { PageProbe } from '../../src/probe/page-probe.js';
@@ -34,7 +35,7 @@ interface PageFidelity {
   /** LiveView `transition` ran its start → run → end classes and removed them after its time. */
   jsTransition: { sawRun: boolean; cleaned: boolean };
   /** What the page can read about the device (a secure context: the fixture is on 127.0.0.1). */
-  device: { deviceMemory: number | undefined; jsHeapSizeLimit: number | undefined };
+  device: { deviceMemory: number | undefined; jsHeapSizeLimit: number | undefined; hardwareConcurrency: number };
 }
 
 /** Runs in the page (a /counter page, connected). Bounded: everything settles or gives up within ~2 s. */
@@ -80,7 +81,7 @@ function measureFidelity(page: Page): Promise<PageFidelity> {
       transitionEnded,
       jsAddClass: cls.contains('fidelity-added'),
       jsTransition: { sawRun, cleaned: !cls.contains('fidelity-run') && !cls.contains('fidelity-start') },
-      device: { deviceMemory: nav.deviceMemory, jsHeapSizeLimit: mem?.jsHeapSizeLimit },
+      device: { deviceMemory: nav.deviceMemory, jsHeapSizeLimit: mem?.jsHeapSizeLimit, hardwareConcurrency: nav.hardwareConcurrency },
     };
   });
 }
@@ -124,15 +125,22 @@ async function check(browser: Browser, url: string, fixture: FixtureServer): Pro
 
 let fixture: FixtureServer;
 
-/** What a /counter page reads about its device in a Chromium launched with `args` on top of Rookery's switches. */
-async function deviceSeen(args: string[]): Promise<PageFidelity['device']> {
-  const { browser } = await launchChromium({ args });
+/**
+ * What a /counter page reads about its device in a Chromium launched with `args` on top of Rookery's switches, or
+ * (`bare`) in the same executable with only what this machine needs to start it (`--no-sandbox`: running as root)
+ * on top of Playwright's own switches.
+ */
+async function deviceSeen(args: string[], bare = false): Promise<PageFidelity['device']> {
+  const browser = bare
+    ? await chromium.launch({ executablePath: discoverChromium().executablePath, headless: true, args: ['--no-sandbox', ...args] })
+    : (await launchChromium({ args })).browser;
   try {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${fixture.url}/counter`);
     return await page.evaluate(() => ({
       deviceMemory: (navigator as Navigator & { deviceMemory?: number }).deviceMemory,
       jsHeapSizeLimit: (performance as Performance & { memory?: { jsHeapSizeLimit: number } }).memory?.jsHeapSizeLimit,
+      hardwareConcurrency: navigator.hardwareConcurrency,
     }));
   } finally {
     await browser.close();
@@ -159,8 +167,12 @@ describe('Chromium as Rookery launches it keeps what pages rely on', () => {
       expect(r.fidelity.jsAddClass).toBe(true);
       expect(r.fidelity.jsTransition).toEqual({ sawRun: true, cleaned: true });
       expect(r).toMatchObject({ clicksOk: CLICKS, pushed: CLICKS, patched: CLICKS, events: CLICKS, serverInc: CLICKS });
-      expect(r.fidelity.device.deviceMemory).toBeGreaterThan(0);
-      expect(r.fidelity.device.jsHeapSizeLimit).toBeGreaterThan(0);
+      // Rookery's switches must not change the device a page sees: the same as a bare Chromium's (same executable).
+      const bare = await deviceSeen([], true);
+      console.log(`device seen: Rookery's switches ${JSON.stringify(r.fidelity.device)}, bare Chromium ${JSON.stringify(bare)}`);
+      expect(bare.deviceMemory).toBeGreaterThan(0);
+      expect(bare.jsHeapSizeLimit).toBeGreaterThan(0);
+      expect(r.fidelity.device).toEqual(bare);
     } finally {
       await browser.close();
     }
@@ -174,6 +186,7 @@ describe('Chromium as Rookery launches it keeps what pages rely on', () => {
       const r = await check(browser, fixture.url, fixture);
       // Frames and clicks still work: only the device a page sees differs from the default switches' (same machine).
       expect(r).toMatchObject({ clicksOk: CLICKS, events: CLICKS, serverInc: CLICKS });
+      console.log(`device seen: default switches ${JSON.stringify(defaultDevice)}, with --enable-low-end-device-mode ${JSON.stringify(r.fidelity.device)}`);
       expect(r.fidelity.device.jsHeapSizeLimit).toBeLessThan(defaultDevice.jsHeapSizeLimit!);
       expect(r.fidelity.device.deviceMemory).toBeLessThanOrEqual(defaultDevice.deviceMemory!);
     } finally {
