@@ -3,8 +3,8 @@
  * built: seven query caches (querySelector, querySelectorAll, matches, elementsByTagName, elementsByTagNameNS,
  * elementByTagName, elementById) and two listener tables (listeners and their options, each capturing + bubbling).
  * An empty Map costs ≈ 190 bytes of heap, and almost all of them stay empty: a heap snapshot of 100 users on the
- * fixture's counter page counted ≈ 150 Nodes and ≈ 300 event targets per user, ≈ 0.3 MiB of empty Maps each
- * (BENCHMARKS.md, "What a lite user's heap holds").
+ * fixture's counter page counted ≈ 150 Nodes and ≈ 160 event targets per user (≈ 320 listener tables), ≈ 0.3 MiB
+ * of empty Maps each (BENCHMARKS.md, "What a lite user's heap holds").
  *
  * `installSlimDom` makes those Maps copy-on-write: they start as one shared empty Map, and a node gets its own
  * the first time something is stored — on the paths that store into them (addEventListener, QuerySelector's
