@@ -6,6 +6,9 @@
  *
  *   node --expose-gc bench/run.js lite-memory --users 100 --snapshots /tmp/heap
  *   node --max-old-space-size=8000 bench/run.js heap-diff --dir /tmp/heap --users 100 [--top 40] [--depth 2]
+ *
+ * `--users` must be the `--users` that lite-memory was given: the snapshots do not record it, and every per-user
+ * figure is the difference divided by it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

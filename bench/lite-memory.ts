@@ -11,6 +11,7 @@
  * `bench/run.js heap-diff`.
  */
 import { writeHeapSnapshot } from 'node:v8';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LiteUser } from '../src/lite/user.js';
 import { ScriptCache } from '../src/lite/script-cache.js';
@@ -24,6 +25,8 @@ if (!gc) throw new Error('run with node --expose-gc');
 const MiB = 2 ** 20;
 const snapshots = str(flags, 'snapshots');
 const clicks = num(flags, 'clicks');
+// Before any user exists: a missing directory would otherwise fail only at the first snapshot, after the mounts.
+if (snapshots) mkdirSync(snapshots, { recursive: true });
 
 const fx = await startFixtureProcess();
 const cache = new ScriptCache();
@@ -31,8 +34,9 @@ const users: LiteUser[] = [];
 const mem = (phase: string) => {
   gc();
   gc();
-  if (snapshots) writeHeapSnapshot(join(snapshots, `${phase}.heapsnapshot`));
+  // Read before the snapshot: writing one allocates (its serializer's buffers), which would count as users' memory.
   const m = process.memoryUsage();
+  if (snapshots) writeHeapSnapshot(join(snapshots, `${phase}.heapsnapshot`));
   return { rssMiB: m.rss / MiB, heapMiB: m.heapUsed / MiB };
 };
 async function add(n: number): Promise<void> {
