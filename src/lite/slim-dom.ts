@@ -19,6 +19,9 @@
  * own classes, so every happy-dom window in the process gets it.
  */
 import { EventTarget, Node, PropertySymbol, type BrowserWindow } from 'happy-dom';
+// Deep imports of happy-dom's internals, and the write paths wrapped below, were read against happy-dom 21.0.4:
+// package.json pins that exact version (no caret) so an update is a deliberate change, re-checked against this file
+// and its tests (test/unit/lite-slim-dom.test.ts, the lite integration tests), not something `npm install` brings.
 import QuerySelector from 'happy-dom/lib/query-selector/QuerySelector.js';
 import ParentNodeUtility from 'happy-dom/lib/nodes/parent-node/ParentNodeUtility.js';
 
@@ -36,7 +39,10 @@ type CacheKey = (typeof CACHE_KEYS)[number];
 
 /** Replaces what a constructor assigns to `symbol` (on instances of `proto`'s class) with `slim(value)`. */
 function slimOnConstruct(proto: object, symbol: symbol, slim: (value: Tables) => Tables): void {
-  // Only the constructor's assignment reaches this setter: it leaves an own data property behind.
+  // Only the constructor's assignment reaches this setter: it leaves an own data property behind. happy-dom's
+  // ClassMethodBinder (which copies prototype methods and accessors onto each window's objects, bound) leaves this
+  // accessor alone only because it has no getter (it copies accessors whose `get` is defined): giving it one would
+  // make the binder copy it onto those objects, bound to them.
   Object.defineProperty(proto, symbol, {
     configurable: true,
     set(this: object, value: Tables) {
