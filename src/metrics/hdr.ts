@@ -14,6 +14,7 @@
  * precision), bytes and counts as is.
  */
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, JsHistogram, type Histogram } from 'hdr-histogram-js';
+import { roundTo } from '../common/round.js';
 import { unitOf } from './catalog.js';
 
 export type { Histogram };
@@ -170,22 +171,23 @@ export class MetricHistogram {
 
   /** Mean over the buckets' median values, in the unit, to three decimals (1 µs for ms); 0 when empty. */
   get mean(): number {
-    return round3(this.moments().mean / this.scale);
+    return roundTo(this.moments().mean / this.scale, 3);
   }
 
   get stddev(): number {
-    return round3(this.moments().stddev / this.scale);
+    return roundTo(this.moments().stddev / this.scale, 3);
   }
 
   figures(): HistogramFigures {
     if (this.count === 0) return { count: 0, min: 0, mean: 0, max: 0, stddev: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0 };
+    // Means and deviations are not bucket edges; three decimals of the unit (1 µs for ms) is their real precision.
     const { mean, stddev } = this.moments();
     return {
       count: this.count,
       min: this.percentile(0),
-      mean: round3(mean / this.scale),
+      mean: roundTo(mean / this.scale, 3),
       max: this.percentile(100),
-      stddev: round3(stddev / this.scale),
+      stddev: roundTo(stddev / this.scale, 3),
       p50: this.percentile(SUMMARY_PERCENTILES.p50),
       p90: this.percentile(SUMMARY_PERCENTILES.p90),
       p95: this.percentile(SUMMARY_PERCENTILES.p95),
@@ -237,9 +239,4 @@ export class MetricHistogram {
     }
     return { mean, stddev: Math.sqrt(squares / total) };
   }
-}
-
-/** Means and deviations are not bucket edges; three decimals of the unit (1 µs for ms) is their real precision. */
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -18,6 +18,7 @@
  *   `lv_event_rtt_ms{phase=hold}:p95<100` judges the steady state. `rate` is then per second of the selected
  *   intervals. Without a window selector a threshold judges the whole run (the default).
  */
+import { roundTo } from '../common/round.js';
 import { createHistogram, decodeHistogram, scaleOf } from './hdr.js';
 import { formatSeries, metricInfo, metricNames, type MetricInfo } from './labels.js';
 import { histogramStats, type HistogramStats } from './summary.js';
@@ -238,7 +239,7 @@ function compare(a: number, op: ThresholdOp, b: number): boolean {
 }
 
 function fmt(x: number): string {
-  return Number.isInteger(x) ? String(x) : String(Math.round(x * 1000) / 1000);
+  return Number.isInteger(x) ? String(x) : String(roundTo(x, 3));
 }
 
 function plural(n: number, one: string, many: string): string {

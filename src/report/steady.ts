@@ -5,6 +5,7 @@
  */
 import type { MetricSummary, Results } from '../metrics/model.js';
 import type { ExcludedRange } from '../metrics/windows.js';
+import { roundTo } from '../common/round.js';
 import { formatDuration, metricKey } from './format.js';
 
 export interface SteadyRow {
@@ -47,7 +48,7 @@ export function excludedLines(ranges: readonly ExcludedRange[], max = 12): strin
 }
 
 function trim(s: number): string {
-  return String(Math.round(s * 10) / 10);
+  return String(roundTo(s, 1));
 }
 
 /** The timing metrics shown side by side, in reading order. */
