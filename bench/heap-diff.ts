@@ -4,8 +4,8 @@
  * constructor, then — for the kinds of node that grew most — what holds them (the owner's constructor and the edge
  * name, `--depth` owners up). Snapshots of ~100 users are 100–200 MB; give Node room:
  *
- *   node --expose-gc bench/run.js lite-memory --users 100 --snapshots /tmp/heap
- *   node --max-old-space-size=8000 bench/run.js heap-diff --dir /tmp/heap --users 100 [--top 40] [--depth 2]
+ *   node --expose-gc bench/run.js lite-memory --users 100 --snapshots rookery-results/heap
+ *   node --max-old-space-size=8000 bench/run.js heap-diff --dir rookery-results/heap --users 100 [--top 40] [--depth 2]
  *
  * `--users` must be the `--users` that lite-memory was given: the snapshots do not record it, and every per-user
  * figure is the difference divided by it.

@@ -13,12 +13,13 @@
  * can read about its device alone: `--enable-low-end-device-mode` (within the bench's noise, second pass) tells pages
  * they have 2 GB of memory and shrinks their JS heap limit to under 300 MB.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright';
 import { launchChromium } from '../../src/browser/launch.js';
 import { discoverChromium } from '../../src/browser/discover.js';
 import { chromiumArgs } from '../../src/browser/flags.js';
-import { startFixture, type FixtureServer } from '../../fixtures/server/index.js';
+import type { FixtureServer } from '../../fixtures/server/index.js';
+import { useFixture } from '../support/use-fixture.js';
 import { PageProbe } from '../../src/probe/page-probe.js';
 import { PAGE_AGENT_SCRIPT } from '../../src/probe/page-agent.js';
 import { createVerbs } from '../../src/scenario/verbs.js';
@@ -123,7 +124,7 @@ async function check(browser: Browser, url: string, fixture: FixtureServer): Pro
   }
 }
 
-let fixture: FixtureServer;
+const fixture = useFixture();
 
 /**
  * What a /counter page reads about its device in a Chromium launched with `args` on top of Rookery's switches, or
@@ -147,13 +148,15 @@ async function deviceSeen(args: string[], bare = false): Promise<PageFidelity['d
   }
 }
 
-beforeAll(async () => {
-  fixture = await startFixture({ port: 0 });
-});
-
-afterAll(async () => {
-  await fixture?.close();
-});
+/** The checks in a Chromium launched with Rookery's switches plus `args`, closed after. */
+async function checkWith(args: string[]): Promise<Awaited<ReturnType<typeof check>>> {
+  const { browser } = await launchChromium({ args });
+  try {
+    return await check(browser, fixture.url, fixture);
+  } finally {
+    await browser.close();
+  }
+}
 
 describe('Chromium as Rookery launches it keeps what pages rely on', () => {
   it('with the default switches: rAF at display rate, CSS transitions, LiveView JS commands, measured clicks', async () => {
@@ -181,42 +184,27 @@ describe('Chromium as Rookery launches it keeps what pages rely on', () => {
   it('detects what --enable-low-end-device-mode tells pages (less device memory, a smaller JS heap limit)', async () => {
     expect(chromiumArgs()).not.toContain('--enable-low-end-device-mode');
     const defaultDevice = await deviceSeen([]);
-    const { browser } = await launchChromium({ args: ['--enable-low-end-device-mode'] });
-    try {
-      const r = await check(browser, fixture.url, fixture);
-      // Frames and clicks still work: only the device a page sees differs from the default switches' (same machine).
-      expect(r).toMatchObject({ clicksOk: CLICKS, events: CLICKS, serverInc: CLICKS });
-      console.log(`device seen: default switches ${JSON.stringify(defaultDevice)}, with --enable-low-end-device-mode ${JSON.stringify(r.fidelity.device)}`);
-      expect(r.fidelity.device.jsHeapSizeLimit).toBeLessThan(defaultDevice.jsHeapSizeLimit!);
-      expect(r.fidelity.device.deviceMemory).toBeLessThanOrEqual(defaultDevice.deviceMemory!);
-    } finally {
-      await browser.close();
-    }
+    const r = await checkWith(['--enable-low-end-device-mode']);
+    // Frames and clicks still work: only the device a page sees differs from the default switches' (same machine).
+    expect(r).toMatchObject({ clicksOk: CLICKS, events: CLICKS, serverInc: CLICKS });
+    console.log(`device seen: default switches ${JSON.stringify(defaultDevice)}, with --enable-low-end-device-mode ${JSON.stringify(r.fidelity.device)}`);
+    expect(r.fidelity.device.jsHeapSizeLimit).toBeLessThan(defaultDevice.jsHeapSizeLimit!);
+    expect(r.fidelity.device.deviceMemory).toBeLessThanOrEqual(defaultDevice.deviceMemory!);
   });
 
   it('detects the unthrottled frames of --disable-frame-rate-limit (rAF loops spin: hundreds per second)', async () => {
     expect(chromiumArgs()).not.toContain('--disable-frame-rate-limit');
-    const { browser } = await launchChromium({ args: ['--disable-frame-rate-limit'] });
-    try {
-      const r = await check(browser, fixture.url, fixture);
-      // Measured here at 1 100–1 400 per second on a machine whose cores other work kept busy.
-      expect(r.fidelity.rafPerSecond).toBeGreaterThan(125);
-    } finally {
-      await browser.close();
-    }
+    const r = await checkWith(['--disable-frame-rate-limit']);
+    // Measured here at 1 100–1 400 per second on a machine whose cores other work kept busy.
+    expect(r.fidelity.rafPerSecond).toBeGreaterThan(125);
   });
 
   it('detects the breakage of --disable-threaded-compositing (no frames: rAF and JS commands stall)', async () => {
     expect(chromiumArgs()).not.toContain('--disable-threaded-compositing');
-    const { browser } = await launchChromium({ args: ['--disable-threaded-compositing'] });
-    try {
-      const r = await check(browser, fixture.url, fixture);
-      expect(r.fidelity.rafPerSecond).toBe(0);
-      expect(r.fidelity.jsAddClass).toBe(false);
-      // The click path itself does not need frames: the client handles clicks and the agent sees the patch.
-      expect(r).toMatchObject({ clicksOk: CLICKS, events: CLICKS, serverInc: CLICKS });
-    } finally {
-      await browser.close();
-    }
+    const r = await checkWith(['--disable-threaded-compositing']);
+    expect(r.fidelity.rafPerSecond).toBe(0);
+    expect(r.fidelity.jsAddClass).toBe(false);
+    // The click path itself does not need frames: the client handles clicks and the agent sees the patch.
+    expect(r).toMatchObject({ clicksOk: CLICKS, events: CLICKS, serverInc: CLICKS });
   });
 });
