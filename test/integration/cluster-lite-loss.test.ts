@@ -37,7 +37,7 @@ describe('lite users when a runner is lost', () => {
     const { results } = await runDistributed({
       scenarioFile: SCENARIO,
       // Lite users only: 2 per runner (lite capacity 2:2, one worker each), no browser launched.
-      overrides: { target: fixture.url, users: 0, liteUsers: 4, ramp: 0, duration: '10s', gracefulStop: '10s' },
+      overrides: { target: fixture.url, users: 0, liteUsers: 4, ramp: 0, duration: '14s', gracefulStop: '10s' },
       runners: 2,
       backend: new LocalBackend({ stdio: 'ignore' }),
       runnerArgs: ['--capacity', '1', '--lite-capacity', '2', '--lite-workers', '1', '--partial-dir', dir],
@@ -81,7 +81,8 @@ describe('lite users when a runner is lost', () => {
     const gauge = (name: string) => results.series.gauges.find((g) => g.name === name)?.values ?? [];
     const [target, active] = [gauge('users_target'), gauge('users_active')];
     const since = lostAt - Date.parse(results.meta.startedAt);
-    const after = t.map((x, i) => [x, target[i], active[i]] as const).filter(([x]) => x > since + 2_000 && x < 9_000);
+    // A window of several seconds after the re-deal settled, well before the 14 s run ends (a slow machine too).
+    const after = t.map((x, i) => [x, target[i], active[i]] as const).filter(([x]) => x > since + 2_000 && x < 13_000);
     expect(after.some(([, tg, ac]) => tg === 4 && ac === 4), JSON.stringify(after)).toBe(true);
 
     // Exact counts: the survivor's clicks as it reported them equal the fixture's; the victim's reports before the
