@@ -16,6 +16,7 @@ import { OutputPathError, checkOutputPath, checkpointPathFor, moveAsideOldResult
 import { parseSampleRate } from '../visual/sampling.js';
 import { collect, positiveNumber, wholeNumber } from './flag-parsers.js';
 import { visualArtifactsDir } from '../visual/artifacts.js';
+import { brokenRunLines } from '../load/run-verdict.js';
 
 export interface RunFlags {
   target?: string;
@@ -248,16 +249,15 @@ export function printSummary(results: Results, log: (line: string) => void, stop
 }
 
 /**
- * The exit code of a finished run: 128+n when signal n interrupted it; 2 when nothing worked, the run failed, or
- * its files are not where asked; 1 when a threshold failed; else 0.
+ * The exit code of a finished run: 128+n when signal n interrupted it; 2 when a kind of user never completed an
+ * iteration (src/load/run-verdict.ts), the run failed, or its files are not where asked; 1 when a threshold failed;
+ * else 0.
  */
 export function runExitCode(results: Results, outputs: Pick<RunOutputs, 'failed'>, log: (line: string) => void, stoppedBy?: NodeJS.Signals): number {
   if (stoppedBy) return signalExitCode(stoppedBy);
-  const ok = results.counters.filter((c) => c.name === 'iterations' && c.labels.result === 'ok').reduce((n, c) => n + c.value, 0);
-  const failed = results.counters.filter((c) => c.name === 'iterations' && c.labels.result === 'error').reduce((n, c) => n + c.value, 0);
-  if (ok === 0 && failed > 0) {
-    const sample = results.errors.find((e) => e.kind.startsWith('user.'))?.samples[0]?.message;
-    log(`rookery: no iteration succeeded${sample ? `: ${sample}` : ''}`);
+  const broken = brokenRunLines(results);
+  if (broken.length > 0) {
+    for (const line of broken) log(line);
     return 2;
   }
   if (results.meta.interrupted?.startsWith('run failed')) {
