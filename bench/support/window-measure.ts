@@ -33,6 +33,8 @@ export interface WindowMeasure {
   lag: LatencyStats;
   iterationsOk: number;
   iterationsError: number;
+  /** Iterations cut short by the graceful stop (`iterations{result=aborted}`): their click may or may not have happened. */
+  iterationsAborted: number;
   dropped: number;
   /** Matched event round trips (lv_events), all labels. */
   events: number;
@@ -85,6 +87,7 @@ export function measureWindow(all: readonly TimedInterval[], fromMs: number, toM
     lag: latency(snaps, 'harness_event_loop_lag_ms'),
     iterationsOk: counter(snaps, 'iterations', (l) => l.result === 'ok'),
     iterationsError: counter(snaps, 'iterations', (l) => l.result === 'error'),
+    iterationsAborted: counter(snaps, 'iterations', (l) => l.result === 'aborted'),
     dropped: counter(snaps, 'iterations', (l) => l.result === 'dropped'),
     events: counter(snaps, 'lv_events'),
     unmatched: counter(snaps, 'lv_events', (l) => l.event === 'unmatched'),
@@ -102,11 +105,24 @@ export function errorTotal(m: WindowMeasure): number {
 /**
  * Clicks lost between the harness and the app, for workloads where one iteration is exactly one click: clicks
  * done (iterations), server-handled (the fixture's ground truth) and probe-matched round trips must all agree.
+ *
+ * An iteration cut short by the graceful stop (`iterations{result=aborted}`) is neither ok nor an error, and its
+ * click may be in any state: never sent; handled by the server with the reply unrecorded (the given-up iteration
+ * is muted); or handled and matched before the cut (it was in its think time). So up to `aborted` server clicks
+ * beyond the ok iterations are those cut-short clicks, not losses, and so are matched replies beyond the ok
+ * iterations up to that many; counting them as lost called a saturated run's clean stop a loss. An ok click
+ * waited for its reply, so the server handled every one: a server count below the ok iterations is a real loss,
+ * and no cut-short click can hide it.
  */
 export function lostClicks(whole: WindowMeasure, serverClicks: number): { lost: number; detail: string } {
   const matched = whole.events - whole.unmatched;
-  const lost = Math.abs(whole.iterationsOk - serverClicks) + Math.abs(serverClicks - matched) + whole.unmatched;
-  return { lost, detail: `${lost} lost click(s) (iterations ${whole.iterationsOk}, server ${serverClicks}, matched ${matched})` };
+  const ok = whole.iterationsOk;
+  // The server clicks that came from cut-short iterations (at most one each), and those of the ok iterations.
+  const cutSeen = Math.min(Math.max(serverClicks - ok, 0), whole.iterationsAborted);
+  const okSeen = serverClicks - cutSeen;
+  const lost = Math.abs(ok - okSeen) + Math.max(okSeen - matched, 0) + Math.max(matched - serverClicks, 0) + whole.unmatched;
+  const cut = whole.iterationsAborted > 0 ? `, cut short ${whole.iterationsAborted} of which the server saw ${cutSeen}` : '';
+  return { lost, detail: `${lost} lost click(s) (iterations ${ok}, server ${serverClicks}, matched ${matched}${cut})` };
 }
 
 /** One source's reading of a gauge: the middle of its interval (epoch ms) and the value. */
