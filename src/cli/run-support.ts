@@ -7,7 +7,7 @@ import type { RunLocalOptions } from '../load/run-local.js';
 import type { Results } from '../metrics/model.js';
 import type { RunOutputs } from '../api/outputs.js';
 import { fileSafe } from '../api/config.js';
-import { parseDuration } from '../load/duration.js';
+import { formatDuration, parseDuration } from '../load/duration.js';
 import { formatProgress } from '../report/progress.js';
 import type { ProgressState } from '../load/progress-state.js';
 import { formatSummary, shouldColor } from '../report/console.js';
@@ -17,6 +17,10 @@ import { parseSampleRate } from '../visual/sampling.js';
 import { collect, positiveNumber, wholeNumber } from './flag-parsers.js';
 import { visualArtifactsDir } from '../visual/artifacts.js';
 import { brokenRunLines } from '../load/run-verdict.js';
+import { PROFILE_DEFAULTS } from '../load/profile.js';
+import { DEFAULT_ACTION_TIMEOUT_MS } from '../load/plan.js';
+import { DEFAULT_SETTLE_MS } from '../load/sequential.js';
+import { DEFAULT_VISUAL_DIR, DEFAULT_VISUAL_SAMPLE } from '../visual/run-visual.js';
 
 export interface RunFlags {
   target?: string;
@@ -49,6 +53,12 @@ export interface RunFlags {
   liteWorkers?: number;
 }
 
+/**
+ * Help texts state defaults from the code's constants. These defaults are not registered with commander: a
+ * registered default would always be set, and would override the scenario's options and the project config.
+ */
+export const ACTION_TIMEOUT_HELP = `how long a verb waits for a connect or a reply (default ${formatDuration(DEFAULT_ACTION_TIMEOUT_MS)})`;
+
 /** The flags `rookery run` and `rookery demo` share; `target: false` leaves out `--target` (the demo's target is its own fixture). */
 export function commonRunFlags(cmd: Command, { target = true }: { target?: boolean } = {}): Command {
   if (target) cmd.option('--target <url>', 'base URL of the app; verb paths are relative to it (overrides options.target)');
@@ -60,22 +70,22 @@ export function commonRunFlags(cmd: Command, { target = true }: { target?: boole
     .option('--arrival-rate <r>', 'open model: new user iterations per second', positiveNumber('--arrival-rate'))
     .option('--max-in-flight <n>', 'open model: most iterations at once (more arrivals are dropped and counted)', wholeNumber('--max-in-flight', 0))
     .option('--iterations <n>', 'stop after this many iterations in total', wholeNumber('--iterations', 0))
-    .option('--graceful-stop <duration>', 'how long running iterations may finish at the end (default 10s)')
+    .option('--graceful-stop <duration>', `how long running iterations may finish at the end (default ${formatDuration(PROFILE_DEFAULTS.gracefulStopMs)})`)
     .option('--browsers <n>', 'browser processes (default: sized from cores and memory)', wholeNumber('--browsers', 0))
     .option('--contexts-per-browser <n>', 'users per browser process (default: sized)', wholeNumber('--contexts-per-browser', 0))
     .addOption(new Option('--input <mode>', 'fast: in-page actions (cheap, default); playwright: real input events').choices(['fast', 'playwright']))
-    .option('--action-timeout <duration>', 'how long a verb waits for a connect or a reply (default 15s)')
+    .option('--action-timeout <duration>', ACTION_TIMEOUT_HELP)
     .option('--block <types>', 'resource types not to load: image,font,media')
     .option('--abort-on-error', 'stop the run at the first user error')
     .option('--threshold <expr>', "fail (exit 1) unless it holds, e.g. 'lv_event_rtt_ms{event=inc}:p95<200' (repeatable)", collect)
     .option('--out <file>', 'results JSON path (default rookery-results/<scenario>-<time>.json)')
     .option('--html <file>', 'also write the HTML report here')
-    .option('--checkpoint <duration>', 'write the results so far to <out>.partial this often while the run lasts (default 10s; 0 turns it off)')
-    .option('--visual-dir <dir>', 'visual checks: baselines folder written by `rookery baseline` (default visual-baselines)')
-    .option('--visual-sample <share>', 'visual checks: share of iterations whose u.snapshot() captures, 0..1 (default: options.visualSample, else 0.05)', (v: string) => parseSampleRate(v))
+    .option('--checkpoint <duration>', `write the results so far to <out>.partial this often while the run lasts (default ${formatDuration(DEFAULT_CHECKPOINT_MS)}; 0 turns it off)`)
+    .option('--visual-dir <dir>', `visual checks: baselines folder written by \`rookery baseline\` (default ${DEFAULT_VISUAL_DIR})`)
+    .option('--visual-sample <share>', `visual checks: share of iterations whose u.snapshot() captures, 0..1 (options.visualSample when set; default ${DEFAULT_VISUAL_SAMPLE})`, (v: string) => parseSampleRate(v))
     .option('--server-metrics <url>', "the app's Prometheus endpoint, scraped each second (repeatable: one per app node)", collect)
     .addOption(new Option('--variant-mode <mode>', 'variants at the same time (interleaved, default) or one after the other (sequential: server metrics per variant)').choices(['interleaved', 'sequential']))
-    .option('--settle <duration>', 'sequential variants: idle gap after each variant (default 5s)')
+    .option('--settle <duration>', `sequential variants: idle gap after each variant (default ${formatDuration(DEFAULT_SETTLE_MS)})`)
     .option('--lite-users <n>', "lite users (the app's own LiveView client on a Node DOM) next to --users browser users", wholeNumber('--lite-users', 0))
     .option('--lite-share <share>', 'stages / arrival-rate: share (0..1] of users or arrivals that are lite users', positiveNumber('--lite-share'))
     .option('--lite-workers <n>', 'lite worker processes (default: as needed, at most one per core)', wholeNumber('--lite-workers', 1))

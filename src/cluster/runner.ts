@@ -91,6 +91,14 @@ interface Prepared {
 
 type AgentEnd = { kind: 'retry'; reason: string } | { kind: 'final'; result: RunnerAgentResult };
 
+/** What a runner does when not told otherwise (`rookery runner` registers them as its flags' defaults). */
+export const RUNNER_DEFAULTS = {
+  partialDir: 'rookery-results',
+  connectTimeoutMs: 60_000,
+  idleTimeoutMs: 300_000,
+  collectorLossGraceMs: 10_000,
+} as const;
+
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Dialling the collector again: 200 ms doubling to 2 s, jittered so runners started together spread out. */
 const DIAL_BACKOFF: BackoffPolicy = { baseMs: 200, capMs: 2_000 };
@@ -144,7 +152,7 @@ class RunnerAgent {
   }
 
   async run(): Promise<RunnerAgentResult> {
-    const connectTimeout = this.opts.connectTimeoutMs ?? 60_000;
+    const connectTimeout = this.opts.connectTimeoutMs ?? RUNNER_DEFAULTS.connectTimeoutMs;
     let giveUpAt = Date.now() + connectTimeout;
     for (let attempt = 0; ; attempt++) {
       if (this.opts.signal?.aborted) return { exitCode: 0, reason: 'stopped by signal before any work', partialResults: undefined };
@@ -228,7 +236,7 @@ class RunnerAgent {
             this.welcomed = true;
             this.log(`joined ${opts.join} as ${e.runnerId} (capacity ${this.capacity}${this.lite ? `, lite capacity ${this.lite.capacity}` : ''})`);
             heartbeat = setInterval(() => step({ t: 'tick', now: Date.now() }), Math.min(e.heartbeatMs, HEARTBEAT.checkMs * 2));
-            const idleMs = opts.idleTimeoutMs ?? 300_000;
+            const idleMs = opts.idleTimeoutMs ?? RUNNER_DEFAULTS.idleTimeoutMs;
             idleTimer = setTimeout(() => step({ t: 'idle-timeout', now: Date.now() }), idleMs);
             return;
           }
@@ -256,8 +264,8 @@ class RunnerAgent {
             run = new RunnerRun(machine.id, this.name, this.capacity, p, e.start, {
               send,
               log: (l) => this.log(l),
-              partialDir: opts.partialDir ?? 'rookery-results',
-              graceMs: opts.collectorLossGraceMs ?? 10_000,
+              partialDir: opts.partialDir ?? RUNNER_DEFAULTS.partialDir,
+              graceMs: opts.collectorLossGraceMs ?? RUNNER_DEFAULTS.collectorLossGraceMs,
               liteWorkers: opts.liteWorkersFactory,
               waitForBye: () =>
                 new Promise<void>((r) => {

@@ -25,6 +25,9 @@ import { prewarmContexts } from './prewarm.js';
 import { capacityOf, deriveCosts, CALIBRATION_SCHEMA, type Calibration, type LiteCalibration } from './capacity.js';
 import { CPU_BUDGET_FRACTION } from '../browser/plan.js';
 
+/** How long `rookery calibrate` measures at a steady load (its `--duration`). */
+export const DEFAULT_CALIBRATE_STEADY_MS = 20_000;
+
 export interface CalibrateOptions {
   scenarioFile: string;
   target?: string | undefined;
@@ -44,7 +47,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   await checkTarget(target);
   const machine = machineCapacity();
   const users = Math.max(1, Math.floor(opts.users ?? Math.min(8, Math.max(2, machine.cores * 2))));
-  const steadyMs = opts.steadyMs ?? 20_000;
+  const steadyMs = opts.steadyMs ?? DEFAULT_CALIBRATE_STEADY_MS;
   const pool = new BrowserPool({ users: users + 1, blockResources: scenario.options?.blockResources ?? [] });
   const meter = new CpuMeter(() => pool.pids());
   try {

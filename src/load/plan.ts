@@ -22,6 +22,9 @@ import { LITE_USERS_PER_WORKER, evenSplit, planMix } from './mix-plan.js';
 import { apportionment } from './apportion.js';
 import type { SliceSettings } from './slice-run.js';
 
+/** How long a verb waits for a connect or a reply when the scenario and the command line do not say. */
+export const DEFAULT_ACTION_TIMEOUT_MS = 15_000;
+
 /** The overrides a run accepts on top of the scenario's options (the CLI's flags). */
 export type RunOverrides = ProfileOverrides &
   Pick<ScenarioOptions, 'target' | 'browsers' | 'contextsPerBrowser' | 'input' | 'abortOnError' | 'actionTimeout' | 'blockResources' | 'variantMode' | 'settle' | 'liteUsers' | 'liteShare' | 'liteWorkers' | 'liteUsersPerWorker'> & {
@@ -101,7 +104,7 @@ export function planRun(loaded: LoadedScenario, opts: PlanOptions): PlannedRun {
   if (mix.lite.length > 0 && variantSetup.segments) throw new LoadConfigError("variantMode 'sequential' runs browser users only for now; use interleaved variants with lite users");
   const settings: SliceSettings = {
     input,
-    actionTimeoutMs: options.actionTimeout === undefined ? 15_000 : parseDuration(options.actionTimeout, 'actionTimeout'),
+    actionTimeoutMs: options.actionTimeout === undefined ? DEFAULT_ACTION_TIMEOUT_MS : parseDuration(options.actionTimeout, 'actionTimeout'),
     abortOnError: options.abortOnError ?? false,
     ...(options.browsers !== undefined ? { browsers: options.browsers } : {}),
     ...(options.contextsPerBrowser !== undefined ? { contextsPerBrowser: options.contextsPerBrowser } : {}),

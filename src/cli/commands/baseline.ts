@@ -8,6 +8,7 @@ import { relative } from 'node:path';
 import { runLocal, type RunLocalOptions } from '../../load/run-local.js';
 import { BaselineStore } from '../../visual/baseline-store.js';
 import { DEFAULT_VISUAL_DIR } from '../../visual/run-visual.js';
+import { ACTION_TIMEOUT_HELP } from '../run-support.js';
 import type { RecordedSnapshot } from '../../visual/session.js';
 import type { Results } from '../../metrics/model.js';
 
@@ -94,7 +95,7 @@ export function registerBaseline(program: Command): void {
     .option('--dir <dir>', 'baselines folder (commit it)', DEFAULT_VISUAL_DIR)
     .option('--update', 'replace existing baselines')
     .option('--input <mode>', 'fast or playwright (use what your runs use)')
-    .option('--action-timeout <duration>', 'how long a verb waits for a connect or a reply (default 15s)')
+    .option('--action-timeout <duration>', ACTION_TIMEOUT_HELP)
     .action(async (scenarioFile: string, flags: BaselineFlags) => {
       const log = (line: string): void => void process.stderr.write(`${line}\n`);
       const outcome = await baselineCommand(scenarioFile, flags, log);

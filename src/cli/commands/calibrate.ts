@@ -1,8 +1,8 @@
 /** `rookery calibrate <scenario>`: measure what one user of a scenario costs on this machine, and how many fit. */
 import type { Command } from 'commander';
-import { calibrate, describeCalibration } from '../../load/calibrate.js';
+import { DEFAULT_CALIBRATE_STEADY_MS, calibrate, describeCalibration } from '../../load/calibrate.js';
 import { calibrationPath, writeCalibration } from '../../load/calibration-file.js';
-import { parseDuration } from '../../load/duration.js';
+import { formatDuration, parseDuration } from '../../load/duration.js';
 import { calibrateLite } from '../../lite/calibrate.js';
 
 interface CalibrateFlags {
@@ -21,7 +21,7 @@ export function registerCalibrate(program: Command): void {
     .argument('<scenario>', 'scenario file (.ts or .js)')
     .option('--target <url>', 'base URL of the app (overrides options.target)')
     .option('--users <n>', 'users measured at once (default: 2 per core, 2..8)')
-    .option('--duration <duration>', 'steady measuring time (default 20s)')
+    .option('--duration <duration>', 'steady measuring time (browser and lite users alike)', formatDuration(DEFAULT_CALIBRATE_STEADY_MS))
     .option('--lite', 'also measure lite users (one lite worker process): CPU per connect, per user and per action, memory per user')
     .option('--lite-users <n>', 'lite users measured with --lite (half first, then all; default 100)')
     .option('--out <file>', 'where to write it (default .rookery/calibration-<scenario>.json, which `rookery run` reads)')

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { basename, dirname } from 'node:path';
-import { compareResults, compareVariants, variantsOf, type CompareOptions, type Comparison } from '../../report/compare.js';
+import { DEFAULT_CRITERIA, compareResults, compareVariants, variantsOf, type CompareOptions, type Comparison } from '../../report/compare.js';
 import { formatComparison, shouldColor } from '../../report/console.js';
 import { readResults } from '../../metrics/results-file.js';
 import { formatComparisonMarkdown } from '../../report/markdown.js';
@@ -86,9 +86,9 @@ export function registerCompare(program: Command): void {
     .option('--html <file>', 'also write a self-contained HTML comparison')
     .option('--markdown', 'print a Markdown table (for a pull-request comment) instead of the console table')
     .option('--variants <a,b>', 'with one file: which two variants to compare (default: the first two)', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .option('--alpha <p>', 'significance level of the rank test (default 0.01)', number('--alpha', 0, 1))
-    .option('--min-effect <delta>', "smallest |Cliff's delta| that counts as a difference (default 0.147)", number('--min-effect', 0, 1))
-    .option('--min-change <pct>', 'smallest median change in % that counts as a difference (default 5)', number('--min-change', 0, 1000))
+    .option('--alpha <p>', 'significance level of the rank test', number('--alpha', 0, 1), DEFAULT_CRITERIA.alpha)
+    .option('--min-effect <delta>', "smallest |Cliff's delta| that counts as a difference", number('--min-effect', 0, 1), DEFAULT_CRITERIA.minCliffsDelta)
+    .option('--min-change <pct>', 'smallest median change in % that counts as a difference', number('--min-change', 0, 1000), DEFAULT_CRITERIA.minChangePct)
     .action(async (a: string, b: string | undefined, opts: CompareCommandOptions) => {
       const files = b === undefined ? [a] : [a, b];
       const out = await compareCommand(files, opts, {

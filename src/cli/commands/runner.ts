@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkOutputPath } from '../../report/output-paths.js';
-import { runRunnerAgent } from '../../cluster/runner.js';
+import { RUNNER_DEFAULTS, runRunnerAgent } from '../../cluster/runner.js';
 import { startLiteWorkers } from '../../lite/workers.js';
 import { checkToken } from '../../cluster/auth.js';
-import { parseDuration } from '../../load/duration.js';
+import { formatDuration, parseDuration } from '../../load/duration.js';
 import { sigintController } from '../run-support.js';
 import { wholeNumber } from '../flag-parsers.js';
 import { readCalibration } from '../../load/calibration-file.js';
@@ -70,15 +70,15 @@ export function registerRunner(program: Command): void {
     .option('--lite-workers <n>', 'lite worker processes for lite users (default: one per core)', wholeNumber('--lite-workers', 1))
     .option('--calibration <file>', 'capacities measured by `rookery calibrate` (and `calibrate --lite`) on this machine (used when --capacity / --lite-capacity are not given)')
     .option('--browser-endpoint <url>', 'drive browsers here (Playwright server ws://… or CDP http://…:9222) instead of launching them')
-    .option('--partial-dir <dir>', 'where partial results go if the collector is lost (default rookery-results)')
+    .option('--partial-dir <dir>', 'where partial results go if the collector is lost', RUNNER_DEFAULTS.partialDir)
     .option('--name <name>', 'how this runner is shown (default host-pid)')
-    .option('--connect-timeout <duration>', 'keep dialling the collector this long (default 60s)')
-    .option('--idle-timeout <duration>', 'leave when joined but given no work for this long (default 5m)')
-    .option('--grace <duration>', 'after losing the collector, users get this long to finish (default 10s)')
+    .option('--connect-timeout <duration>', 'keep dialling the collector this long', formatDuration(RUNNER_DEFAULTS.connectTimeoutMs))
+    .option('--idle-timeout <duration>', 'leave when joined but given no work for this long', formatDuration(RUNNER_DEFAULTS.idleTimeoutMs))
+    .option('--grace <duration>', 'after losing the collector, users get this long to finish', formatDuration(RUNNER_DEFAULTS.collectorLossGraceMs))
     .option('--quiet', 'only problems on stderr')
     .action(async (flags: RunnerFlags) => {
       // Where partial results would go if the collector is lost: checked now, not when they are needed.
-      checkOutputPath(join(flags.partialDir ?? 'rookery-results', 'partial.json'), '--partial-dir');
+      checkOutputPath(join(flags.partialDir ?? RUNNER_DEFAULTS.partialDir, 'partial.json'), '--partial-dir');
       const token = checkToken(flags.token ?? (flags.tokenFile ? readTokenFile(flags.tokenFile) : process.env.ROOKERY_TOKEN));
       // The collector (our parent with the local backend) may be gone: writing to its pipes must not kill us.
       for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
