@@ -31,6 +31,7 @@ import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import type { Browser, Page } from 'playwright';
 import { launchChromium } from '../src/browser/launch.js';
+import { signalExitCode } from '../src/cli/run-support.js';
 import { parseFlags, num, str } from './support/bench-args.js';
 import { startFixtureProcess } from './support/fixture-process.js';
 import { cpuShare, readCpu } from './support/proc-usage.js';
@@ -61,6 +62,40 @@ const flags = parseFlags(process.argv.slice(2), {
 });
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/**
+ * SIGINT / SIGTERM (Ctrl-C, a timeout's kill): close what is open — the browser of the variant being measured and
+ * the fixture process — and exit with the signal's code (130 / 143); a second signal exits at once. Playwright's
+ * own handlers are off (launch below): its SIGTERM handler closes the browsers but lets the bench go on to launch
+ * the next variant's, and its SIGINT handler exits leaving the fixture process behind.
+ */
+const openResources = new Set<() => Promise<void>>();
+let stopSignal: NodeJS.Signals | undefined;
+function closeOnStopSignals(): void {
+  const handler = (sig: NodeJS.Signals): void => {
+    if (stopSignal) process.exit(signalExitCode(sig));
+    stopSignal = sig;
+    log(`${sig}: closing ${openResources.size} open browser(s) and fixture, then exiting (again to quit at once)`);
+    // Bounded: a browser that does not close in time is killed by Playwright's exit hook.
+    const bound = new Promise((r) => setTimeout(r, 10_000).unref());
+    void Promise.race([Promise.allSettled([...openResources].map((close) => close())), bound]).then(() => process.exit(signalExitCode(sig)));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** Registers `close` to run on a stop signal while `use` runs, and runs it (once) when `use` ends. */
+async function whileOpen<T>(close: () => Promise<void>, use: () => Promise<T>): Promise<T> {
+  let closing: Promise<void> | undefined;
+  const once = (): Promise<void> => (closing ??= close());
+  openResources.add(once);
+  try {
+    return await use();
+  } finally {
+    openResources.delete(once);
+    await once();
+  }
+}
 const fmt = (n: number | undefined, d = 2): string => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(d));
 
 interface Variant {
@@ -300,12 +335,13 @@ async function main(): Promise<void> {
   const fixture = await startFixtureProcess();
   const results: RoundResult[] = [];
   const traces: Record<string, TraceSummary> = {};
-  try {
+  await whileOpen(() => fixture.close(), async () => {
     for (let round = 1; round <= num(flags, 'rounds'); round++) {
       for (const v of variants) {
+        if (stopSignal) throw new Error(`stopped by ${stopSignal}`); // no new browser once stopping
         // `@…` entries are not switches but page-side settings of the variant.
-        const { browser } = await launchChromium({ args: v.args.filter((a) => !a.startsWith('@')) });
-        try {
+        const { browser } = await launchChromium({ args: v.args.filter((a) => !a.startsWith('@')), launch: { handleSIGINT: false, handleSIGTERM: false } });
+        await whileOpen(() => browser.close().catch(() => {}), async () => {
           const mode: PageMode = v.args.includes('@rookery') ? 'rookery' : v.args.includes('@netcap') ? 'netcap' : 'raw';
           const pages = await openPages(browser, fixture.url, pagesN, mode, v.args.includes('@mouse-away-first'));
           if (v.args.includes('@mouse-away')) for (const p of pages) await p.page.mouse.move(-10, -10);
@@ -393,14 +429,10 @@ async function main(): Promise<void> {
             traces[v.name] = await traceWindow(browser, v.name, async () => (await clickLoad(pages, num(flags, 'trace-seconds') * 1000, thinkMs)).times.length, ['v8', 'disabled-by-default-v8.gc']);
           }
           for (const p of pages) await p.close().catch(() => {});
-        } finally {
-          await browser.close().catch(() => {});
-        }
+        });
       }
     }
-  } finally {
-    await fixture.close();
-  }
+  });
   const lines = ['', `chromium CPU ms per click, mean over ${num(flags, 'rounds')} round(s) (${pagesN} pages, one click per ${thinkMs} ms ± 25 %):`];
   const base = variants[0]!.name;
   const mean = (name: string, key: string): number => {
@@ -420,4 +452,6 @@ async function main(): Promise<void> {
   log(`results: ${out}`);
 }
 
-await main();
+closeOnStopSignals();
+// Stopped by a signal: what fails once the browser is closed under it is expected; the handler exits.
+await main().catch((err: unknown) => (stopSignal ? new Promise<never>(() => {}) : Promise.reject(err)));
