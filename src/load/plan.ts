@@ -171,15 +171,26 @@ export function dealParts(plan: Pick<RunPlan, 'mix'>, takers: readonly PartTaker
   if (mix.liteWeight > 0 && liteCaps.every((c) => c === 0)) throw new LoadConfigError('the run has lite users but no runner can run them (no runner reported a lite capacity)');
   const browserShare = mix.browserWeight > 0 ? split(mix.browserWeight, browserCaps) : takers.map(() => 0);
   const liteShare = mix.liteWeight > 0 ? split(mix.liteWeight, liteCaps) : takers.map(() => 0);
+  return numberParts(
+    takers.map((t, i) => {
+      const b = browserShare[i] as number;
+      const l = liteShare[i] as number;
+      const workers = Math.max(1, Math.min(mix.fixedWorkers ?? t.lite?.workers ?? 1, l));
+      return { browser: b > 0 ? b : undefined, lite: l > 0 ? evenSplit(l, workers) : [] };
+    }),
+  );
+}
+
+/**
+ * The flat weights and each runner's part indices into them, from each runner's browser weight (undefined: no
+ * browser part) and its lite workers' weights, in runner order, browser part first: how every deal numbers parts.
+ */
+function numberParts(runners: ReadonlyArray<{ browser: number | undefined; lite: readonly number[] }>): PartDeal {
   const weights: number[] = [];
-  const parts = takers.map((t, i) => {
-    const b = browserShare[i] as number;
-    const browser = b > 0 ? weights.push(b) - 1 : undefined;
-    const l = liteShare[i] as number;
-    const workers = Math.max(1, Math.min(mix.fixedWorkers ?? t.lite?.workers ?? 1, l));
-    const lite = l > 0 ? evenSplit(l, workers).map((w) => weights.push(w) - 1) : [];
-    return { browser, lite };
-  });
+  const parts = runners.map((r) => ({
+    browser: r.browser === undefined ? undefined : weights.push(r.browser) - 1,
+    lite: r.lite.map((w) => weights.push(w) - 1),
+  }));
   return { weights, parts };
 }
 
@@ -215,11 +226,12 @@ export function redealParts(plan: Pick<RunPlan, 'mix'>, holders: readonly PartHo
     const browser = dealt(mix.browserWeight * scale, browserCaps);
     const lite = dealt(mix.liteWeight * scale, liteCaps);
     if (holders.some((h, i) => (h.holds.browser && (browser[i] as number) < 1) || (lite[i] as number) < h.holds.liteWorkers)) continue;
-    const weights: number[] = [];
-    const parts = holders.map((h, i) => ({
-      browser: h.holds.browser ? weights.push(browser[i] as number) - 1 : undefined,
-      lite: h.holds.liteWorkers > 0 ? evenSplit(lite[i] as number, h.holds.liteWorkers).map((w) => weights.push(w) - 1) : [],
-    }));
+    const { weights, parts } = numberParts(
+      holders.map((h, i) => ({
+        browser: h.holds.browser ? (browser[i] as number) : undefined,
+        lite: h.holds.liteWorkers > 0 ? evenSplit(lite[i] as number, h.holds.liteWorkers) : [],
+      })),
+    );
     const unowned: PartRedeal['unowned'] = [];
     if (mix.browserWeight > 0 && browserCaps.every((c) => c === 0)) {
       unowned.push('browser');
