@@ -110,7 +110,18 @@ function gated(rec: LabelledRecorder, muted: () => boolean): LabelledRecorder {
   };
 }
 
-/** How often a runner reads its connection state for the connected spans (a span ends at its last reading). */
+/**
+ * How often a runner reads its connection state for the connected spans (src/server-metrics/pairing.ts), which
+ * let the collector pair its server scrapes with exact counts of connected LiveViews. A span ends at the last
+ * reading that saw its count unchanged, so its error is one-sided: it ends up to this long before the change that
+ * closed it, and a scrape in those milliseconds is left out of the memory fit, never paired with a wrong count.
+ *
+ * A poll, not a feed from the events that change the count, on purpose: the state changes in several places —
+ * frames the probe decodes, a navigation a verb starts, a page the engine releases, for browser and lite users
+ * alike — and a feed would have to say "the old count held until now" at every one of them. One source that forgot
+ * to notify would stretch a span over a change and mispair scrapes silently; the poll reads the state itself and
+ * cannot miss one. Its cost is a read of each page's state (no I/O) 40 times a second, on runners only.
+ */
 const SPAN_POLL_MS = 25;
 
 export type EnginePhase = 'idle' | 'running' | 'stopping' | 'done';
