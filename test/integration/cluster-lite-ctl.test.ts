@@ -6,7 +6,7 @@
  * The scenario tags each join URL with the runner's pid and the user id (test/support/scenarios/lite-tagged.ts).
  * Needs `npm run build` (the runner, its lite worker and `rookery ctl` run from dist/).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +19,7 @@ import { runRookery, type Finished } from '../support/run-cli.js';
 
 const SCENARIO = join(repoRoot, 'test', 'support', 'scenarios', 'lite-tagged.ts');
 const fixture = useFixture();
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rookery-lite-ctl-'));
-});
+const dir = mkdtempSync(join(tmpdir(), 'rookery-lite-ctl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Counted = { counters: ReadonlyArray<{ name: string; labels: Record<string, string>; value: number }> };
