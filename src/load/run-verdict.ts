@@ -21,6 +21,8 @@ export interface KindOutcome {
   failed: number;
   /** iterations{result=aborted}: cut short by the end of the run. */
   aborted: number;
+  /** iterations{result=dropped}: open-model arrivals never started (too many in flight). */
+  dropped: number;
   /** lv_joins: LiveViews joined, initial and re-joins. */
   joined: number;
 }
@@ -35,9 +37,9 @@ const MAX_SAMPLES = 3;
 /** What each kind of user that appears in the counters achieved, in order of appearance. */
 export function kindOutcomes(results: Results): KindOutcome[] {
   const kinds = new Map<string, KindOutcome>();
-  const add = (client: string, field: 'ok' | 'failed' | 'aborted' | 'joined', n: number) => {
+  const add = (client: string, field: 'ok' | 'failed' | 'aborted' | 'dropped' | 'joined', n: number) => {
     let k = kinds.get(client);
-    if (!k) kinds.set(client, (k = { client, ok: 0, failed: 0, aborted: 0, joined: 0 }));
+    if (!k) kinds.set(client, (k = { client, ok: 0, failed: 0, aborted: 0, dropped: 0, joined: 0 }));
     k[field] += n;
   };
   for (const c of results.counters) {
@@ -45,7 +47,8 @@ export function kindOutcomes(results: Results): KindOutcome[] {
     if (c.name === 'iterations') {
       if (c.labels.result === 'ok') add(client, 'ok', c.value);
       else if (c.labels.result === 'aborted') add(client, 'aborted', c.value);
-      else add(client, 'failed', 0); // error (counted in user_errors) or dropped: the kind ran
+      else if (c.labels.result === 'dropped') add(client, 'dropped', c.value);
+      else add(client, 'failed', 0); // error: counted in user_errors
     } else if (c.name === 'user_errors') add(client, 'failed', c.value);
     else if (c.name === 'lv_joins') add(client, 'joined', c.value);
   }
@@ -90,6 +93,7 @@ export function brokenRunLines(results: Results): string[] {
     const what = [
       `${b.failed} failed`,
       ...(b.aborted > 0 ? [`${b.aborted} cut short at the end`] : []),
+      ...(b.dropped > 0 ? [`${b.dropped} dropped`] : []),
       ...(b.joined === 0 ? ['no LiveView joined'] : []),
     ].join(', ');
     const who = all.length > 1 ? `${b.client} ` : '';

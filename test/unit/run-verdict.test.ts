@@ -33,7 +33,7 @@ const exitOf = (r: Results) => {
 describe('run verdict: a kind of user that never completed an iteration', () => {
   it('browser users fine, every lite iteration failed: the lite kind is broken, exit 2 though every threshold passes', () => {
     const r = results([...browserOk, ...liteFailed], [lite]);
-    expect(brokenKinds(r)).toEqual([{ client: 'lite', ok: 0, failed: 12, aborted: 0, joined: 12, samples: [`user.unsupported: ${PAGE}`] }]);
+    expect(brokenKinds(r)).toEqual([{ client: 'lite', ok: 0, failed: 12, aborted: 0, dropped: 0, joined: 12, samples: [`user.unsupported: ${PAGE}`] }]);
     const { code, lines } = exitOf(r);
     expect(code).toBe(2);
     expect(lines).toEqual([`rookery: no lite iteration succeeded (12 failed; browser users: 40 ok); first errors:`, `  user.unsupported: ${PAGE}`]);
@@ -61,6 +61,10 @@ describe('run verdict: a kind of user that never completed an iteration', () => 
     expect(exitOf(longLived).code).toBe(0);
   });
 
+  it('every arrival dropped (open model): broken, and says so', () => {
+    expect(brokenRunLines(results([c('iterations', { client: 'browser', result: 'dropped' }, 20)]))).toEqual(['rookery: no iteration succeeded (0 failed, 20 dropped, no LiveView joined)']);
+  });
+
   it('no user ran at all: exit 2', () => {
     expect(exitOf(results([]))).toEqual({ code: 2, lines: ['rookery: no user ran: no iteration finished and no LiveView joined'] });
   });
@@ -81,7 +85,7 @@ describe('run verdict: a kind of user that never completed an iteration', () => 
       ],
     );
     expect(kindOutcomes(r).map((k) => k.client)).toEqual(['browser', 'lite']);
-    expect(brokenKinds(r)).toEqual([{ client: 'browser', ok: 0, failed: 9, aborted: 0, joined: 0, samples: ['user.timeout: a', 'user.timeout: b', 'user.timeout: c'] }]);
+    expect(brokenKinds(r)).toEqual([{ client: 'browser', ok: 0, failed: 9, aborted: 0, dropped: 0, joined: 0, samples: ['user.timeout: a', 'user.timeout: b', 'user.timeout: c'] }]);
   });
 
   it('a signal still wins, and a sound run with unwritten files still exits 2', () => {
