@@ -5,6 +5,7 @@
  */
 export { defineScenario } from './scenario/define.js';
 export { run, RunHandle } from './api/run.js';
+export { brokenRunLines } from './load/run-verdict.js';
 export type { RunOptions, RunSettings, RunEvents, ClusterRunOptions } from './api/run.js';
 export type { RunOutputs } from './api/outputs.js';
 export { defineConfig, findConfigFile, CONFIG_FILE_NAMES } from './api/config.js';

@@ -1,6 +1,6 @@
 // Run a scenario from a plain script, no CLI: `APP_URL=http://localhost:4000 node examples/api/run.mjs`.
 // The rookery.config.ts next to it gives the target, a threshold and where the results go.
-import { run } from 'rookery';
+import { run, brokenRunLines } from 'rookery';
 
 const r = run({
   scenario: 'counter.ts',
@@ -21,4 +21,7 @@ r.on('interval', (s) => {
 const results = await r; // Results, thresholds judged; r.stop() would end it early, keeping what was measured
 for (const t of results.thresholds) console.log(`${t.pass ? 'pass' : 'FAIL'} ${t.expr} (${t.actual ?? 'no data'})`);
 console.log(JSON.stringify({ progressEvents, incEvents, results: r.outputs?.json }));
-process.exitCode = results.thresholds.every((t) => t.pass) ? 0 : 1;
+// The CLI's exit codes: 2 when a kind of user never completed an iteration (brokenRunLines says why), 1 for a failed threshold.
+const broken = brokenRunLines(results);
+for (const line of broken) console.error(line);
+process.exitCode = broken.length > 0 ? 2 : results.thresholds.every((t) => t.pass) ? 0 : 1;
