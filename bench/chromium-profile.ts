@@ -332,7 +332,11 @@ async function main(): Promise<void> {
   const seconds = num(flags, 'seconds');
   const thinkMs = num(flags, 'think-ms');
   log(`machine: ${machine.cores} cores, ${machine.chromium}; ${pagesN} pages, ${seconds} s per variant and round, variants ${variants.map((v) => v.name).join(', ')}`);
-  const fixture = await startFixtureProcess();
+  // Registered while it starts too, so a signal in that second still closes it once it is up.
+  const starting = startFixtureProcess();
+  const closeStarting = (): Promise<void> => starting.then((f) => f.close(), () => undefined);
+  openResources.add(closeStarting);
+  const fixture = await starting.finally(() => openResources.delete(closeStarting));
   const results: RoundResult[] = [];
   const traces: Record<string, TraceSummary> = {};
   await whileOpen(() => fixture.close(), async () => {

@@ -265,15 +265,12 @@ export function printSummary(results: Results, log: (line: string) => void, stop
  */
 export function runExitCode(results: Results, outputs: Pick<RunOutputs, 'failed'>, log: (line: string) => void, stoppedBy?: NodeJS.Signals): number {
   if (stoppedBy) return signalExitCode(stoppedBy);
+  // The cause of a failed run first: without it "no user ran" would hide why.
+  const failed = results.meta.interrupted?.startsWith('run failed') === true;
+  if (failed) log(`rookery: ${results.meta.interrupted}`);
   const broken = brokenRunLines(results);
-  if (broken.length > 0) {
-    for (const line of broken) log(line);
-    return 2;
-  }
-  if (results.meta.interrupted?.startsWith('run failed')) {
-    log(`rookery: ${results.meta.interrupted}`);
-    return 2;
-  }
+  for (const line of broken) log(line);
+  if (failed || broken.length > 0) return 2;
   if (outputs.failed) return 2;
   return results.thresholds.every((t) => t.pass) ? 0 : 1;
 }

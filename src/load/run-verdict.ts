@@ -2,13 +2,14 @@
  * Did a finished run measure anything? Judged per kind of user (`client=browser|lite`) from the merged Results, so
  * a local run and a distributed one (where the collector holds the merged Results) decide alike.
  *
- * A kind is broken when its users ran but none of them ever completed an iteration, and either some failed (every
- * lite user of a scenario that reads `u.page`, a selector that matches nothing, a page without a LiveView) or none
- * ever joined a LiveView (every iteration cut short at the end, or every arrival dropped). Such a run says nothing
- * about that kind of user, whatever the thresholds say, so the CLI exits 2 for it. A kind whose iterations are
- * long-lived (cut short at the end, never "ok") but which did join is not broken: it measured its events.
+ * A kind is broken when its users ran but none of them ever completed an iteration, and either more failed than
+ * were cut short at the end (every lite user of a scenario that reads `u.page`, a selector that matches nothing, a
+ * page without a LiveView) or none ever joined a LiveView (every iteration cut short at the end, or every arrival
+ * dropped). Such a run says nothing about that kind of user, whatever the thresholds say, so the CLI exits 2 for it.
+ * A kind whose iterations are long-lived (cut short at the end, never "ok") but which did join is not broken, even
+ * with a few failures among them: it measured its events. A run stopped early by a signal or `stop()` is not judged.
  *
- * Pure: reads counters and error samples only.
+ * Pure: reads counters, error samples and `meta.interrupted` only.
  */
 import type { Results } from '../metrics/model.js';
 
@@ -55,22 +56,26 @@ export function kindOutcomes(results: Results): KindOutcome[] {
   return [...kinds.values()];
 }
 
-/** The kinds of user that ran and never completed an iteration (see the module note); empty when the run is sound. */
+/**
+ * The kinds of user that ran and never completed an iteration (see the module note); empty when the run is sound.
+ * With LiveViews joined, failures must outnumber the iterations merely cut short at the end: one user of a soak run
+ * that timed out among 99 that stayed until the end does not make the kind broken.
+ */
 export function brokenKinds(results: Results, outcomes: readonly KindOutcome[] = kindOutcomes(results)): BrokenKind[] {
   return outcomes
-    .filter((k) => k.ok === 0 && (k.failed > 0 || k.joined === 0))
+    .filter((k) => k.ok === 0 && (k.joined === 0 || k.failed > k.aborted))
     .map((k) => ({ ...k, samples: errorSamples(results, k.client) }));
 }
 
-/** Distinct first messages of the user errors (`user.*`) whose sample names this client (or names none). */
+/** Distinct messages of the user errors (`user.*`) whose sample names this client or names none, by error kind. */
 function errorSamples(results: Results, client: string): string[] {
   const out: string[] = [];
   for (const e of results.errors) {
     if (!e.kind.startsWith('user.')) continue;
     for (const s of e.samples) {
-      const of = s.context?.client ?? 'browser';
+      const of = s.context?.client;
       const line = `${e.kind}: ${s.message}`;
-      if (of === client && !out.includes(line)) out.push(line);
+      if ((of === undefined || of === client) && !out.includes(line)) out.push(line);
       if (out.length === MAX_SAMPLES) return out;
     }
   }
@@ -83,12 +88,14 @@ function errorSamples(results: Results, client: string): string[] {
  * ran an iteration or joined a LiveView at all, that.
  */
 export function brokenRunLines(results: Results): string[] {
+  // A run stopped early (Ctrl-C, r.stop(), a signal) judges nothing here: the CLI exits with the signal's code.
+  if (results.meta.interrupted?.startsWith('interrupted')) return [];
   const all = kindOutcomes(results);
   if (all.length === 0) return ['rookery: no user ran: no iteration finished and no LiveView joined'];
   const broken = brokenKinds(results, all);
   const lines: string[] = [];
   const sound = all.filter((k) => !broken.some((b) => b.client === k.client));
-  const others = sound.map((k) => `${k.client} users: ${k.ok} ok`).join(', ');
+  const others = sound.map((k) => `${k.client} users: ${k.ok > 0 ? `${k.ok} ok` : `${k.joined} joined`}`).join(', ');
   for (const b of broken) {
     const what = [
       `${b.failed} failed`,

@@ -15,7 +15,7 @@ import { LocalBackend } from '../../src/cluster/backends/local.js';
 import { clusterRecorder, mergeRaw } from '../support/cluster-run.js';
 import { repoRoot } from '../support/bundle-child.js';
 import { useFixture } from '../support/use-fixture.js';
-import { runRookery, type Finished } from '../support/run-cli.js';
+import { counterTotal, runRookery, type Finished } from '../support/run-cli.js';
 
 const SCENARIO = join(repoRoot, 'test', 'support', 'scenarios', 'lite-tagged.ts');
 const fixture = useFixture();
@@ -23,8 +23,6 @@ const dir = mkdtempSync(join(tmpdir(), 'rookery-lite-ctl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Counted = { counters: ReadonlyArray<{ name: string; labels: Record<string, string>; value: number }> };
-const counterTotal = (s: Counted, name: string, labels: Record<string, string> = {}): number =>
-  s.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);
 
 describe('rookery ctl add with lite users (live collector, one runner)', () => {
   it('adds 2 lite users mid-run: target and active rise to 4; clicks and joins equal the fixture’s record', async () => {

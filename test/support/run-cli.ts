@@ -48,5 +48,5 @@ export const runRookery = (args: string[], opts: { env?: Record<string, string>;
   });
 
 /** Sum of a counter over the series whose labels include `labels`. */
-export const counterTotal = (r: Results, name: string, labels: Record<string, string> = {}): number =>
+export const counterTotal = (r: { readonly counters: ReadonlyArray<Pick<Results['counters'][number], 'name' | 'labels' | 'value'>> }, name: string, labels: Record<string, string> = {}): number =>
   r.counters.filter((c) => c.name === name && Object.entries(labels).every(([k, v]) => c.labels[k] === v)).reduce((n, c) => n + c.value, 0);

@@ -88,6 +88,37 @@ describe('run verdict: a kind of user that never completed an iteration', () => 
     expect(brokenKinds(r)).toEqual([{ client: 'browser', ok: 0, failed: 9, aborted: 0, dropped: 0, joined: 0, samples: ['user.timeout: a', 'user.timeout: b', 'user.timeout: c'] }]);
   });
 
+  it('a soak run: one user failed among many that joined and stayed until the end is not broken', () => {
+    const soak = (failed: number, aborted: number) =>
+      results([c('iterations', { client: 'browser', result: 'aborted' }, aborted), c('user_errors', { client: 'browser', kind: 'timeout' }, failed), c('lv_joins', { client: 'browser', cause: 'initial' }, 99)]);
+    expect(brokenKinds(soak(1, 99))).toEqual([]);
+    expect(exitOf(soak(1, 99)).code).toBe(0);
+    // More failed than stayed: broken.
+    expect(brokenKinds(soak(60, 40)).map((k) => [k.failed, k.aborted])).toEqual([[60, 40]]);
+  });
+
+  it('a sound kind that only joined (long iterations) is shown by its joins, not as "0 ok"', () => {
+    const r = results([c('iterations', { client: 'browser', result: 'aborted' }, 5), c('lv_joins', { client: 'browser', cause: 'initial' }, 5), ...liteFailed], [lite]);
+    expect(brokenRunLines(r)[0]).toBe('rookery: no lite iteration succeeded (12 failed; browser users: 5 joined); first errors:');
+  });
+
+  it('error samples that name no client count for every kind', () => {
+    const r = results([...browserOk, ...liteFailed], [{ kind: 'user.error', count: 1, samples: [{ message: 'boom', at: 0 }] }]);
+    expect(brokenKinds(r)[0]?.samples).toEqual(['user.error: boom']);
+  });
+
+  it('a run stopped early (r.stop(), a signal) is not judged', () => {
+    const r = results(liteFailed, [lite]);
+    expect(brokenRunLines({ ...r, meta: { ...r.meta, interrupted: 'interrupted (stop()): results are partial' } })).toEqual([]);
+  });
+
+  it('a failed run logs its cause before the broken-run lines', () => {
+    const r = results([]);
+    const { code, lines } = exitOf({ ...r, meta: { ...r.meta, interrupted: 'run failed: every runner was lost' } });
+    expect(code).toBe(2);
+    expect(lines).toEqual(['rookery: run failed: every runner was lost', 'rookery: no user ran: no iteration finished and no LiveView joined']);
+  });
+
   it('a signal still wins, and a sound run with unwritten files still exits 2', () => {
     const lines: string[] = [];
     expect(runExitCode(results(liteFailed, [lite]), { failed: false }, (l) => lines.push(l), 'SIGTERM')).toBe(143);
