@@ -34,6 +34,8 @@ export interface BrokenKind extends KindOutcome {
 }
 
 const MAX_SAMPLES = 3;
+/** A lite worker process lost mid-run (src/lite/workers.ts): its users stopped with it. */
+const WORKER_FAULT = /^lite\.worker_/;
 
 /** What each kind of user that appears in the counters achieved, in order of appearance. */
 export function kindOutcomes(results: Results): KindOutcome[] {
@@ -53,6 +55,8 @@ export function kindOutcomes(results: Results): KindOutcome[] {
     } else if (c.name === 'user_errors') add(client, 'failed', c.value);
     else if (c.name === 'lv_joins') add(client, 'joined', c.value);
   }
+  // Lite workers that died can take every counter of their users with them: the lite kind still ran.
+  if (results.errors.some((e) => WORKER_FAULT.test(e.kind))) add('lite', 'failed', 0);
   return [...kinds.values()];
 }
 
@@ -67,11 +71,14 @@ export function brokenKinds(results: Results, outcomes: readonly KindOutcome[] =
     .map((k) => ({ ...k, samples: errorSamples(results, k.client) }));
 }
 
-/** Distinct messages of the user errors (`user.*`) whose sample names this client or names none, by error kind. */
+/**
+ * Distinct messages of the user errors (`user.*`) whose sample names this client or names none, by error kind; for
+ * lite users also their workers' faults.
+ */
 function errorSamples(results: Results, client: string): string[] {
   const out: string[] = [];
   for (const e of results.errors) {
-    if (!e.kind.startsWith('user.')) continue;
+    if (!e.kind.startsWith('user.') && !(client === 'lite' && WORKER_FAULT.test(e.kind))) continue;
     for (const s of e.samples) {
       const of = s.context?.client;
       const line = `${e.kind}: ${s.message}`;

@@ -107,6 +107,17 @@ describe('run verdict: a kind of user that never completed an iteration', () => 
     expect(brokenKinds(r)[0]?.samples).toEqual(['user.error: boom']);
   });
 
+  it('every lite worker died before its users recorded anything: the lite kind is broken, the fault named', () => {
+    const died: ErrorEntry = { kind: 'lite.worker_exit', count: 2, samples: [{ message: 'lite worker 0 (pid 7) exited during the run (code 1, signal null); its users stopped', at: 0 }] };
+    const r = results(browserOk, [died]);
+    expect(brokenRunLines(r)).toEqual([
+      'rookery: no lite iteration succeeded (0 failed, no LiveView joined; browser users: 40 ok); first errors:',
+      '  lite.worker_exit: lite worker 0 (pid 7) exited during the run (code 1, signal null); its users stopped',
+    ]);
+    // A worker lost after its users succeeded leaves the lite kind sound.
+    expect(brokenKinds(results([...browserOk, c('iterations', { client: 'lite', result: 'ok' }, 3)], [died]))).toEqual([]);
+  });
+
   it('a run stopped early (r.stop(), a signal) is not judged', () => {
     const r = results(liteFailed, [lite]);
     expect(brokenRunLines({ ...r, meta: { ...r.meta, interrupted: 'interrupted (stop()): results are partial' } })).toEqual([]);
