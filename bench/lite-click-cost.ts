@@ -11,13 +11,15 @@
  *   node --cpu-prof --cpu-prof-dir=rookery-results/prof bench/run.js lite-click-cost
  */
 import { PerformanceObserver } from 'node:perf_hooks';
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
 import { LiteUser } from '../src/lite/user.js';
 import { ScriptCache } from '../src/lite/script-cache.js';
 import { createVerbs } from '../src/scenario/verbs.js';
-import { parseFlags, num } from './support/bench-args.js';
+import { parseFlags, num, str } from './support/bench-args.js';
 import { startFixtureProcess } from './support/fixture-process.js';
 
-const flags = parseFlags(process.argv.slice(2), { users: '200', rounds: '20', concurrency: '20', warmup: '2', 'idle-s': '0' });
+const flags = parseFlags(process.argv.slice(2), { users: '200', rounds: '20', concurrency: '20', warmup: '2', 'idle-s': '0', promotion: '' });
 const MiB = 2 ** 20;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -37,6 +39,50 @@ async function pool<T>(items: readonly T[], n: number, fn: (t: T) => Promise<voi
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
     while (next < items.length) await fn(items[next++]!);
   }));
+}
+
+interface SamplingNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: SamplingNode[] }
+
+/**
+ * What the clicks promote to the old generation and then drop: V8's sampling heap profiler run twice over the same
+ * number of rounds, once keeping samples of objects a major GC collects (but not those a scavenge collects) and
+ * once keeping only live ones; the difference, by allocating function, is what lived through two scavenges and
+ * died in the old generation (the garbage a mark-compact has to find). Sampled, so figures are estimates (±1
+ * sampling interval per function); the absolute figure per click is the sum.
+ */
+async function promotionProfile(round: () => Promise<void>, rounds: number, clicksPerRound: number, file: string): Promise<{ perClickKiB: number; top: string[] }> {
+  const session = new Session();
+  session.connect();
+  const post = <T>(method: string, params?: object): Promise<T> =>
+    new Promise((res, rej) => session.post(method, params ?? {}, (err, r) => (err ? rej(err) : res(r as T))));
+  const sampled = async (major: boolean): Promise<Map<string, number>> => {
+    await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: major, includeObjectsCollectedByMinorGC: false });
+    for (let r = 0; r < rounds; r++) await round();
+    const { profile } = await post<{ profile: { head: SamplingNode } }>('HeapProfiler.stopSampling');
+    const by = new Map<string, number>();
+    const frame = (f: SamplingNode['callFrame']): string =>
+      `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*\/\.bench-out\//, 'bench:')}:${f.lineNumber + 1}`;
+    // A builtin (Map, set, push: no url) is named with its caller, which says whose Map it is.
+    const walk = (n: SamplingNode, caller: string): void => {
+      const here = frame(n.callFrame);
+      if (n.selfSize > 0) {
+        const key = n.callFrame.url ? here : `${here} ← ${caller}`;
+        by.set(key, (by.get(key) ?? 0) + n.selfSize);
+      }
+      for (const c of n.children) walk(c, n.callFrame.url ? here : caller);
+    };
+    walk(profile.head, '(root)');
+    return by;
+  };
+  const withMajor = await sampled(true);
+  const liveOnly = await sampled(false);
+  session.disconnect();
+  const diff = [...withMajor].map(([k, v]) => [k, v - (liveOnly.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  const clicks = rounds * clicksPerRound;
+  const total = diff.reduce((n, [, v]) => n + v, 0);
+  const top = diff.slice(0, 40).map(([k, v]) => `${(v / clicks).toFixed(0).padStart(6)} B/click  ${k}`);
+  writeFileSync(file, `${top.join('\n')}\n`);
+  return { perClickKiB: total / clicks / 1024, top: top.slice(0, 15) };
 }
 
 const fixture = await startFixtureProcess();
@@ -66,6 +112,7 @@ try {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let r = 0; r < rounds; r++) await pool(users, num(flags, 'concurrency'), click);
+  const promotion = str(flags, 'promotion') ? await promotionProfile(() => pool(users, num(flags, 'concurrency'), click), rounds, users.length, str(flags, 'promotion')) : undefined;
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await new Promise((r) => setTimeout(r, 50));
@@ -89,6 +136,7 @@ try {
     rssMiB: heap.rss / MiB,
     scriptFetches: cache.fetches,
     scriptMisses: cache.misses,
+    ...(promotion ? { promotion } : {}),
   };
   if (served !== clicks) log(`ground truth: the fixture handled ${served} clicks of ${clicks}`);
   process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -102,7 +102,7 @@ async function measure(fixture: FixtureProcess, kind: 'lite' | 'browser', users:
   const cpu = measured.cpu;
   const clicks = Math.max(1, hold.iterationsOk);
   return {
-    execArgv: execArgv || 'default (--max-semi-space-size=64)',
+    execArgv: execArgv || 'default (per worker: src/lite/gc-settings.ts)',
     kind,
     users,
     quiet,

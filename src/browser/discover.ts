@@ -6,7 +6,7 @@
 import { existsSync, accessSync, constants, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { chromium } from 'playwright';
+import { playwrightChromium } from './playwright-lazy.js';
 
 export type BrowserSource = 'env' | 'playwright' | 'system';
 
@@ -98,7 +98,7 @@ export function discoverChromium(options: DiscoverOptions = {}): DiscoveredBrows
 function defaultPlaywrightPath(): string | undefined {
   let full: string;
   try {
-    full = chromium.executablePath();
+    full = playwrightChromium().executablePath();
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 /** Launches a discovered Chromium with Rookery's switches. The pool (pool.ts) builds on this. */
-import { chromium, type Browser, type LaunchOptions } from 'playwright';
+import type { Browser, LaunchOptions } from 'playwright';
+import { playwrightChromium } from './playwright-lazy.js';
 import { chromiumArgs } from './flags.js';
 import { discoverChromium, type DiscoverOptions, type DiscoveredBrowser } from './discover.js';
 
@@ -11,7 +12,7 @@ export interface LaunchChromiumOptions extends DiscoverOptions {
 
 export async function launchChromium(options: LaunchChromiumOptions = {}): Promise<{ browser: Browser; found: DiscoveredBrowser }> {
   const found = discoverChromium(options);
-  const browser = await chromium.launch({
+  const browser = await playwrightChromium().launch({
     ...options.launch,
     executablePath: found.executablePath,
     headless: true,

@@ -17,7 +17,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type CDPSession, type Page, type Route } from 'playwright';
+import { type Browser, type BrowserContext, type BrowserContextOptions, type CDPSession, type Page, type Route } from 'playwright';
+import { playwrightChromium } from './playwright-lazy.js';
 import { launchChromium } from './launch.js';
 import type { DiscoverOptions } from './discover.js';
 import { BrowserNotFoundError, discoverChromium } from './discover.js';
@@ -386,8 +387,8 @@ export class BrowserPool {
     let browser: Browser;
     if (endpoint) {
       browser = isCdpEndpoint(endpoint)
-        ? await chromium.connectOverCDP(endpoint, { timeout })
-        : await chromium.connect(endpoint, { timeout });
+        ? await playwrightChromium().connectOverCDP(endpoint, { timeout })
+        : await playwrightChromium().connect(endpoint, { timeout });
     } else {
       const marker = `--rookery-browser=${this.token}.${b.id}`;
       ({ browser } = await launchChromium({

@@ -21,7 +21,8 @@ import { checkTarget } from '../load/run-local.js';
 import { LoadConfigError } from '../common/config-error.js';
 import { deriveLiteCosts, liteCapacityOf, type LiteCalibration } from '../load/capacity.js';
 import type { Interval } from '../metrics/model.js';
-import { LITE_WORKER_EXEC_ARGV, LiteWorkerGroup } from './workers.js';
+import { LiteWorkerGroup } from './workers.js';
+import { execArgvOverride, liteWorkerExecArgv } from './gc-settings.js';
 
 export interface CalibrateLiteOptions {
   scenarioFile: string;
@@ -30,7 +31,7 @@ export interface CalibrateLiteOptions {
   users?: number | undefined;
   /** Steady part, ms. Default 20 s. */
   steadyMs?: number | undefined;
-  /** Worker V8 flags. Default: the run's (LITE_WORKER_EXEC_ARGV, or ROOKERY_LITE_EXEC_ARGV). */
+  /** Worker V8 flags. Default: what a run's worker holding `users` gets (liteWorkerExecArgv, or ROOKERY_LITE_EXEC_ARGV). */
   execArgv?: readonly string[] | undefined;
   /** Lengths of the first part, the join ramp and the settle before the steady part (tests shorten them). */
   phasesMs?: { first: number; joinRamp: number; settle: number } | undefined;
@@ -58,7 +59,7 @@ export async function calibrateLite(opts: CalibrateLiteOptions): Promise<LiteCal
   const half = Math.floor(users / 2);
   const steadyMs = opts.steadyMs ?? 20_000;
   const { first: FIRST_PART_MS, joinRamp: JOIN_RAMP_MS, settle: SETTLE_MS } = opts.phasesMs ?? PHASES_MS;
-  const execArgv = [...(opts.execArgv ?? (process.env.ROOKERY_LITE_EXEC_ARGV?.split(/\s+/).filter(Boolean) ?? LITE_WORKER_EXEC_ARGV))];
+  const execArgv = [...(opts.execArgv ?? execArgvOverride() ?? liteWorkerExecArgv(users))];
   const machine = machineCapacity();
   const startedAt = Date.now();
   const snaps: { to: number; s: Interval }[] = [];

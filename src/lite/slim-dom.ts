@@ -6,14 +6,18 @@
  * fixture's counter page counted ≈ 150 Nodes and ≈ 160 event targets per user (≈ 320 listener tables), ≈ 0.3 MiB
  * of empty Maps each (BENCHMARKS.md, "What a lite user's heap holds").
  *
- * `installSlimDom` makes those Maps copy-on-write: they start as one shared empty Map, and a node gets its own
- * the first time something is stored — on the paths that store into them (addEventListener, QuerySelector's
- * querySelector / querySelectorAll / matches, ParentNodeUtility's getElement(s)By*). Reads see the same empty
- * Map they would have seen; nothing else about the DOM changes. A store through any other path (a happy-dom
- * version that adds one) hits the shared Map's `set`, which throws instead of leaking entries between nodes; the
- * lite integration tests run every flow through these paths.
+ * `installSlimDom` makes the listener tables copy-on-write: they start as one shared empty Map, and a node gets
+ * its own on its first addEventListener. A store through any other path (a happy-dom version that adds one) hits
+ * the shared Map's `set`, which throws instead of leaking listeners between nodes. Event targets without listeners
+ * (most nodes) also share the holder of their tables.
  *
- * Event targets without listeners (most nodes) also share the holder of their listener tables.
+ * It turns the query caches off (one shared holder of caches that store nothing). They cost more than they save
+ * here, in garbage the old generation has to collect: a query that misses (and the client's queries miss after
+ * every patch, which invalidates them) pushes its cache entry onto the invalidation list of every element it
+ * walks, and those lists keep the entries until that element itself changes — on a page the patch does not
+ * touch, seconds, so they live through two scavenges and are promoted. In `lite-click-cost --promotion` that was
+ * ≈ 9 of the ≈ 24 KiB promoted per click (BENCHMARKS.md, "Old-generation garbage per click"). Without the caches a
+ * query walks the (small) page again, and every answer is computed afresh — what a cache hit returned.
  *
  * Installed once per process, before the first window exists (LiteUser's constructor); it patches happy-dom's
  * own classes, so every happy-dom window in the process gets it.
@@ -22,37 +26,55 @@ import { EventTarget, Node, PropertySymbol, type BrowserWindow } from 'happy-dom
 // Deep imports of happy-dom's internals, and the write paths wrapped below, were read against happy-dom 21.0.4:
 // package.json pins that exact version (no caret) so an update is a deliberate change, re-checked against this file
 // and its tests (test/unit/lite-slim-dom.test.ts, the lite integration tests), not something `npm install` brings.
-import QuerySelector from 'happy-dom/lib/query-selector/QuerySelector.js';
-import ParentNodeUtility from 'happy-dom/lib/nodes/parent-node/ParentNodeUtility.js';
 
-class SharedEmptyMap<K, V> extends Map<K, V> {
+/** A query cache that never stores: `get` finds nothing, `set` keeps nothing, `size` stays 0. */
+class NoStoreMap<K, V> extends Map<K, V> {
   override set(): this {
-    throw new Error('lite users (src/lite/slim-dom.ts): happy-dom stored into a shared empty Map through a path that does not give the node its own first; this happy-dom version needs the path added');
+    return this;
   }
 }
+const NO_STORE: Map<unknown, unknown> = new NoStoreMap();
+
+/** An invalidation list that keeps nothing: with no query cache there is nothing to invalidate. */
+class NoStoreList<T> extends Array<T> {
+  override push(): number {
+    return 0;
+  }
+}
+const NO_ENTRIES: unknown[] = Object.freeze(new NoStoreList()) as unknown as unknown[];
+
+/** The listener tables nodes share until their first addEventListener: a store through any other path throws. */
+class SharedEmptyMap<K, V> extends Map<K, V> {
+  override set(): this {
+    throw new Error('lite users (src/lite/slim-dom.ts): happy-dom stored a listener into a shared empty table through a path other than addEventListener; this happy-dom version needs the path added');
+  }
+}
+type Tables = Record<string, Map<unknown, unknown>>;
 const EMPTY: Map<unknown, unknown> = new SharedEmptyMap();
 const NO_LISTENERS: Tables = Object.freeze({ bubbling: EMPTY, capturing: EMPTY });
 
-type Tables = Record<string, Map<unknown, unknown>>;
-const CACHE_KEYS = ['querySelector', 'querySelectorAll', 'matches', 'elementsByTagName', 'elementsByTagNameNS', 'elementByTagName', 'elementById'] as const;
-type CacheKey = (typeof CACHE_KEYS)[number];
+/**
+ * Every node's query-cache holder: the seven query caches that store nothing, and a computed-style slot that
+ * keeps nothing (a computed style cached on a node is invalidated through its ancestors' invalidation lists,
+ * which no longer keep anything, so it must not be cached either).
+ */
+const NO_CACHE: object = Object.freeze(Object.defineProperties(
+  { querySelector: NO_STORE, querySelectorAll: NO_STORE, matches: NO_STORE, elementsByTagName: NO_STORE, elementsByTagNameNS: NO_STORE, elementByTagName: NO_STORE, elementById: NO_STORE },
+  { computedStyle: { get: () => null, set: () => {}, enumerable: true } },
+));
 
 /** Replaces what a constructor assigns to `symbol` (on instances of `proto`'s class) with `slim(value)`. */
-function slimOnConstruct(proto: object, symbol: symbol, slim: (value: Tables) => Tables): void {
+function slimOnConstruct<T>(proto: object, symbol: symbol, slim: (value: T) => unknown): void {
   // Only the constructor's assignment reaches this setter: it leaves an own data property behind. happy-dom's
   // ClassMethodBinder (which copies prototype methods and accessors onto each window's objects, bound) leaves this
   // accessor alone only because it has no getter (it copies accessors whose `get` is defined): giving it one would
   // make the binder copy it onto those objects, bound to them.
   Object.defineProperty(proto, symbol, {
     configurable: true,
-    set(this: object, value: Tables) {
+    set(this: object, value: T) {
       Object.defineProperty(this, symbol, { value: slim(value), writable: true, enumerable: true, configurable: true });
     },
   });
-}
-
-function ownTable(holder: Tables | undefined, key: string): void {
-  if (holder && holder[key] === EMPTY) holder[key] = new Map();
 }
 
 let installed = false;
@@ -67,10 +89,11 @@ export function installSlimDom(): void {
   const sharedListeners = (): Tables => NO_LISTENERS;
   slimOnConstruct(EventTarget.prototype, PropertySymbol.listeners, sharedListeners);
   slimOnConstruct(EventTarget.prototype, PropertySymbol.listenerOptions, sharedListeners);
-  slimOnConstruct(Node.prototype, PropertySymbol.cache, (v) => {
-    for (const k of CACHE_KEYS) v[k] = EMPTY;
-    return v;
-  });
+  // No query caches (see the top of this file): one shared holder that keeps nothing, and invalidation lists that
+  // keep nothing. clearCache() finds every cache empty (size 0, no computed style) and the list empty, so it never
+  // replaces them with real ones.
+  slimOnConstruct(Node.prototype, PropertySymbol.cache, () => NO_CACHE);
+  slimOnConstruct(Node.prototype, PropertySymbol.affectsCache, () => NO_ENTRIES);
 
   type Holder = Record<symbol, Tables | undefined>;
   const addEventListener = EventTarget.prototype.addEventListener;
@@ -81,25 +104,6 @@ export function installSlimDom(): void {
     if (self[PropertySymbol.listenerOptions] === NO_LISTENERS) self[PropertySymbol.listenerOptions] = { bubbling: new Map(), capturing: new Map() };
     return addEventListener.apply(this, args);
   };
-
-  /** Wraps a static method whose first argument is the node whose cache table `key` it stores into. */
-  const owning = <T extends object>(cls: T, method: keyof T & string, key: CacheKey): void => {
-    const original = cls[method] as unknown as (node: Holder, ...rest: unknown[]) => unknown;
-    const wrapped = function (this: unknown, node: Holder, ...rest: unknown[]) {
-      ownTable(node?.[PropertySymbol.cache], key);
-      return original.call(this, node, ...rest);
-    };
-    Object.defineProperty(cls, method, { value: wrapped, writable: true, configurable: true });
-  };
-  owning(QuerySelector, 'querySelectorAll', 'querySelectorAll');
-  owning(QuerySelector, 'querySelector', 'querySelector');
-  owning(QuerySelector, 'matches', 'matches');
-  // Selector matching (:is, :not, :has) and CSS rules call matches through this bound copy.
-  (QuerySelector as unknown as { globalMatchFunction: unknown }).globalMatchFunction = QuerySelector.matches.bind(QuerySelector);
-  owning(ParentNodeUtility, 'getElementsByTagName', 'elementsByTagName');
-  owning(ParentNodeUtility, 'getElementsByTagNameNS', 'elementsByTagNameNS');
-  owning(ParentNodeUtility, 'getElementByTagName', 'elementByTagName');
-  owning(ParentNodeUtility, 'getElementById', 'elementById');
 }
 
 /** Parsed selectors are the same in every window; one bounded cache serves the whole process. */
@@ -122,4 +126,8 @@ const selectorCache = new SelectorCache<unknown, unknown>();
 export function shareSelectorCache(window: BrowserWindow): void {
   if (!slimDomEnabled()) return;
   (window as unknown as Record<symbol, unknown>)[PropertySymbol.querySelectorCache] = selectorCache;
+  // The document's list of computed styles to invalidate when a style sheet changes (a class field, so no
+  // prototype setter sees it): computed styles are not cached (NO_CACHE), so each getComputedStyle would add one
+  // entry that nothing needs and that stays until the next style sheet change.
+  Object.defineProperty(window.document, PropertySymbol.affectsComputedStyleCache, { get: () => NO_ENTRIES, set: () => {}, configurable: true });
 }

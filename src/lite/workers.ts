@@ -12,21 +12,16 @@ import type { LoadProfile } from '../load/profile.js';
 import type { LiteGroup, LiteGroupOptions } from '../load/lite-group.js';
 import type { WorkerMessage, WorkerStatus, ParentMessage } from './worker-protocol.js';
 import { serveThrottles } from './remote-throttle.js';
+import { execArgvOverride, liteWorkerExecArgv } from './gc-settings.js';
+import { peakUsers } from '../load/slice-run.js';
 
-/**
- * V8 flags of lite workers. A larger young generation turns many ~30 ms scavenges into fewer, and cut CPU per
- * click and the latency tail in the lite-density bench (BENCHMARKS.md, "Lite users"). Re-measured after the heap
- * cuts (src/lite/slim-dom.ts): `=16` saved no memory at 1000 users and cost 17 % more CPU per click, so 64 stays.
- */
-export const LITE_WORKER_EXEC_ARGV = ['--max-semi-space-size=64'] as const;
-
-/** `ROOKERY_LITE_EXEC_ARGV` (space-separated Node flags) replaces the default, e.g. to measure other GC settings. */
-function defaultExecArgv(): readonly string[] {
-  const env = process.env.ROOKERY_LITE_EXEC_ARGV;
-  return env === undefined ? LITE_WORKER_EXEC_ARGV : env.split(/\s+/).filter(Boolean);
+/** The flags of a lite worker holding the users of `profile` (src/lite/gc-settings.ts), unless overridden. */
+function workerExecArgv(profile: LoadProfile): string[] {
+  return execArgvOverride() ?? liteWorkerExecArgv(peakUsers(profile));
 }
 
 export type LiteWorkerGroupOptions = LiteGroupOptions & {
+  /** Node flags of every worker. Default: chosen per worker from its users (src/lite/gc-settings.ts). */
   execArgv?: readonly string[];
   /** How long a worker may take to load the scenario. Default 60 s. */
   readyTimeoutMs?: number;
@@ -72,7 +67,7 @@ export class LiteWorkerGroup implements LiteGroup {
     const readyMs = this.opts.readyTimeoutMs ?? 60_000;
     const ready: Promise<void>[] = [];
     this.slices.forEach((profile, index) => {
-      const child = fork(entry, [], { execArgv: [...(this.opts.execArgv ?? defaultExecArgv())], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(entry, [], { execArgv: [...(this.opts.execArgv ?? workerExecArgv(profile))], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       let onDone: () => void = () => {};
       const w: Worker = {
         index,

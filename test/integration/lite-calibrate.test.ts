@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { calibrateLite } from '../../src/lite/calibrate.js';
-import { LITE_WORKER_EXEC_ARGV } from '../../src/lite/workers.js';
+import { liteWorkerExecArgv } from '../../src/lite/gc-settings.js';
 import { liteCapacityOf } from '../../src/load/capacity.js';
 import { machineCapacity } from '../../src/health/machine.js';
 import { useFixture } from '../support/use-fixture.js';
@@ -20,7 +20,8 @@ describe('lite calibration', () => {
     fixture.reset();
     const c = await calibrateLite({ scenarioFile: resolve(SCENARIOS, 'heartbeat-clicks.ts'), target: fixture.url, users: 8, steadyMs: 3_000, phasesMs: PHASES });
     expect(c.users).toBe(8);
-    expect(c.execArgv).toEqual([...LITE_WORKER_EXEC_ARGV]);
+    // The flags a run's worker holding 8 users gets.
+    expect(c.execArgv).toEqual(liteWorkerExecArgv(8));
     // Every lite user joined the counter once (4 in the first part, 4 in the second).
     expect(fixture.stats().joins.filter((j) => j.url?.includes('/counter') && j.mounts === 0).length).toBe(8);
     expect(c.actions).toBeGreaterThan(0);

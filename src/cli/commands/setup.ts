@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { chromium } from 'playwright';
 import { discoverChromium, type DiscoveredBrowser } from '../../browser/discover.js';
+import { playwrightChromium } from '../../browser/playwright-lazy.js';
 import { chromiumArgs } from '../../browser/flags.js';
 import { setupBrowser, type CommandResult, type HostFacts, type SetupVia } from '../../browser/setup.js';
 
@@ -47,7 +47,7 @@ function hostFacts(): HostFacts {
 }
 
 async function smokeTest(found: DiscoveredBrowser): Promise<string> {
-  const browser = await chromium.launch({ executablePath: found.executablePath, headless: true, args: chromiumArgs([]), timeout: 30_000 });
+  const browser = await playwrightChromium().launch({ executablePath: found.executablePath, headless: true, args: chromiumArgs([]), timeout: 30_000 });
   try {
     const page = await browser.newPage();
     await page.setContent('<p id="ok">ok</p>');
