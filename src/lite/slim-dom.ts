@@ -81,6 +81,8 @@ let installed = false;
 
 /** `ROOKERY_LITE_SLIM_DOM=0` leaves happy-dom as shipped (to compare, or if a happy-dom release breaks this). */
 export const slimDomEnabled = (): boolean => process.env.ROOKERY_LITE_SLIM_DOM !== '0';
+/** `ROOKERY_LITE_QUERY_CACHE=1` keeps happy-dom's query caches (to compare CPU and memory with them). */
+const queryCachesOff = (): boolean => process.env.ROOKERY_LITE_QUERY_CACHE !== '1';
 
 export function installSlimDom(): void {
   if (installed || !slimDomEnabled()) return;
@@ -92,8 +94,10 @@ export function installSlimDom(): void {
   // No query caches (see the top of this file): one shared holder that keeps nothing, and invalidation lists that
   // keep nothing. clearCache() finds every cache empty (size 0, no computed style) and the list empty, so it never
   // replaces them with real ones.
-  slimOnConstruct(Node.prototype, PropertySymbol.cache, () => NO_CACHE);
-  slimOnConstruct(Node.prototype, PropertySymbol.affectsCache, () => NO_ENTRIES);
+  if (queryCachesOff()) {
+    slimOnConstruct(Node.prototype, PropertySymbol.cache, () => NO_CACHE);
+    slimOnConstruct(Node.prototype, PropertySymbol.affectsCache, () => NO_ENTRIES);
+  }
 
   type Holder = Record<symbol, Tables | undefined>;
   const addEventListener = EventTarget.prototype.addEventListener;
@@ -129,5 +133,5 @@ export function shareSelectorCache(window: BrowserWindow): void {
   // The document's list of computed styles to invalidate when a style sheet changes (a class field, so no
   // prototype setter sees it): computed styles are not cached (NO_CACHE), so each getComputedStyle would add one
   // entry that nothing needs and that stays until the next style sheet change.
-  Object.defineProperty(window.document, PropertySymbol.affectsComputedStyleCache, { get: () => NO_ENTRIES, set: () => {}, configurable: true });
+  if (queryCachesOff()) Object.defineProperty(window.document, PropertySymbol.affectsComputedStyleCache, { get: () => NO_ENTRIES, set: () => {}, configurable: true });
 }
