@@ -130,6 +130,7 @@ function line(r: StepReport, cores: number): string {
     cpu ? `cpu parent ${fmt(cpu.harness, 0)}% ${children} ${fmt(cpu.chromium, 0)}% fixture ${fmt(cpu.fixture, 0)}% others ${fmt(cpu.others, 0)}% = machine ${fmt(cpu.machine, 0)}/${cores * 100}%` : 'cpu –',
     `cpu/click ${fmt(r.cpuMsPerClick, 2)} ms`,
     `PSS/user ${fmt(r.pssPerUserMiB, 2)} MiB`,
+    ...(r.kind === 'lite' && r.measured.memory?.nodeChildren ? [`workers ${r.measured.memory.nodeChildren.map((c) => `${fmt(c.pssBytes / MiB, 0)} MiB [${c.flags.join(' ')}]`).join(', ')}`] : []),
     `load ${fmt(r.measured.load1Before, 2)}→${fmt(r.measured.load1After, 2)}`,
     ...(r.pass ? [] : [`— ${r.failReasons.join('; ')}`]),
   ].join(' | ');

@@ -257,6 +257,24 @@ export interface TreeMemory {
   fixtureBytes: number;
   /** Wall time the reading took (smaps_rollup costs ~1.4 ms per Chromium process). */
   readMs: number;
+  /** Node child processes under the harness (lite workers): PSS and the V8 flags each was started with. */
+  nodeChildren?: Array<{ pid: number; pssBytes: number; flags: string[] }>;
+}
+
+/** A Node process's own flags (`node --a --b script …` → ['--a', '--b']); undefined for other executables. */
+function nodeFlags(pid: number): string[] | undefined {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    if (!/(^|\/)node$/.test(argv[0] ?? '')) return undefined;
+    const flags: string[] = [];
+    for (const a of argv.slice(1)) {
+      if (!a.startsWith('-')) break;
+      flags.push(a);
+    }
+    return flags;
+  } catch {
+    return undefined;
+  }
 }
 
 export function readTreeMemory(harnessPid: number, fixturePid: number | undefined): TreeMemory {
@@ -265,12 +283,19 @@ export function readTreeMemory(harnessPid: number, fixturePid: number | undefine
   const notChromium = new Set([harnessPid, ...(fixturePid === undefined ? [] : descendantsOf(table, [fixturePid]))]);
   const tree = descendantsOf(table, [harnessPid]).filter((p) => !notChromium.has(p));
   let chromiumBytes = 0;
-  for (const pid of tree) chromiumBytes += readPssBytes(pid) ?? 0;
+  const nodeChildren: NonNullable<TreeMemory['nodeChildren']> = [];
+  for (const pid of tree) {
+    const pss = readPssBytes(pid) ?? 0;
+    chromiumBytes += pss;
+    const flags = nodeFlags(pid);
+    if (flags) nodeChildren.push({ pid, pssBytes: pss, flags });
+  }
   return {
     harnessBytes: readPssBytes(harnessPid) ?? 0,
     chromiumBytes,
     chromiumProcesses: tree.length,
     fixtureBytes: fixturePid === undefined ? 0 : readPssBytes(fixturePid) ?? 0,
     readMs: performance.now() - t0,
+    ...(nodeChildren.length ? { nodeChildren } : {}),
   };
 }

@@ -1,20 +1,26 @@
 /**
- * V8 flags of a lite worker, chosen from the users it will hold (measured in BENCHMARKS.md, "Lite users: GC
- * measured, and per-worker settings").
+ * V8 flags of a lite worker, chosen from the users it will hold (measured in BENCHMARKS.md, "Lite users: the GC
+ * measured").
  *
- * - `--max-semi-space-size=64`: a large young generation turns many short scavenges into fewer and cut CPU per click
- *   (smaller ones cost 9–17 % more CPU per click and saved no memory at 1000 users).
+ * - `--max-semi-space-size`: the young generation. A large one turns many short scavenges into fewer and cut CPU per
+ *   click in busy workers (at 700 users, 32 and 16 MiB cost 9–17 % more CPU per click than 64). A worker holding
+ *   400 users or fewer allocates half as fast, so 32 MiB gives it the same time between scavenges as 64 gives a
+ *   full one, with the same CPU per click measured at 400 users, and 64 MiB less resident memory.
  * - `--heap-growing-percent`: how far the old generation may grow past what the last mark-compact kept before the
- *   next one starts. V8's own choice here let it grow to ≈ 4× the live heap (old-generation garbage was the largest
- *   share of a lite user's PSS). A worker's fixed costs (Node, happy-dom, the young generation: ≈ 200 MB) weigh more
- *   per user the fewer users it holds, so a small worker gets less old-generation headroom, a large one more (its
- *   mark-compacts are longer: fewer of them keep the latency tail short). Per click the marking work grows as the
- *   headroom shrinks, so this is a memory-for-CPU trade, bounded on both sides.
+ *   next one starts. V8's own choice let it grow to ≈ 4× the live heap (old-generation garbage was the largest
+ *   share of a lite user's PSS). A worker's fixed costs (Node and happy-dom ≈ 70 MB, the young generation) weigh
+ *   more per user the fewer users it holds, so a small worker gets less old-generation headroom, a large one more
+ *   (its mark-compacts are longer: fewer of them keep the latency tail short). The marking work per click grows as
+ *   the headroom shrinks, so this trades memory for CPU, bounded on both sides.
  *
- * `ROOKERY_LITE_EXEC_ARGV` (space-separated Node flags) replaces the choice, e.g. to measure other settings.
+ * No `--max-old-space-size`: a worker given more users than planned (a re-deal after a lost runner) must not die
+ * of OOM. `ROOKERY_LITE_EXEC_ARGV` (space-separated Node flags) replaces the choice, e.g. to measure other settings.
  */
 
-export const LITE_SEMI_SPACE_MIB = 64;
+/** Young-generation semi-space (MiB) for a worker holding `users` users. */
+export function liteSemiSpaceMiB(users: number): number {
+  return Number.isFinite(users) && users <= 400 ? 32 : 64;
+}
 
 /** Old-generation headroom (percent over the live heap) for a worker holding `users` users. */
 export function liteHeapGrowingPercent(users: number): number {
@@ -25,7 +31,7 @@ export function liteHeapGrowingPercent(users: number): number {
 
 /** The V8 flags a lite worker holding `users` users is forked with. */
 export function liteWorkerExecArgv(users: number): string[] {
-  return [`--max-semi-space-size=${LITE_SEMI_SPACE_MIB}`, `--heap-growing-percent=${liteHeapGrowingPercent(users)}`];
+  return [`--max-semi-space-size=${liteSemiSpaceMiB(users)}`, `--heap-growing-percent=${liteHeapGrowingPercent(users)}`];
 }
 
 /** The override from `ROOKERY_LITE_EXEC_ARGV`, if set (an empty value means: no flags at all). */

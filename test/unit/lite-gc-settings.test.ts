@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { execArgvOverride, liteHeapGrowingPercent, liteWorkerExecArgv } from '../../src/lite/gc-settings.js';
+import { execArgvOverride, liteHeapGrowingPercent, liteSemiSpaceMiB, liteWorkerExecArgv } from '../../src/lite/gc-settings.js';
 
 describe('lite worker GC settings', () => {
   it('gives a worker less old-generation headroom the fewer users it holds, at the bounds exactly', () => {
@@ -10,8 +10,13 @@ describe('lite worker GC settings', () => {
     expect(liteHeapGrowingPercent(Number.NaN)).toBe(50);
   });
 
-  it('forks every worker with the large young generation and its own growing percent', () => {
-    expect(liteWorkerExecArgv(400)).toEqual(['--max-semi-space-size=64', '--heap-growing-percent=50']);
+  it('gives a worker of 400 users or fewer half the young generation', () => {
+    expect([1, 400].map(liteSemiSpaceMiB)).toEqual([32, 32]);
+    expect([401, 650, Number.POSITIVE_INFINITY].map(liteSemiSpaceMiB)).toEqual([64, 64, 64]);
+  });
+
+  it('forks each worker with the young generation and growing percent of its users', () => {
+    expect(liteWorkerExecArgv(400)).toEqual(['--max-semi-space-size=32', '--heap-growing-percent=50']);
     expect(liteWorkerExecArgv(500)).toEqual(['--max-semi-space-size=64', '--heap-growing-percent=75']);
     expect(liteWorkerExecArgv(650)).toEqual(['--max-semi-space-size=64', '--heap-growing-percent=100']);
   });
