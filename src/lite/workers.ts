@@ -14,10 +14,22 @@ import type { WorkerMessage, WorkerStatus, ParentMessage } from './worker-protoc
 import { serveThrottles } from './remote-throttle.js';
 import { execArgvOverride, liteWorkerExecArgv } from './gc-settings.js';
 import { peakUsers } from '../load/slice-run.js';
+import { apportionment } from '../load/apportion.js';
+
+/**
+ * The most users a worker's slice holds at once. A slice is the whole profile plus its share of the deal
+ * (src/load/profile.ts `sliceProfile`), so its peak is its share of the whole profile's peak; an arrival slice's
+ * `maxInFlight` is already its own.
+ */
+export function sliceUsers(profile: LoadProfile): number {
+  const peak = peakUsers(profile);
+  if (!profile.slice || profile.kind === 'arrival') return peak;
+  return apportionment(profile.slice.weights).unitsOf(profile.slice.index, peak);
+}
 
 /** The flags of a lite worker holding the users of `profile` (src/lite/gc-settings.ts), unless overridden. */
 function workerExecArgv(profile: LoadProfile): string[] {
-  return execArgvOverride() ?? liteWorkerExecArgv(peakUsers(profile));
+  return execArgvOverride() ?? liteWorkerExecArgv(sliceUsers(profile));
 }
 
 export type LiteWorkerGroupOptions = LiteGroupOptions & {
