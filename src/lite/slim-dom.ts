@@ -15,9 +15,10 @@
  * here, in garbage the old generation has to collect: a query that misses (and the client's queries miss after
  * every patch, which invalidates them) pushes its cache entry onto the invalidation list of every element it
  * walks, and those lists keep the entries until that element itself changes — on a page the patch does not
- * touch, seconds, so they live through two scavenges and are promoted. In `lite-click-cost --promotion` that was
- * ≈ 9 of the ≈ 24 KiB promoted per click (BENCHMARKS.md, "Old-generation garbage per click"). Without the caches a
- * query walks the (small) page again, and every answer is computed afresh — what a cache hit returned.
+ * touch, seconds, so they live through two scavenges and are promoted. Turning them off cut what a worker promotes
+ * from 24–25 to 16–17 KiB per click (BENCHMARKS.md, "Lite users: the GC measured"), at the same CPU per click:
+ * without the caches a query walks the (small) page again, and every answer is computed afresh — what a cache hit
+ * returned.
  *
  * Installed once per process, before the first window exists (LiteUser's constructor); it patches happy-dom's
  * own classes, so every happy-dom window in the process gets it.

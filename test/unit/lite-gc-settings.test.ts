@@ -7,7 +7,7 @@ describe('lite worker GC settings', () => {
   it('gives a worker less old-generation headroom the fewer users it holds, at the bounds exactly', () => {
     expect([1, 200, 400].map(liteHeapGrowingPercent)).toEqual([50, 50, 50]);
     expect([401, 500, 600].map(liteHeapGrowingPercent)).toEqual([75, 75, 75]);
-    expect([601, 650, 5_000].map(liteHeapGrowingPercent)).toEqual([100, 100, 100]);
+    expect([601, 650, 5_000].map(liteHeapGrowingPercent)).toEqual([150, 150, 150]);
     // A profile with no finite peak gets the smallest headroom, never V8's unbounded default.
     expect(liteHeapGrowingPercent(Number.NaN)).toBe(50);
   });
@@ -20,7 +20,7 @@ describe('lite worker GC settings', () => {
   it('forks each worker with the young generation and growing percent of its users', () => {
     expect(liteWorkerExecArgv(400)).toEqual(['--max-semi-space-size=32', '--heap-growing-percent=50']);
     expect(liteWorkerExecArgv(500)).toEqual(['--max-semi-space-size=64', '--heap-growing-percent=75']);
-    expect(liteWorkerExecArgv(650)).toEqual(['--max-semi-space-size=64', '--heap-growing-percent=100']);
+    expect(liteWorkerExecArgv(650)).toEqual(['--max-semi-space-size=64', '--heap-growing-percent=150']);
   });
 
   it('ROOKERY_LITE_EXEC_ARGV replaces the choice, and an empty value means no flags', () => {
