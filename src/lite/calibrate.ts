@@ -18,12 +18,15 @@ import { loadScenario } from '../scenario/load.js';
 import { machineCapacity } from '../health/machine.js';
 import { CpuMeter } from '../health/meter.js';
 import { checkTarget } from '../load/run-local.js';
+import { DEFAULT_CALIBRATE_STEADY_MS } from '../load/calibrate.js';
 import { LoadConfigError } from '../common/config-error.js';
 import { deriveLiteCosts, liteCapacityOf, type LiteCalibration } from '../load/capacity.js';
 import type { Interval } from '../metrics/model.js';
 import { LiteWorkerGroup } from './workers.js';
 import { execArgvOverride, liteWorkerExecArgv } from './gc-settings.js';
 
+/** Lite users `rookery calibrate --lite` measures (its `--lite-users`). */
+export const DEFAULT_LITE_CALIBRATE_USERS = 100;
 export interface CalibrateLiteOptions {
   scenarioFile: string;
   target?: string | undefined;
@@ -55,9 +58,9 @@ export async function calibrateLite(opts: CalibrateLiteOptions): Promise<LiteCal
   const target = opts.target ?? options.target;
   if (!target) throw new LoadConfigError(`no target: pass --target URL or set options.target in ${loaded.file}`);
   await checkTarget(target);
-  const users = Math.max(2, Math.floor(opts.users ?? 100));
+  const users = Math.max(2, Math.floor(opts.users ?? DEFAULT_LITE_CALIBRATE_USERS));
   const half = Math.floor(users / 2);
-  const steadyMs = opts.steadyMs ?? 20_000;
+  const steadyMs = opts.steadyMs ?? DEFAULT_CALIBRATE_STEADY_MS;
   const { first: FIRST_PART_MS, joinRamp: JOIN_RAMP_MS, settle: SETTLE_MS } = opts.phasesMs ?? PHASES_MS;
   const execArgv = [...(opts.execArgv ?? execArgvOverride() ?? liteWorkerExecArgv(users))];
   const machine = machineCapacity();

@@ -27,7 +27,7 @@ export function liteHeapGrowingPercent(users: number): number {
   if (!Number.isFinite(users) || users <= 400) return 50;
   if (users <= 600) return 75;
   // Above 600 (two workers of 650 at 1300 users on 2 cores), 100 failed p95 in 5 of 7 quiet runs: the marking
-  // cycles came too often for a machine that busy; 150 passed 3 of 3 at ≤ 1.66 MiB per user.
+  // cycles came too often for a machine that busy; 150 passed 4 of 4 at ≤ 1.75 MiB per user (BENCHMARKS.md, G7–G9).
   return 150;
 }
 

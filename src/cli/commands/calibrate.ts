@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CALIBRATE_STEADY_MS, calibrate, describeCalibration } from '../../load/calibrate.js';
 import { calibrationPath, writeCalibration } from '../../load/calibration-file.js';
 import { formatDuration, parseDuration } from '../../load/duration.js';
-import { calibrateLite } from '../../lite/calibrate.js';
+import { DEFAULT_LITE_CALIBRATE_USERS, calibrateLite } from '../../lite/calibrate.js';
 
 interface CalibrateFlags {
   target?: string;
@@ -23,7 +23,7 @@ export function registerCalibrate(program: Command): void {
     .option('--users <n>', 'users measured at once (default: 2 per core, 2..8)')
     .option('--duration <duration>', 'steady measuring time (browser and lite users alike)', formatDuration(DEFAULT_CALIBRATE_STEADY_MS))
     .option('--lite', 'also measure lite users (one lite worker process): CPU per connect, per user and per action, memory per user')
-    .option('--lite-users <n>', 'lite users measured with --lite (half first, then all; default 100)')
+    .option('--lite-users <n>', `lite users measured with --lite (half first, then all; default ${DEFAULT_LITE_CALIBRATE_USERS})`)
     .option('--out <file>', 'where to write it (default .rookery/calibration-<scenario>.json, which `rookery run` reads)')
     .action(async (scenarioFile: string, flags: CalibrateFlags) => {
       const users = flags.users === undefined ? undefined : Number(flags.users);
