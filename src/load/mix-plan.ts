@@ -6,7 +6,7 @@
  * across both kinds of user, and every slice follows the same schedule.
  */
 import { LoadConfigError } from '../common/config-error.js';
-import { sliceProfile, type LoadProfile } from './profile.js';
+import { profilePeakUsers, sliceProfile, type LoadProfile } from './profile.js';
 
 /**
  * Lite users per worker process before another starts (up to one per core). Measured on a quiet 2-core machine
@@ -43,12 +43,6 @@ export interface MixPlan {
 
 const SHARE_WEIGHT = 10_000;
 
-function peakOf(profile: LoadProfile): number {
-  if (profile.kind === 'constant') return profile.users;
-  if (profile.kind === 'stages') return Math.max(0, ...profile.stages.map((s) => s.target));
-  return profile.maxInFlight;
-}
-
 /** Splits `total` into `n` near-equal positive integers (the first ones larger). */
 export function evenSplit(total: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0)).filter((w) => w > 0);
@@ -57,7 +51,7 @@ export function evenSplit(total: number, n: number): number[] {
 export function planMix(m: MixInput): MixPlan {
   const { profile } = m;
   if (m.liteUsers === undefined && m.liteShare === undefined) {
-    return { whole: profile, browser: profile, lite: [], peakBrowser: peakOf(profile), peakLite: 0, warning: undefined };
+    return { whole: profile, browser: profile, lite: [], peakBrowser: profilePeakUsers(profile), peakLite: 0, warning: undefined };
   }
   if (m.liteUsers !== undefined && m.liteShare !== undefined) throw new LoadConfigError('liteUsers (--lite-users) and liteShare (--lite-share) cannot be combined; give one');
   const perWorker = m.usersPerWorker ?? LITE_USERS_PER_WORKER;
@@ -85,7 +79,7 @@ export function planMix(m: MixInput): MixPlan {
     whole = profile;
     liteWeight = Math.round(share * SHARE_WEIGHT);
     browserWeight = SHARE_WEIGHT - liteWeight;
-    peakLite = Math.ceil(peakOf(profile) * share);
+    peakLite = Math.ceil(profilePeakUsers(profile) * share);
   }
 
   const wanted = m.workers ?? Math.max(1, Math.min(m.cores, Math.ceil(peakLite / perWorker)));
@@ -97,6 +91,6 @@ export function planMix(m: MixInput): MixPlan {
   const warning = peakLite > liteWeights.length * perWorker
     ? `${peakLite} lite users on ${liteWeights.length} worker process(es) is more than ${perWorker} per worker (the measured safe load); the run may saturate (watch harness_event_loop_lag_ms{client=lite})`
     : undefined;
-  const peakBrowser = m.liteUsers !== undefined ? browserWeight : Math.ceil(peakOf(profile) * (browserWeight / SHARE_WEIGHT));
+  const peakBrowser = m.liteUsers !== undefined ? browserWeight : Math.ceil(profilePeakUsers(profile) * (browserWeight / SHARE_WEIGHT));
   return { whole, browser, lite, peakBrowser, peakLite, warning };
 }

@@ -328,6 +328,13 @@ function nonNegativeInteger(value: unknown, what: string): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Schedules: pure functions of elapsed time since the run started.
 
+/** The most users a profile ever asks for (0 for stages that never leave 0); an arrival profile's cap on users in flight. */
+export function profilePeakUsers(profile: LoadProfile): number {
+  if (profile.kind === 'constant') return profile.users;
+  if (profile.kind === 'stages') return Math.max(0, ...profile.stages.map((s) => s.target));
+  return profile.maxInFlight;
+}
+
 /** Length of the schedule (ramps, holds, stages), excluding the graceful stop. */
 export function totalDurationMs(profile: LoadProfile): number {
   if (profile.kind === 'stages') return profile.stages.reduce((sum, s) => sum + s.durationMs, 0);

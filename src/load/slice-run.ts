@@ -17,7 +17,7 @@ import { HealthSampler } from '../health/sampler.js';
 import { formatHealthLine, sampleWarnings } from '../health/format.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import type { HealthSummary, Interval, VariantSegment } from '../metrics/model.js';
-import type { LoadProfile } from './profile.js';
+import { profilePeakUsers, type LoadProfile } from './profile.js';
 import type { Calibration } from './capacity.js';
 import { DEFAULT_RAMP_COSTS, governLeases, openRatePerSecond, RampGovernor, type RampCosts } from './governor.js';
 import { prewarmContexts } from './prewarm.js';
@@ -95,11 +95,9 @@ export interface SliceEnv {
   log?: ((line: string) => void) | undefined;
 }
 
-/** The most users a profile ever asks for: sizes the browser pool. */
+/** The most users a profile ever asks for, at least 1: sizes the browser pool. */
 export function peakUsers(profile: LoadProfile): number {
-  if (profile.kind === 'constant') return profile.users;
-  if (profile.kind === 'stages') return Math.max(1, ...profile.stages.map((s) => s.target));
-  return profile.maxInFlight;
+  return Math.max(1, profilePeakUsers(profile));
 }
 
 /**
