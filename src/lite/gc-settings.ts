@@ -8,10 +8,12 @@
  *   full one, with the same CPU per click measured at 400 users, and 64 MiB less resident memory.
  * - `--heap-growing-percent`: how far the old generation may grow past what the last mark-compact kept before the
  *   next one starts. V8's own choice let it grow to ≈ 4× the live heap (old-generation garbage was the largest
- *   share of a lite user's PSS). A worker's fixed costs (Node and happy-dom ≈ 70 MB, the young generation) weigh
+ *   share of a lite user's PSS). A worker's fixed costs (Node and happy-dom ≈ 66 MiB, the young generation) weigh
  *   more per user the fewer users it holds, so a small worker gets less old-generation headroom, a large one more
  *   (its mark-compacts are longer: fewer of them keep the latency tail short). The marking work per click grows as
  *   the headroom shrinks, so this trades memory for CPU, bounded on both sides.
+ *
+ * An unknown count (an open model with no cap on users in flight) gets the large-worker settings: latency-safe.
  *
  * No `--max-old-space-size`: a worker given more users than planned (a re-deal after a lost runner) must not die
  * of OOM. `ROOKERY_LITE_EXEC_ARGV` (space-separated Node flags) replaces the choice, e.g. to measure other settings.
@@ -19,16 +21,18 @@
 
 /** Young-generation semi-space (MiB) for a worker holding `users` users. */
 export function liteSemiSpaceMiB(users: number): number {
-  return Number.isFinite(users) && users <= 400 ? 32 : 64;
+  // `!(users > 400)` would take NaN as small: an unknown count gets the large worker's settings.
+  return Number.isNaN(users) || users > 400 ? 64 : 32;
 }
 
 /** Old-generation headroom (percent over the live heap) for a worker holding `users` users. */
 export function liteHeapGrowingPercent(users: number): number {
-  if (!Number.isFinite(users) || users <= 400) return 50;
-  if (users <= 600) return 75;
   // Above 600 (two workers of 650 at 1300 users on 2 cores), 100 failed p95 in 5 of 7 quiet runs: the marking
   // cycles came too often for a machine that busy; 150 passed 4 of 4 at ≤ 1.75 MiB per user (BENCHMARKS.md, G7–G9).
-  return 150;
+  // An unknown count (NaN) is taken as a large worker: latency-safe.
+  if (Number.isNaN(users) || users > 600) return 150;
+  if (users <= 400) return 50;
+  return 75;
 }
 
 /** The V8 flags a lite worker holding `users` users is forked with. */
@@ -41,3 +45,4 @@ export function execArgvOverride(env: NodeJS.ProcessEnv = process.env): string[]
   const v = env.ROOKERY_LITE_EXEC_ARGV;
   return v === undefined ? undefined : v.split(/\s+/).filter(Boolean);
 }
+

@@ -8,13 +8,14 @@ describe('lite worker GC settings', () => {
     expect([1, 200, 400].map(liteHeapGrowingPercent)).toEqual([50, 50, 50]);
     expect([401, 500, 600].map(liteHeapGrowingPercent)).toEqual([75, 75, 75]);
     expect([601, 650, 5_000].map(liteHeapGrowingPercent)).toEqual([150, 150, 150]);
-    // A profile with no finite peak gets the smallest headroom, never V8's unbounded default.
-    expect(liteHeapGrowingPercent(Number.NaN)).toBe(50);
+    // An unknown count (an open model with no cap) gets the large worker's headroom (latency-safe).
+    expect([Number.NaN, Number.POSITIVE_INFINITY].map(liteHeapGrowingPercent)).toEqual([150, 150]);
   });
 
   it('gives a worker of 400 users or fewer half the young generation', () => {
     expect([1, 400].map(liteSemiSpaceMiB)).toEqual([32, 32]);
-    expect([401, 650, Number.POSITIVE_INFINITY].map(liteSemiSpaceMiB)).toEqual([64, 64, 64]);
+    expect([401, 650, Number.POSITIVE_INFINITY, Number.NaN].map(liteSemiSpaceMiB)).toEqual([64, 64, 64, 64]);
+    expect(liteWorkerExecArgv(Number.NaN)).toEqual(['--max-semi-space-size=64', '--heap-growing-percent=150']);
   });
 
   it('forks each worker with the young generation and growing percent of its users', () => {
