@@ -13,6 +13,9 @@
  *   (its mark-compacts are longer: fewer of them keep the latency tail short). The marking work per click grows as
  *   the headroom shrinks, so this trades memory for CPU, bounded on both sides.
  *
+ * A worker whose users change during the run (`rookery ctl add`, a re-deal after a lost runner) takes the growing
+ * percent of its new user target at run time (`heapGrowingFlagFor`, applied by src/lite/worker.ts through
+ * `v8.setFlagsFromString`); its young generation cannot change after start and stays the one chosen at fork.
  * An unknown count (an open model with no cap on users in flight) gets the large-worker settings: latency-safe.
  *
  * No `--max-old-space-size`: a worker given more users than planned (a re-deal after a lost runner) must not die
@@ -46,3 +49,13 @@ export function execArgvOverride(env: NodeJS.ProcessEnv = process.env): string[]
   return v === undefined ? undefined : v.split(/\s+/).filter(Boolean);
 }
 
+/**
+ * The flag a running worker sets when its user target becomes `users` (src/lite/worker.ts), or undefined: none
+ * when its flags were given (`ROOKERY_LITE_EXEC_ARGV` or the group's `execArgv`: `given`), or when the growing
+ * percent stays `current`.
+ */
+export function heapGrowingFlagFor(users: number, given: boolean, current: number | undefined): string | undefined {
+  if (given) return undefined;
+  const percent = liteHeapGrowingPercent(users);
+  return percent === current ? undefined : `--heap-growing-percent=${percent}`;
+}

@@ -13,6 +13,8 @@ export interface WorkerInit extends LiteWorkerSetup {
   t: 'init';
   index: number;
   profile: LoadProfile;
+  /** The worker's V8 flags were given (ROOKERY_LITE_EXEC_ARGV, the group's `execArgv`): it leaves them as they are. */
+  givenFlags: boolean;
 }
 
 export type ParentMessage =

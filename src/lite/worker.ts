@@ -12,6 +12,9 @@ import { ProcessHealth } from '../health/process-health.js';
 import { liteDriver } from './driver.js';
 import type { ParentMessage, WorkerInit, WorkerMessage } from './worker-protocol.js';
 import { remoteThrottles } from './remote-throttle.js';
+import { setFlagsFromString } from 'node:v8';
+import { heapGrowingFlagFor, liteHeapGrowingPercent } from './gc-settings.js';
+import { sliceUsers } from './workers.js';
 
 const send = (m: WorkerMessage): void => {
   if (process.connected) process.send?.(m);
@@ -24,16 +27,41 @@ let deliverThrottle: ((m: ParentMessage) => void) | undefined;
 /** Runtime control that came while the scenario was loading (the engine does not exist yet). */
 const early: Array<Extract<ParentMessage, { t: 'users' | 'reslice' }>> = [];
 
+/**
+ * The users this worker is planned to hold (its slice's peak plus users added), and the growing percent it runs
+ * with: the parent forked it with the flags of its planned share (src/lite/workers.ts); when `ctl add` or a
+ * re-deal changes its share, the old-generation headroom follows at run time (the young generation cannot).
+ */
+const gc = { given: false, sliceUsers: 0, added: 0, growingPercent: undefined as number | undefined };
+
+function retuneGc(): void {
+  const users = gc.sliceUsers + gc.added;
+  const flag = heapGrowingFlagFor(users, gc.given, gc.growingPercent);
+  if (!flag) return;
+  setFlagsFromString(flag);
+  const from = gc.growingPercent;
+  gc.growingPercent = liteHeapGrowingPercent(users);
+  send({ t: 'log', line: `heap growing percent ${from ?? '(default)'} → ${gc.growingPercent} for ${users} users` });
+}
+
 function control(eng: LoadEngine, m: Extract<ParentMessage, { t: 'users' | 'reslice' }>): void {
   try {
     if (m.t === 'users') eng.addUsers(m.delta);
     else eng.reslice(m.profile);
   } catch (err) {
     send({ t: 'log', line: `${m.t} refused: ${err instanceof Error ? err.message : String(err)}` });
+    return;
   }
+  if (m.t === 'users') gc.added += m.delta;
+  else gc.sliceUsers = sliceUsers(m.profile);
+  retuneGc();
 }
 
 async function init(m: WorkerInit): Promise<void> {
+  gc.given = m.givenFlags;
+  gc.sliceUsers = sliceUsers(m.profile);
+  // What the parent forked this worker with (none of ours when its flags were given).
+  gc.growingPercent = m.givenFlags ? undefined : liteHeapGrowingPercent(gc.sliceUsers);
   const loaded = await loadScenarioFromBundle(m.bundle.code, m.bundle.sha256, { file: m.bundle.file, resolveDir: m.bundle.resolveDir });
   const registry = new MetricsRegistry({ startedAt: m.startedAt });
   const driver = liteDriver({

@@ -123,7 +123,7 @@ export class LiteWorkerGroup implements LiteGroup {
           if (!w.outcome && !this.stopped) this.opts.onError?.('lite.worker_exit', `lite worker ${index} (pid ${child.pid}) exited during the run (code ${code}, signal ${signal}); its users stopped`);
         });
       }));
-      this.send(w, { t: 'init', index, profile, ...this.opts.setup });
+      this.send(w, { t: 'init', index, profile, givenFlags: this.opts.execArgv !== undefined || execArgvOverride() !== undefined, ...this.opts.setup });
       const early = this.earlyUsers[index];
       if (early) this.send(w, { t: 'users', delta: early });
     });

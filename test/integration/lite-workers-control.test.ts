@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { LiteWorkerGroup } from '../../src/lite/workers.js';
 import { loadScenario } from '../../src/scenario/load.js';
-import { resolveProfile, sliceProfile } from '../../src/load/profile.js';
+import { resolveProfile, sliceProfile, type LoadProfile } from '../../src/load/profile.js';
 import { repoRoot } from '../support/bundle-child.js';
 import { useFixture } from '../support/use-fixture.js';
 
@@ -45,5 +45,34 @@ describe('lite worker control', () => {
     const users = new Set(fixture.stats().joins.map((j) => new URL(j.url as string).searchParams.get('user')));
     // Users 0 and the added one first, then more after the re-slice: more than the 1 its first slice held.
     expect(users.size).toBeGreaterThanOrEqual(3);
+  }, 60_000);
+
+  it('a worker whose user target changes takes the growing percent of its new target at run time', async () => {
+    const loaded = await loadScenario(SCENARIO);
+    // Ramps 0 → 1 user over 10 minutes: no user starts while the test runs, the planned peak is all that counts.
+    const slow = (peak: number): LoadProfile => ({ kind: 'stages', stages: [{ durationMs: 600_000, target: 1 }, { durationMs: 10_000, target: peak }], gracefulStopMs: 1_000 });
+    const lines: string[] = [];
+    const group = new LiteWorkerGroup({
+      setup: { bundle: { ...loaded.bundle, file: loaded.file, resolveDir: repoRoot }, target: fixture.url, input: 'fast', actionTimeoutMs: 10_000, abortOnError: false, setupData: undefined, data: undefined, dataDir: repoRoot, startedAt: Date.now() },
+      slices: [slow(300)], // forked with the flags of 300 users: growing 50 %
+      onInterval: () => undefined,
+      log: (line) => lines.push(line),
+    });
+    const changes = () => lines.filter((l) => l.includes('heap growing percent'));
+    try {
+      await group.start();
+      const running = group.run();
+      group.reslice(0, slow(650)); // a re-deal: 650 users
+      await expect.poll(changes, { timeout: 10_000, interval: 100 }).toEqual(['lite worker 0: heap growing percent 50 → 150 for 650 users']);
+      group.addUsers(0, -100); // 550: the middle band
+      group.addUsers(0, -20); // 530: same band, nothing set
+      group.addUsers(0, -200); // 330
+      await expect.poll(() => changes().length, { timeout: 10_000, interval: 100 }).toBe(3);
+      expect(changes().slice(1)).toEqual(['lite worker 0: heap growing percent 150 → 75 for 550 users', 'lite worker 0: heap growing percent 75 → 50 for 330 users']);
+      group.stop('checked');
+      await running;
+    } finally {
+      await group.close();
+    }
   }, 60_000);
 });

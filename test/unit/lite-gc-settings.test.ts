@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { execArgvOverride, liteHeapGrowingPercent, liteSemiSpaceMiB, liteWorkerExecArgv } from '../../src/lite/gc-settings.js';
+import { execArgvOverride, heapGrowingFlagFor, liteHeapGrowingPercent, liteSemiSpaceMiB, liteWorkerExecArgv } from '../../src/lite/gc-settings.js';
 import { sliceUsers } from '../../src/lite/workers.js';
 import { sliceProfile, type LoadProfile } from '../../src/load/profile.js';
 
@@ -22,6 +22,18 @@ describe('lite worker GC settings', () => {
     expect(liteWorkerExecArgv(400)).toEqual(['--max-semi-space-size=32', '--heap-growing-percent=50']);
     expect(liteWorkerExecArgv(500)).toEqual(['--max-semi-space-size=64', '--heap-growing-percent=75']);
     expect(liteWorkerExecArgv(650)).toEqual(['--max-semi-space-size=64', '--heap-growing-percent=150']);
+  });
+
+  it('a running worker whose user target changes takes the new growing percent, unless the flags are overridden', () => {
+    // Forked at 300 users (50 %), then given 650 by `ctl add` or a re-deal.
+    expect(heapGrowingFlagFor(650, false, 50)).toBe('--heap-growing-percent=150');
+    expect(heapGrowingFlagFor(500, false, 150)).toBe('--heap-growing-percent=75');
+    expect(heapGrowingFlagFor(200, false, 75)).toBe('--heap-growing-percent=50');
+    // Same band: nothing to set.
+    expect(heapGrowingFlagFor(350, false, 50)).toBeUndefined();
+    // Flags given (ROOKERY_LITE_EXEC_ARGV, even empty, or the group's execArgv): the operator's flags stay.
+    expect(heapGrowingFlagFor(650, true, 50)).toBeUndefined();
+    expect(heapGrowingFlagFor(650, true, undefined)).toBeUndefined();
   });
 
   it('ROOKERY_LITE_EXEC_ARGV replaces the choice, and an empty value means no flags', () => {
