@@ -24,6 +24,7 @@ import { deriveLiteCosts, liteCapacityOf, type LiteCalibration } from '../load/c
 import type { Interval } from '../metrics/model.js';
 import { LiteWorkerGroup } from './workers.js';
 import { execArgvOverride, liteWorkerExecArgv } from './gc-settings.js';
+import { LITE_USERS_PER_WORKER } from '../load/mix-plan.js';
 
 /** Lite users `rookery calibrate --lite` measures (its `--lite-users`). */
 export const DEFAULT_LITE_CALIBRATE_USERS = 100;
@@ -34,7 +35,11 @@ export interface CalibrateLiteOptions {
   users?: number | undefined;
   /** Steady part, ms. Default 20 s. */
   steadyMs?: number | undefined;
-  /** Worker V8 flags. Default: what a run's worker holding `users` gets (liteWorkerExecArgv, or ROOKERY_LITE_EXEC_ARGV). */
+  /**
+   * Worker V8 flags. Default: ROOKERY_LITE_EXEC_ARGV, else those of a full worker of a run (liteWorkerExecArgv of
+   * LITE_USERS_PER_WORKER, the users per worker the capacity figures assume), not of the few users measured: the
+   * costs are per user of the workers the calibration sizes.
+   */
   execArgv?: readonly string[] | undefined;
   /** Lengths of the first part, the join ramp and the settle before the steady part (tests shorten them). */
   phasesMs?: { first: number; joinRamp: number; settle: number } | undefined;
@@ -62,7 +67,7 @@ export async function calibrateLite(opts: CalibrateLiteOptions): Promise<LiteCal
   const half = Math.floor(users / 2);
   const steadyMs = opts.steadyMs ?? DEFAULT_CALIBRATE_STEADY_MS;
   const { first: FIRST_PART_MS, joinRamp: JOIN_RAMP_MS, settle: SETTLE_MS } = opts.phasesMs ?? PHASES_MS;
-  const execArgv = [...(opts.execArgv ?? execArgvOverride() ?? liteWorkerExecArgv(users))];
+  const execArgv = [...(opts.execArgv ?? execArgvOverride() ?? liteWorkerExecArgv(LITE_USERS_PER_WORKER))];
   const machine = machineCapacity();
   const startedAt = Date.now();
   const snaps: { to: number; s: Interval }[] = [];

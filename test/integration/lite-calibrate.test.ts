@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { calibrateLite } from '../../src/lite/calibrate.js';
 import { liteWorkerExecArgv } from '../../src/lite/gc-settings.js';
 import { liteCapacityOf } from '../../src/load/capacity.js';
+import { LITE_USERS_PER_WORKER } from '../../src/load/mix-plan.js';
 import { machineCapacity } from '../../src/health/machine.js';
 import { useFixture } from '../support/use-fixture.js';
 
@@ -20,8 +21,9 @@ describe('lite calibration', () => {
     fixture.reset();
     const c = await calibrateLite({ scenarioFile: resolve(SCENARIOS, 'heartbeat-clicks.ts'), target: fixture.url, users: 8, steadyMs: 3_000, phasesMs: PHASES });
     expect(c.users).toBe(8);
-    // The flags a run's worker holding 8 users gets.
-    expect(c.execArgv).toEqual(liteWorkerExecArgv(8));
+    // The flags of a full worker of a run (the one the capacity figures assume), not of the 8 users measured.
+    expect(c.execArgv).toEqual(liteWorkerExecArgv(LITE_USERS_PER_WORKER));
+    expect(c.execArgv).toEqual(['--max-semi-space-size=64', '--heap-growing-percent=75']);
     // Every lite user joined the counter once (4 in the first part, 4 in the second).
     expect(fixture.stats().joins.filter((j) => j.url?.includes('/counter') && j.mounts === 0).length).toBe(8);
     expect(c.actions).toBeGreaterThan(0);
