@@ -18,7 +18,9 @@
  * touch, seconds, so they live through two scavenges and are promoted. Turning them off cut what a worker promotes
  * from 24–25 to 16–17 KiB per click (BENCHMARKS.md, "Lite users: the GC measured"), at the same CPU per click:
  * without the caches a query walks the (small) page again, and every answer is computed afresh — what a cache hit
- * returned.
+ * returned. Still correct for live collections (getElementsByTagName, table.rows…), which then re-walk their subtree
+ * on each access, and getComputedStyle, which recomputes; but a page script that loops over a live collection by
+ * index pays O(n²). ROOKERY_LITE_QUERY_CACHE=1 restores the caches.
  *
  * Installed once per process, before the first window exists (LiteUser's constructor); it patches happy-dom's
  * own classes, so every happy-dom window in the process gets it.
