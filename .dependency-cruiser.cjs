@@ -100,6 +100,14 @@ module.exports = {
       to: { path: '^src/index\\.ts$' },
     },
     {
+      name: 'playwright-loaded-lazily',
+      comment:
+        'Playwright costs ≈ 65 MiB PSS to load: only src/browser/playwright-lazy.ts loads it, on first use, so a run of lite users never does. Type-only imports are fine; rookery/test (src/spec) is Playwright Test itself.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/browser/playwright-lazy\\.ts$', '^src/spec/'] },
+      to: { path: '^node_modules/(playwright|playwright-core|@playwright/test)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-fixtures-in-src',
       comment: 'fixtures/ is the test app; only `rookery fixture` and `rookery demo` start it.',
       severity: 'error',

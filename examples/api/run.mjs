@@ -21,7 +21,7 @@ r.on('interval', (s) => {
 const results = await r; // Results, thresholds judged; r.stop() would end it early, keeping what was measured
 for (const t of results.thresholds) console.log(`${t.pass ? 'pass' : 'FAIL'} ${t.expr} (${t.actual ?? 'no data'})`);
 console.log(JSON.stringify({ progressEvents, incEvents, results: r.outputs?.json }));
-// The CLI's exit codes: 2 when a kind of user never completed an iteration (brokenRunLines says why), 1 for a failed threshold.
+// As the CLI: 2 when a kind of user never completed an iteration (brokenRunLines says why), 1 for a failed threshold.
 const broken = brokenRunLines(results);
 for (const line of broken) console.error(line);
 process.exitCode = broken.length > 0 ? 2 : results.thresholds.every((t) => t.pass) ? 0 : 1;

@@ -6,7 +6,7 @@
 import { existsSync, accessSync, constants, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { playwrightChromium } from './playwright-lazy.js';
+import { PlaywrightMissingError, playwrightChromium } from './playwright-lazy.js';
 
 export type BrowserSource = 'env' | 'playwright' | 'system';
 
@@ -99,7 +99,8 @@ function defaultPlaywrightPath(): string | undefined {
   let full: string;
   try {
     full = playwrightChromium().executablePath();
-  } catch {
+  } catch (err) {
+    if (err instanceof PlaywrightMissingError) throw err;
     return undefined;
   }
   const shell = playwrightHeadlessShellPath(full);

@@ -17,8 +17,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { type Browser, type BrowserContext, type BrowserContextOptions, type CDPSession, type Page, type Route } from 'playwright';
-import { playwrightChromium } from './playwright-lazy.js';
+import type { Browser, BrowserContext, BrowserContextOptions, CDPSession, Page, Route } from 'playwright';
+import { PlaywrightMissingError, playwrightChromium } from './playwright-lazy.js';
 import { launchChromium } from './launch.js';
 import type { DiscoverOptions } from './discover.js';
 import { BrowserNotFoundError, discoverChromium } from './discover.js';
@@ -81,7 +81,7 @@ export class BrowserUnavailableError extends Error {
   constructor(cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(
-      cause instanceof BrowserNotFoundError
+      cause instanceof BrowserNotFoundError || cause instanceof PlaywrightMissingError
         ? why
         : `Chromium could not be started: ${briefLaunchError(why)}\nRun \`npx rookery setup\` to check or install a browser (or set ROOKERY_CHROMIUM).`,
     );

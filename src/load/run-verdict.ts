@@ -24,7 +24,7 @@ export interface KindOutcome {
   aborted: number;
   /** iterations{result=dropped}: open-model arrivals never started (too many in flight). */
   dropped: number;
-  /** lv_joins: LiveViews joined, initial and re-joins. */
+  /** LiveViews joined, initial and re-joins: the count of `lv_join_ms` (a refused join is counted in lv_joins only). */
   joined: number;
 }
 
@@ -53,8 +53,8 @@ export function kindOutcomes(results: Results): KindOutcome[] {
       else if (c.labels.result === 'dropped') add(client, 'dropped', c.value);
       else add(client, 'failed', 0); // error: counted in user_errors
     } else if (c.name === 'user_errors') add(client, 'failed', c.value);
-    else if (c.name === 'lv_joins') add(client, 'joined', c.value);
   }
+  for (const m of results.metrics) if (m.name === 'lv_join_ms') add(m.labels.client ?? 'browser', 'joined', m.count);
   // Lite workers that died can take every counter of their users with them: the lite kind still ran.
   if (results.errors.some((e) => WORKER_FAULT.test(e.kind))) add('lite', 'failed', 0);
   return [...kinds.values()];

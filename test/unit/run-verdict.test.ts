@@ -4,13 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { brokenKinds, brokenRunLines, kindOutcomes } from '../../src/load/run-verdict.js';
 import { runExitCode } from '../../src/cli/run-support.js';
 import { fakeResults } from '../support/fake-results.js';
-import type { CounterEntry, ErrorEntry, Results } from '../../src/metrics/model.js';
+import type { CounterEntry, ErrorEntry, MetricSummary, Results } from '../../src/metrics/model.js';
 
 const c = (name: string, labels: Record<string, string>, value: number): CounterEntry => ({ name, labels, value });
+/** n LiveViews joined by `client` users: the lv_join_ms histogram's count (what the verdict reads). */
+const joins = (client: string, count: number): MetricSummary => ({ name: 'lv_join_ms', labels: { client, view: 'Counter' }, unit: 'ms', count, min: 1, mean: 1, max: 1, stddev: 0, p50: 1, p90: 1, p95: 1, p99: 1 });
 const PAGE = 'u.page is not available to lite users';
-const results = (counters: CounterEntry[], errors: ErrorEntry[] = [], passing = true): Results => ({
+const results = (items: (CounterEntry | MetricSummary)[], errors: ErrorEntry[] = [], passing = true): Results => ({
   ...fakeResults({ intervals: 2, errors: [] }),
-  counters,
+  counters: items.filter((i): i is CounterEntry => 'value' in i),
+  metrics: items.filter((i): i is MetricSummary => 'unit' in i),
   errors,
   thresholds: [{ expr: 'lv_errors:count==0', pass: passing, actual: 0, detail: '' }],
 });
@@ -22,8 +25,8 @@ const lite: ErrorEntry = {
     { message: PAGE, at: 2, context: { client: 'lite', user: 2, iteration: 0 } },
   ],
 };
-const browserOk = [c('iterations', { client: 'browser', result: 'ok' }, 40), c('lv_joins', { client: 'browser', cause: 'initial' }, 40)];
-const liteFailed = [c('iterations', { client: 'lite', result: 'error' }, 12), c('user_errors', { client: 'lite', kind: 'unsupported' }, 12), c('lv_joins', { client: 'lite', cause: 'initial' }, 12)];
+const browserOk = [c('iterations', { client: 'browser', result: 'ok' }, 40), joins('browser', 40)];
+const liteFailed = [c('iterations', { client: 'lite', result: 'error' }, 12), c('user_errors', { client: 'lite', kind: 'unsupported' }, 12), joins('lite', 12)];
 
 const exitOf = (r: Results) => {
   const lines: string[] = [];
@@ -56,7 +59,7 @@ describe('run verdict: a kind of user that never completed an iteration', () => 
     expect(brokenRunLines(hung)).toEqual(['rookery: no iteration succeeded (0 failed, 5 cut short at the end, no LiveView joined)']);
     expect(exitOf(hung).code).toBe(2);
     // Long-lived iterations (a user that stays for the whole run) joined and measured: sound.
-    const longLived = results([c('iterations', { client: 'browser', result: 'aborted' }, 5), c('lv_joins', { client: 'browser', cause: 'initial' }, 5)]);
+    const longLived = results([c('iterations', { client: 'browser', result: 'aborted' }, 5), joins('browser', 5)]);
     expect(brokenKinds(longLived)).toEqual([]);
     expect(exitOf(longLived).code).toBe(0);
   });
@@ -88,9 +91,14 @@ describe('run verdict: a kind of user that never completed an iteration', () => 
     expect(brokenKinds(r)).toEqual([{ client: 'browser', ok: 0, failed: 9, aborted: 0, dropped: 0, joined: 0, samples: ['user.timeout: a', 'user.timeout: b', 'user.timeout: c'] }]);
   });
 
+  it('refused joins are not joins: a kind whose every join was refused and whose iterations were cut short is broken', () => {
+    const refused = results([c('iterations', { client: 'browser', result: 'aborted' }, 5), c('lv_joins', { client: 'browser', cause: 'initial' }, 5)]);
+    expect(brokenKinds(refused).map((k) => [k.client, k.joined])).toEqual([['browser', 0]]);
+  });
+
   it('a soak run: one user failed among many that joined and stayed until the end is not broken', () => {
     const soak = (failed: number, aborted: number) =>
-      results([c('iterations', { client: 'browser', result: 'aborted' }, aborted), c('user_errors', { client: 'browser', kind: 'timeout' }, failed), c('lv_joins', { client: 'browser', cause: 'initial' }, 99)]);
+      results([c('iterations', { client: 'browser', result: 'aborted' }, aborted), c('user_errors', { client: 'browser', kind: 'timeout' }, failed), joins('browser', 99)]);
     expect(brokenKinds(soak(1, 99))).toEqual([]);
     expect(exitOf(soak(1, 99)).code).toBe(0);
     // More failed than stayed: broken.
@@ -98,7 +106,7 @@ describe('run verdict: a kind of user that never completed an iteration', () => 
   });
 
   it('a sound kind that only joined (long iterations) is shown by its joins, not as "0 ok"', () => {
-    const r = results([c('iterations', { client: 'browser', result: 'aborted' }, 5), c('lv_joins', { client: 'browser', cause: 'initial' }, 5), ...liteFailed], [lite]);
+    const r = results([c('iterations', { client: 'browser', result: 'aborted' }, 5), joins('browser', 5), ...liteFailed], [lite]);
     expect(brokenRunLines(r)[0]).toBe('rookery: no lite iteration succeeded (12 failed; browser users: 5 joined); first errors:');
   });
 
