@@ -13,7 +13,10 @@ import type {
   V1Status,
 } from '@kubernetes/client-node';
 import { RUN_LABEL, jobName, manifestsForPrinting, runnerManifests } from '../../src/cluster/backends/kubernetes-manifests.js';
-import { KubernetesBackend, type KubeClients } from '../../src/cluster/backends/kubernetes.js';
+import { KubernetesBackend, defaultKubeClients, type KubeClients } from '../../src/cluster/backends/kubernetes.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BackendLaunch } from '../../src/cluster/backends/types.js';
 
 const TOKEN = 'tok-0123456789abcdef-secret';
@@ -165,5 +168,38 @@ describe('kubernetes backend calls', () => {
     expect(calls).toEqual([]);
     expect(printed).toContain('"kind": "Job"');
     expect(printed).not.toContain(TOKEN);
+  });
+});
+
+describe('the real client', () => {
+  // The calls above go to a fake; this loads @kubernetes/client-node itself on the Node this runs on. Its 2.x
+  // pulled in undici 8, which needs Node ≥ 22.19 and threw at import on Node 20: `--backend kubernetes` could not
+  // start at all while every test above passed.
+  it('loads and builds its API objects from a kubeconfig (no cluster contacted)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rookery-kubeconfig-'));
+    const before = process.env.KUBECONFIG;
+    try {
+      const file = join(dir, 'config');
+      writeFileSync(
+        file,
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:9" } }]',
+          'users: [{ name: u, user: { token: t } }]',
+          'contexts: [{ name: x, context: { cluster: c, user: u, namespace: load } }]',
+          'current-context: x',
+          '',
+        ].join('\n'),
+      );
+      process.env.KUBECONFIG = file;
+      const clients = await defaultKubeClients();
+      expect(typeof clients.batch.createNamespacedJob).toBe('function');
+      expect(typeof clients.core.listNamespacedPod).toBe('function');
+    } finally {
+      if (before === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = before;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
