@@ -14,7 +14,7 @@ import type { ParentMessage, WorkerInit, WorkerMessage } from './worker-protocol
 import { remoteThrottles } from './remote-throttle.js';
 import { setFlagsFromString } from 'node:v8';
 import { heapGrowingFlagFor, liteHeapGrowingPercent } from './gc-settings.js';
-import { sliceUsers } from './workers.js';
+import { slicePeakUsers } from '../load/profile.js';
 
 const send = (m: WorkerMessage): void => {
   if (process.connected) process.send?.(m);
@@ -53,13 +53,13 @@ function control(eng: LoadEngine, m: Extract<ParentMessage, { t: 'users' | 'resl
     return;
   }
   if (m.t === 'users') gc.added += m.delta;
-  else gc.sliceUsers = sliceUsers(m.profile);
+  else gc.sliceUsers = slicePeakUsers(m.profile);
   retuneGc();
 }
 
 async function init(m: WorkerInit): Promise<void> {
   gc.given = m.givenFlags;
-  gc.sliceUsers = sliceUsers(m.profile);
+  gc.sliceUsers = slicePeakUsers(m.profile);
   // What the parent forked this worker with (none of ours when its flags were given).
   gc.growingPercent = m.givenFlags ? undefined : liteHeapGrowingPercent(gc.sliceUsers);
   const loaded = await loadScenarioFromBundle(m.bundle.code, m.bundle.sha256, { file: m.bundle.file, resolveDir: m.bundle.resolveDir });

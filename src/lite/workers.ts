@@ -8,28 +8,15 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineOutcome } from '../load/engine.js';
-import { profilePeakUsers, type LoadProfile } from '../load/profile.js';
+import { slicePeakUsers, type LoadProfile } from '../load/profile.js';
 import type { LiteGroup, LiteGroupOptions } from '../load/lite-group.js';
 import type { WorkerMessage, WorkerStatus, ParentMessage } from './worker-protocol.js';
 import { serveThrottles } from './remote-throttle.js';
 import { execArgvOverride, liteWorkerExecArgv } from './gc-settings.js';
-import { apportionment } from '../load/apportion.js';
-
-/**
- * The most users a worker's slice holds at once. A slice is the whole profile plus its share of the deal
- * (src/load/profile.ts `sliceProfile`), so its peak is its share of the whole profile's peak. An arrival slice's
- * `maxInFlight` is already its own, and is a cap (an upper bound on users in flight), not the concurrency to
- * expect: the worker is sized for the cap; an open model without one (infinite) gets the large-worker flags.
- */
-export function sliceUsers(profile: LoadProfile): number {
-  const peak = profilePeakUsers(profile);
-  if (!profile.slice || profile.kind === 'arrival') return peak;
-  return apportionment(profile.slice.weights).unitsOf(profile.slice.index, peak);
-}
 
 /** The flags of a lite worker holding the users of `profile` (src/lite/gc-settings.ts), unless overridden. */
 function workerExecArgv(profile: LoadProfile): string[] {
-  return execArgvOverride() ?? liteWorkerExecArgv(sliceUsers(profile));
+  return execArgvOverride() ?? liteWorkerExecArgv(slicePeakUsers(profile));
 }
 
 export type LiteWorkerGroupOptions = LiteGroupOptions & {

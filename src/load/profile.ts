@@ -347,7 +347,21 @@ export function totalDurationMs(profile: LoadProfile): number {
  * reach their target exactly at their end, going up or down. For a slice, this runner's part of the whole.
  */
 export function targetUsersAt(profile: LoadProfile, elapsedMs: number): number {
-  const whole = wholeTargetAt(profile, elapsedMs);
+  return partOf(profile, wholeTargetAt(profile, elapsedMs));
+}
+
+/**
+ * The most users this profile's runner or worker holds at once: for a slice, its part of the whole's peak (what
+ * targetUsersAt reaches). An arrival slice's `maxInFlight` is already its own, and is a cap (an upper bound on users
+ * in flight), not the concurrency to expect.
+ */
+export function slicePeakUsers(profile: LoadProfile): number {
+  const peak = profilePeakUsers(profile);
+  return profile.kind === 'arrival' ? peak : partOf(profile, peak);
+}
+
+/** A slice's part of `whole` users (apportion.ts); the whole's count for a whole profile. */
+function partOf(profile: LoadProfile, whole: number): number {
   return profile.slice ? apportionment(profile.slice.weights).unitsOf(profile.slice.index, whole) : whole;
 }
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execArgvOverride, heapGrowingFlagFor, liteHeapGrowingPercent, liteSemiSpaceMiB, liteWorkerExecArgv } from '../../src/lite/gc-settings.js';
-import { sliceUsers } from '../../src/lite/workers.js';
-import { sliceProfile, type LoadProfile } from '../../src/load/profile.js';
+import { slicePeakUsers, sliceProfile, type LoadProfile } from '../../src/load/profile.js';
 
 describe('lite worker GC settings', () => {
   it('gives a worker less old-generation headroom the fewer users it holds, at the bounds exactly', () => {
@@ -47,17 +46,17 @@ describe('users a lite worker holds (its GC settings are chosen from them)', () 
   const constant: LoadProfile = { kind: 'constant', users: 1000, rampMs: 25_000, durationMs: 60_000, gracefulStopMs: 0 };
   it('is its share of the whole profile, not the whole run', () => {
     // Two lite workers of a 1000-user run; a browser slice next to two lite ones.
-    expect([0, 1].map((index) => sliceUsers(sliceProfile(constant, { weights: [1, 1], index })))).toEqual([500, 500]);
-    const mixed = [0, 1, 2].map((index) => sliceUsers(sliceProfile({ ...constant, users: 700 }, { weights: [1, 3, 3], index })));
+    expect([0, 1].map((index) => slicePeakUsers(sliceProfile(constant, { weights: [1, 1], index })))).toEqual([500, 500]);
+    const mixed = [0, 1, 2].map((index) => slicePeakUsers(sliceProfile({ ...constant, users: 700 }, { weights: [1, 3, 3], index })));
     expect(mixed).toEqual([100, 300, 300]);
     expect(mixed.map((u) => liteWorkerExecArgv(u)[1])).toEqual(['--heap-growing-percent=50', '--heap-growing-percent=50', '--heap-growing-percent=50']);
   });
 
   it('takes a stages slice at its peak, an arrival slice by its own in-flight bound, and an unsliced profile whole', () => {
     const stages: LoadProfile = { kind: 'stages', stages: [{ durationMs: 10_000, target: 400 }, { durationMs: 10_000, target: 1300 }, { durationMs: 5_000, target: 0 }], gracefulStopMs: 0 };
-    expect([0, 1].map((index) => sliceUsers(sliceProfile(stages, { weights: [1, 1], index })))).toEqual([650, 650]);
+    expect([0, 1].map((index) => slicePeakUsers(sliceProfile(stages, { weights: [1, 1], index })))).toEqual([650, 650]);
     const arrival: LoadProfile = { kind: 'arrival', ratePerSec: 50, durationMs: 10_000, maxInFlight: 900, gracefulStopMs: 0 };
-    expect(sliceUsers(sliceProfile(arrival, { weights: [2, 1], index: 1 }))).toBe(300);
-    expect(sliceUsers(constant)).toBe(1000);
+    expect(slicePeakUsers(sliceProfile(arrival, { weights: [2, 1], index: 1 }))).toBe(300);
+    expect(slicePeakUsers(constant)).toBe(1000);
   });
 });
