@@ -2,8 +2,8 @@
  * Did a finished run measure anything? Judged per kind of user (`client=browser|lite`) from the merged Results, so
  * a local run and a distributed one (where the collector holds the merged Results) decide alike.
  *
- * A kind is broken when its users ran but none of them ever completed an iteration, and either more failed than
- * were cut short at the end (every lite user of a scenario that reads `u.page`, a selector that matches nothing, a
+ * A kind is broken when its users ran but none of them ever completed an iteration, and either at least as many
+ * failed as were cut short at the end (every lite user of a scenario that reads `u.page`, a selector that matches nothing, a
  * page without a LiveView) or none ever joined a LiveView (every iteration cut short at the end, or every arrival
  * dropped). Such a run says nothing about that kind of user, whatever the thresholds say, so the CLI exits 2 for it.
  * A kind whose iterations are long-lived (cut short at the end, never "ok") but which did join is not broken, even
@@ -62,12 +62,14 @@ export function kindOutcomes(results: Results): KindOutcome[] {
 
 /**
  * The kinds of user that ran and never completed an iteration (see the module note); empty when the run is sound.
- * With LiveViews joined, failures must outnumber the iterations merely cut short at the end: one user of a soak run
- * that timed out among 99 that stayed until the end does not make the kind broken.
+ * With LiveViews joined, failures must be at least as many as the iterations merely cut short at the end. A user has
+ * at most one iteration cut short, so when every user failed at least once (however few iterations a slow machine
+ * got through) failed ≥ aborted; one user of a soak run that timed out among 99 that stayed until the end does not
+ * make the kind broken.
  */
 export function brokenKinds(results: Results, outcomes: readonly KindOutcome[] = kindOutcomes(results)): BrokenKind[] {
   return outcomes
-    .filter((k) => k.ok === 0 && (k.joined === 0 || k.failed > k.aborted))
+    .filter((k) => k.ok === 0 && (k.joined === 0 || k.failed >= k.aborted))
     .map((k) => ({ ...k, samples: errorSamples(results, k.client) }));
 }
 

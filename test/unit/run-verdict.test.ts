@@ -103,6 +103,8 @@ describe('run verdict: a kind of user that never completed an iteration', () => 
     expect(exitOf(soak(1, 99)).code).toBe(0);
     // More failed than stayed: broken.
     expect(brokenKinds(soak(60, 40)).map((k) => [k.failed, k.aborted])).toEqual([[60, 40]]);
+    // Every user failed once and its retry was cut short at the end (a slow machine): broken, not sound.
+    expect(brokenKinds(soak(2, 2)).map((k) => [k.failed, k.aborted])).toEqual([[2, 2]]);
   });
 
   it('a sound kind that only joined (long iterations) is shown by its joins, not as "0 ok"', () => {
