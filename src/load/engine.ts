@@ -117,10 +117,11 @@ function gated(rec: LabelledRecorder, muted: () => boolean): LabelledRecorder {
  * closed it, and a scrape in those milliseconds is left out of the memory fit, never paired with a wrong count.
  *
  * A poll, not a feed from the events that change the count, on purpose: the state changes in several places —
- * frames the probe decodes, a navigation a verb starts, a page the engine releases (browser users: spans are
- * read from browser sessions only, and the memory fit refuses runs with lite users) — and a feed would have to say "the old count held until now" at every one of them. One source that forgot
- * to notify would stretch a span over a change and mispair scrapes silently; the poll reads the state itself and
- * cannot miss one. Its cost is a read of each page's state (no I/O) 40 times a second, on runners only.
+ * frames the probe decodes, a navigation a verb starts, a page the engine releases (browser users: spans are read
+ * from browser sessions only, and the memory fit refuses runs with lite users) — and a feed would have to say "the
+ * old count held until now" at every one of them. One source that forgot to notify would stretch a span over a
+ * change and mispair scrapes silently; the poll reads the state itself and cannot miss one. Its cost is a read of
+ * each page's state (no I/O) 40 times a second, on runners only.
  */
 const SPAN_POLL_MS = 25;
 
